@@ -1,0 +1,51 @@
+//===- HGQBase.td - The hgq dialect definition -------------*- tablegen -*-===//
+
+#ifndef HGQ_BASE_TD
+#define HGQ_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def HGQ_Dialect : Dialect {
+  let name = "hgq";
+  let cppNamespace = "::hgq";
+  let summary = "Heterogeneously quantized neural networks";
+  let description = [{
+    The `hgq` dialect describes neural networks whose weights and activations
+    are quantized to fixed-point formats that may differ per element, as
+    trained by HGQ, and carries them down to hardware-ready form.
+
+    It has two levels in one:
+
+    * **Layer level.** Layers (`hgq.dense`, `hgq.conv`, `hgq.activation`,
+      `hgq.add`, `hgq.quantize`) carry HGQ quantizers (`#hgq.quantizer`):
+      learned per-element fractional bits and a rounding strategy. Integer bits
+      are unknown until range analysis (trace-minmax) records them.
+    * **Proxy level.** Every quantization point is an explicit per-element
+      fixed-point format (`#hgq.fixed`: keep_negative, integer and fractional
+      bits, rounding and overflow modes), the form hls4ml consumes.
+
+    Values are `f32` tensors whose first dimension is the batch. Layouts are
+    channels-last (`N x W x C`, `N x H x W x C`) like Keras and hls4ml;
+    convolution kernels are `(KW, Cin/groups, Cout)` or
+    `(KH, KW, Cin/groups, Cout)`, dense kernels `(in, out)`.
+
+    Per-element bit counts are dense `i8` arrays that broadcast (NumPy rules,
+    aligned on the last dimension) against the tensor without its batch
+    dimension; a size-1 dimension shares one bitwidth, and a plain integer is
+    one bitwidth for the whole tensor. The exact numerical meaning of every op
+    is defined in `SEMANTICS.md` and implemented once, in `lib/Fixed`.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasCanonicalizer = 0;
+}
+
+class HGQ_Op<string mnemonic, list<Trait> traits = []>
+    : Op<HGQ_Dialect, mnemonic, traits>;
+
+class HGQ_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<HGQ_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+#endif // HGQ_BASE_TD

@@ -1,0 +1,72 @@
+//===- BitOps.h - BOPs and EBOPs estimates ----------------------*- C++ -*-===//
+//
+// SEMANTICS.md section 3: HGQ v0.2 BOPs (weight span times input width) and
+// HGQ2 EBOPs (nominal bits), for dense and convolution layers in the dialect's
+// channels-last layout, plus the EBOPs of add, pooling and lookup tables.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HGQ_FIXED_BITOPS_H
+#define HGQ_FIXED_BITOPS_H
+
+#include "hgq/Fixed/Fixed.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace hgq::fixed {
+
+/// Nominal bits of HGQ2's EBOPs: the sign counts only when the overflow mode
+/// saturates.
+int nominalBits(Format format, Overflow overflow);
+
+/// Dense: sum over positions p, inputs j and outputs o of
+/// inputBits[p*inputs + j] * weightBits[j*outputs + o]. `positions` is the
+/// product of the non-batch, non-feature input dimensions (1 for 2-D inputs).
+double denseBitOps(const int *inputBits, const int *weightBits,
+                   int64_t positions, int64_t inputs, int64_t outputs);
+
+/// Geometry of a channels-last 1-D or 2-D convolution. 1-D uses only the
+/// second spatial entry; the first is then 1 with no padding.
+struct ConvGeometry {
+  std::array<int64_t, 2> inputSize{1, 1};   ///< spatial input (H, W)
+  std::array<int64_t, 2> kernelSize{1, 1};  ///< (KH, KW)
+  std::array<int64_t, 2> strides{1, 1};
+  std::array<int64_t, 2> dilations{1, 1};
+  std::array<int64_t, 2> padBegin{0, 0};
+  std::array<int64_t, 2> padEnd{0, 0};
+  int64_t inputChannels = 1;  ///< Cin (total)
+  int64_t outputChannels = 1; ///< Cout
+  int64_t groups = 1;
+
+  std::array<int64_t, 2> outputSize() const;
+  int64_t outputPositions() const {
+    auto out = outputSize();
+    return out[0] * out[1];
+  }
+};
+
+/// Convolution bit operations. `inputBits` is (H, W, Cin) channels-last,
+/// `weightBits` is (KH, KW, Cin/groups, Cout). Padding costs nothing.
+struct ConvBitOps {
+  double fullLayer = 0.0;   ///< every output position
+  double perPosition = 0.0; ///< fullLayer * parallelFactor / positions (HGQ)
+};
+ConvBitOps convBitOps(const int *inputBits, const int *weightBits,
+                      const ConvGeometry &geometry, int64_t parallelFactor);
+
+/// EBOPs of an elementwise add: 0.65 * (sum of both operands' bits - sum of
+/// the elementwise minimum).
+double addEbops(const int *lhsBits, const int *rhsBits, size_t count);
+/// EBOPs of a pooling layer: the sum of its input bits.
+double poolingEbops(const int *inputBits, size_t count);
+/// EBOPs of a lookup table: 1e-4 * sum over elements of 2^bitsIn * bitsOut.
+double lutEbops(const int *inputBits, const int *outputBits, size_t count);
+/// The bias term of dense/conv EBOPs: mean(bias bits) * number of outputs.
+double biasEbops(const int *biasBits, size_t biasCount, int64_t outputCount);
+
+} // namespace hgq::fixed
+
+#endif // HGQ_FIXED_BITOPS_H

@@ -1,0 +1,305 @@
+//===- HGQDialect.cpp - The hgq dialect and its attributes ----------------===//
+//
+// Registration, the bit-array syntax shared by #hgq.fixed and #hgq.quantizer,
+// attribute verifiers, and the broadcast helpers that expand per-element bit
+// arrays into formats for the executor, passes and emitters.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Dialect/HGQ.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace hgq;
+
+#include "dialects/hgq/HGQDialect.cpp.inc"
+#include "dialects/hgq/HGQEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/hgq/HGQAttrs.cpp.inc"
+
+void HGQDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/hgq/HGQAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/hgq/HGQOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Enum conversions
+//===----------------------------------------------------------------------===//
+
+static_assert(int(RoundingMode::RND_MIN_INF) ==
+                  int(fixed::Rounding::RND_MIN_INF),
+              "dialect and core rounding enums must agree");
+static_assert(int(OverflowMode::SAT_ZERO) == int(fixed::Overflow::SAT_ZERO),
+              "dialect and core overflow enums must agree");
+
+fixed::Rounding hgq::toFixed(RoundingMode mode) {
+  return fixed::Rounding(static_cast<uint32_t>(mode));
+}
+
+fixed::Overflow hgq::toFixed(OverflowMode mode) {
+  return fixed::Overflow(static_cast<uint32_t>(mode));
+}
+
+fixed::Rounding hgq::inferenceRounding(RoundingStrategy strategy,
+                                       bool biasAbsorbsRounding) {
+  switch (strategy) {
+  case RoundingStrategy::floor:
+    return fixed::Rounding::TRN;
+  case RoundingStrategy::auto_:
+    return biasAbsorbsRounding ? fixed::Rounding::RND : fixed::Rounding::TRN;
+  default:
+    return fixed::Rounding::RND;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Bit arrays
+//===----------------------------------------------------------------------===//
+
+DenseIntElementsAttr hgq::makeBitsArray(MLIRContext *context, int8_t value) {
+  auto type = RankedTensorType::get({}, IntegerType::get(context, 8));
+  return DenseIntElementsAttr::get(type, llvm::ArrayRef<int8_t>(value));
+}
+
+FailureOr<DenseIntElementsAttr> hgq::parseBitsArray(AsmParser &parser) {
+  SMLoc loc = parser.getCurrentLocation();
+  int64_t value = 0;
+  OptionalParseResult integer = parser.parseOptionalInteger(value);
+  if (integer.has_value()) {
+    if (failed(*integer))
+      return failure();
+    if (value < -128 || value > 127)
+      return parser.emitError(loc, "bit count ")
+             << value << " does not fit in i8";
+    return makeBitsArray(parser.getContext(), int8_t(value));
+  }
+  Attribute attribute;
+  if (parser.parseAttribute(attribute))
+    return failure();
+  auto dense = dyn_cast<DenseIntElementsAttr>(attribute);
+  if (!dense || !dense.getElementType().isInteger(8))
+    return parser.emitError(loc, "expected an integer or a dense i8 array of "
+                                 "bit counts, e.g. dense<[2, 3]> : "
+                                 "tensor<2xi8>");
+  return dense;
+}
+
+void hgq::printBitsArray(AsmPrinter &printer, DenseIntElementsAttr bits) {
+  if (bits.getType().getRank() == 0) {
+    printer << int64_t(*bits.getValues<int8_t>().begin());
+    return;
+  }
+  printer.printAttribute(bits);
+}
+
+//===----------------------------------------------------------------------===//
+// Broadcasting
+//===----------------------------------------------------------------------===//
+
+/// NumPy broadcast of two static shapes, or nullopt if incompatible.
+static std::optional<SmallVector<int64_t>>
+broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> shape(rank, 1);
+  for (size_t index = 0; index < rank; ++index) {
+    int64_t left = index < rank - lhs.size() ? 1 : lhs[index - (rank - lhs.size())];
+    int64_t right =
+        index < rank - rhs.size() ? 1 : rhs[index - (rank - rhs.size())];
+    if (left != right && left != 1 && right != 1)
+      return std::nullopt;
+    shape[index] = left == 1 ? right : left;
+  }
+  return shape;
+}
+
+bool hgq::isBroadcastableTo(ArrayRef<int64_t> bits, ArrayRef<int64_t> shape) {
+  if (bits.size() > shape.size())
+    return false;
+  size_t offset = shape.size() - bits.size();
+  for (size_t index = 0; index < bits.size(); ++index) {
+    int64_t target = shape[offset + index];
+    if (bits[index] != 1 && !ShapedType::isDynamic(target) &&
+        bits[index] != target)
+      return false;
+  }
+  return true;
+}
+
+/// The values of `bits` broadcast to the static `shape`, row-major.
+static SmallVector<int> broadcastBits(DenseIntElementsAttr bits,
+                                      ArrayRef<int64_t> shape) {
+  int64_t count = ShapedType::getNumElements(shape);
+  if (bits.isSplat())
+    return SmallVector<int>(count, int(bits.getSplatValue<int8_t>()));
+  SmallVector<int8_t> values(bits.getValues<int8_t>());
+  ArrayRef<int64_t> source = bits.getType().getShape();
+  size_t offset = shape.size() - source.size();
+  // Source stride per target dimension; 0 where the source broadcasts.
+  SmallVector<int64_t> strides(shape.size(), 0);
+  int64_t stride = 1;
+  for (size_t index = source.size(); index-- > 0;) {
+    strides[offset + index] = source[index] == 1 ? 0 : stride;
+    stride *= source[index];
+  }
+  SmallVector<int> out(count);
+  SmallVector<int64_t> position(shape.size(), 0);
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t sourceIndex = 0;
+    for (size_t dim = 0; dim < shape.size(); ++dim)
+      sourceIndex += position[dim] * strides[dim];
+    out[flat] = values[sourceIndex];
+    for (size_t dim = shape.size(); dim-- > 0;) {
+      if (++position[dim] < shape[dim])
+        break;
+      position[dim] = 0;
+    }
+  }
+  return out;
+}
+
+static SmallVector<fixed::Format> expandBits(DenseIntElementsAttr k,
+                                            DenseIntElementsAttr i,
+                                            DenseIntElementsAttr f,
+                                            ArrayRef<int64_t> shape) {
+  SmallVector<int> keep = broadcastBits(k, shape);
+  SmallVector<int> integer = broadcastBits(i, shape);
+  SmallVector<int> fractional = broadcastBits(f, shape);
+  SmallVector<fixed::Format> formats(keep.size());
+  for (size_t index = 0; index < keep.size(); ++index)
+    formats[index] =
+        fixed::Format{keep[index], integer[index], fractional[index]};
+  return formats;
+}
+
+SmallVector<fixed::Format> hgq::expandFormats(FixedAttr format,
+                                              ArrayRef<int64_t> shape) {
+  return expandBits(format.getK(), format.getI(), format.getF(), shape);
+}
+
+SmallVector<fixed::Format> hgq::expandFormats(QuantizerAttr quantizer,
+                                              ArrayRef<int64_t> shape) {
+  assert(quantizer.isTraced() && "integer bits are known only once traced");
+  return expandBits(quantizer.getK(), quantizer.getI(), quantizer.getF(),
+                    shape);
+}
+
+SmallVector<int> hgq::expandFractionalBits(QuantizerAttr quantizer,
+                                           ArrayRef<int64_t> shape) {
+  return broadcastBits(quantizer.getF(), shape);
+}
+
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text = "[";
+  for (auto [index, dim] : llvm::enumerate(shape)) {
+    if (index)
+      text += ", ";
+    text += ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
+  }
+  return text + "]";
+}
+
+/// Checks that named bit arrays broadcast together, that keep_negative holds
+/// only 0/1 and that no element has a negative width. Returns the common
+/// shape.
+static FailureOr<SmallVector<int64_t>>
+verifyBitArrays(function_ref<InFlightDiagnostic()> emitError,
+                DenseIntElementsAttr keep, DenseIntElementsAttr integer,
+                DenseIntElementsAttr fractional) {
+  for (auto [name, bits] :
+       {std::pair<const char *, DenseIntElementsAttr>{"k", keep},
+        {"i", integer},
+        {"f", fractional}})
+    if (!bits.getElementType().isInteger(8))
+      return emitError() << "bit array '" << name << "' must hold i8 values";
+  std::optional<SmallVector<int64_t>> shape = broadcastShapes(
+      keep.getType().getShape(), integer.getType().getShape());
+  if (shape)
+    shape = broadcastShapes(*shape, fractional.getType().getShape());
+  if (!shape)
+    return emitError() << "bit arrays k " << shapeString(keep.getType().getShape())
+                       << ", i " << shapeString(integer.getType().getShape())
+                       << " and f "
+                       << shapeString(fractional.getType().getShape())
+                       << " do not broadcast against each other";
+  for (int8_t value : keep.getValues<int8_t>())
+    if (value != 0 && value != 1)
+      return emitError() << "keep_negative must be 0 or 1, got "
+                         << int(value);
+  SmallVector<int> k = broadcastBits(keep, *shape);
+  SmallVector<int> i = broadcastBits(integer, *shape);
+  SmallVector<int> f = broadcastBits(fractional, *shape);
+  for (size_t index = 0; index < k.size(); ++index)
+    if (k[index] + i[index] + f[index] < 0)
+      return emitError() << "element " << index << " has negative width "
+                         << k[index] + i[index] + f[index] << " (k = "
+                         << k[index] << ", i = " << i[index]
+                         << ", f = " << f[index] << ")";
+  return *shape;
+}
+
+//===----------------------------------------------------------------------===//
+// #hgq.fixed
+//===----------------------------------------------------------------------===//
+
+LogicalResult FixedAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                DenseIntElementsAttr k, DenseIntElementsAttr i,
+                                DenseIntElementsAttr f, RoundingMode,
+                                OverflowMode) {
+  return verifyBitArrays(emitError, k, i, f);
+}
+
+SmallVector<int64_t> FixedAttr::getBitsShape() const {
+  auto shape = broadcastShapes(getK().getType().getShape(),
+                               getI().getType().getShape());
+  return *broadcastShapes(*shape, getF().getType().getShape());
+}
+
+bool FixedAttr::isUniform() const {
+  return getK().isSplat() && getI().isSplat() && getF().isSplat();
+}
+
+//===----------------------------------------------------------------------===//
+// #hgq.quantizer
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+QuantizerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      DenseIntElementsAttr f, RoundingStrategy, int32_t clipMin,
+                      int32_t clipMax, DenseIntElementsAttr k,
+                      DenseIntElementsAttr i) {
+  if (!f.getElementType().isInteger(8))
+    return emitError() << "bit array 'f' must hold i8 values";
+  if (clipMin > clipMax)
+    return emitError() << "bw_clip_min " << clipMin
+                       << " is larger than bw_clip_max " << clipMax;
+  for (int8_t value : f.getValues<int8_t>())
+    if (value < clipMin || value > clipMax)
+      return emitError() << "fractional bits " << int(value)
+                         << " lie outside bw_clip [" << clipMin << ", "
+                         << clipMax << "]";
+  if (bool(k) != bool(i))
+    return emitError() << "a traced quantizer needs both k and i";
+  if (k && failed(verifyBitArrays(emitError, k, i, f)))
+    return failure();
+  return success();
+}
+
+SmallVector<int64_t> QuantizerAttr::getBitsShape() const {
+  SmallVector<int64_t> shape(getF().getType().getShape());
+  if (isTraced()) {
+    shape = *broadcastShapes(shape, getK().getType().getShape());
+    shape = *broadcastShapes(shape, getI().getType().getShape());
+  }
+  return shape;
+}

@@ -1,0 +1,116 @@
+//===- BitOps.cpp - BOPs and EBOPs ----------------------------------------===//
+
+#include "hgq/Fixed/BitOps.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace hgq::fixed {
+
+int nominalBits(Format format, Overflow overflow) {
+  int bits = format.integerBits + format.fractionalBits +
+             (overflow == Overflow::SAT ? format.keepNegative : 0);
+  return format.isDead() ? 0 : std::max(bits, 0);
+}
+
+double denseBitOps(const int *inputBits, const int *weightBits,
+                   int64_t positions, int64_t inputs, int64_t outputs) {
+  // sum_o weightBits[j, o] once per input, then weighted by the input bits.
+  std::vector<double> rowSums(inputs, 0.0);
+  for (int64_t j = 0; j < inputs; ++j)
+    for (int64_t o = 0; o < outputs; ++o)
+      rowSums[j] += weightBits[j * outputs + o];
+  double total = 0.0;
+  for (int64_t p = 0; p < positions; ++p)
+    for (int64_t j = 0; j < inputs; ++j)
+      total += double(inputBits[p * inputs + j]) * rowSums[j];
+  return total;
+}
+
+std::array<int64_t, 2> ConvGeometry::outputSize() const {
+  std::array<int64_t, 2> out{};
+  for (int axis = 0; axis < 2; ++axis) {
+    int64_t span = dilations[axis] * (kernelSize[axis] - 1) + 1;
+    int64_t padded = inputSize[axis] + padBegin[axis] + padEnd[axis];
+    out[axis] = padded < span ? 0 : (padded - span) / strides[axis] + 1;
+  }
+  return out;
+}
+
+ConvBitOps convBitOps(const int *inputBits, const int *weightBits,
+                      const ConvGeometry &g, int64_t parallelFactor) {
+  const int64_t groups = std::max<int64_t>(g.groups, 1);
+  const int64_t cinPerGroup = g.inputChannels / groups;
+  const int64_t coutPerGroup = g.outputChannels / groups;
+  const int64_t kernelPositions = g.kernelSize[0] * g.kernelSize[1];
+  // Sum of weight bits over the output channels of each group, per kernel
+  // tap and input channel: the inner loop then touches each input once.
+  std::vector<double> tapSums(kernelPositions * cinPerGroup * groups, 0.0);
+  for (int64_t tap = 0; tap < kernelPositions; ++tap)
+    for (int64_t ci = 0; ci < cinPerGroup; ++ci)
+      for (int64_t co = 0; co < g.outputChannels; ++co)
+        tapSums[(tap * cinPerGroup + ci) * groups + co / coutPerGroup] +=
+            weightBits[(tap * cinPerGroup + ci) * g.outputChannels + co];
+
+  std::array<int64_t, 2> out = g.outputSize();
+  double total = 0.0;
+  for (int64_t oh = 0; oh < out[0]; ++oh)
+    for (int64_t ow = 0; ow < out[1]; ++ow)
+      for (int64_t kh = 0; kh < g.kernelSize[0]; ++kh) {
+        int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
+        if (ih < 0 || ih >= g.inputSize[0])
+          continue; // padding costs nothing
+        for (int64_t kw = 0; kw < g.kernelSize[1]; ++kw) {
+          int64_t iw = ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
+          if (iw < 0 || iw >= g.inputSize[1])
+            continue;
+          int64_t tap = kh * g.kernelSize[1] + kw;
+          const int *pixel =
+              inputBits + (ih * g.inputSize[1] + iw) * g.inputChannels;
+          for (int64_t group = 0; group < groups; ++group)
+            for (int64_t ci = 0; ci < cinPerGroup; ++ci)
+              total += double(pixel[group * cinPerGroup + ci]) *
+                       tapSums[(tap * cinPerGroup + ci) * groups + group];
+        }
+      }
+  ConvBitOps result;
+  result.fullLayer = total;
+  int64_t positions = out[0] * out[1];
+  result.perPosition =
+      positions ? total * double(parallelFactor) / double(positions) : 0.0;
+  return result;
+}
+
+double addEbops(const int *lhsBits, const int *rhsBits, size_t count) {
+  double sum = 0.0, minSum = 0.0;
+  for (size_t index = 0; index < count; ++index) {
+    sum += lhsBits[index] + rhsBits[index];
+    minSum += std::min(lhsBits[index], rhsBits[index]);
+  }
+  return 0.65 * (sum - minSum);
+}
+
+double poolingEbops(const int *inputBits, size_t count) {
+  double sum = 0.0;
+  for (size_t index = 0; index < count; ++index)
+    sum += inputBits[index];
+  return sum;
+}
+
+double lutEbops(const int *inputBits, const int *outputBits, size_t count) {
+  double sum = 0.0;
+  for (size_t index = 0; index < count; ++index)
+    sum += std::ldexp(1.0, inputBits[index]) * outputBits[index];
+  return 1e-4 * sum;
+}
+
+double biasEbops(const int *biasBits, size_t biasCount, int64_t outputCount) {
+  if (biasCount == 0)
+    return 0.0;
+  double sum = 0.0;
+  for (size_t index = 0; index < biasCount; ++index)
+    sum += biasBits[index];
+  return sum / double(biasCount) * double(outputCount);
+}
+
+} // namespace hgq::fixed

@@ -1,0 +1,27 @@
+# -*- Python -*-
+# lit configuration of the hgq regression tests (FileCheck-based).
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "HGQ"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.hgq_obj_root, "test")
+# unit/ has its own configuration (GoogleTest format).
+config.excludes = ["unit", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+
+config.substitutions.append(("%hgq_src", config.hgq_src_root))
+config.substitutions.append(("%hgq_obj", config.hgq_obj_root))
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.hgq_tools_dir, config.llvm_tools_dir]
+tools = ["hgq-opt", "hgq-translate"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
