@@ -87,8 +87,10 @@ FailureOr<DenseIntElementsAttr> hgq::parseBitsArray(AsmParser &parser) {
   Attribute attribute;
   if (parser.parseAttribute(attribute))
     return failure();
+  // The element type is checked by the attribute verifiers, which also guard
+  // attributes built in C++.
   auto dense = dyn_cast<DenseIntElementsAttr>(attribute);
-  if (!dense || !dense.getElementType().isInteger(8))
+  if (!dense)
     return parser.emitError(loc, "expected an integer or a dense i8 array of "
                                  "bit counts, e.g. dense<[2, 3]> : "
                                  "tensor<2xi8>");

@@ -370,7 +370,7 @@ LogicalResult ActivationOp::verify() {
   if (getAxisAttr()) {
     if (info->function != fixed::UnaryFunction::Softmax)
       return emitOpError() << "'axis' is only a parameter of 'softmax'";
-    int64_t axis = *getAxis();
+    int64_t axis = getAxisAttr().getInt();
     int64_t rank = type.getRank();
     int64_t normalized = axis < 0 ? axis + rank : axis;
     if (normalized < 1 || normalized >= rank)
@@ -528,9 +528,10 @@ LogicalResult ConcatOp::verify() {
     return emitOpError() << "needs at least one input";
   auto first = cast<RankedTensorType>(getInputs().front().getType());
   int64_t rank = first.getRank();
-  int64_t axis = getAxis() < 0 ? getAxis() + rank : getAxis();
+  int64_t requested = getAxisAttr().getInt();
+  int64_t axis = requested < 0 ? requested + rank : requested;
   if (axis < 1 || axis >= rank)
-    return emitOpError() << "axis " << getAxis()
+    return emitOpError() << "axis " << requested
                          << " must name a non-batch dimension of a rank "
                          << rank << " tensor";
   SmallVector<int64_t> expected(first.getShape());

@@ -231,10 +231,12 @@ Quantized<Int> quantize(Int mantissa, int64_t fractionalBits, Format format,
       roundMagnitude(mantissa, fractionalBits - format.fractionalBits, rounding);
 
   // Range of the integer word: [low, high] with high = 2^(W-k) - 1 and
-  // low = -(high + 1) * k. Magnitudes: positive up to high, negative up to
-  // high + 1 (signed) or only 0 (unsigned).
+  // low = -(high + 1) * k; SAT_SYM keeps [-high * k, high]. Magnitudes:
+  // positive up to high, negative up to negativeLimit.
   const U high = (U(1) << (width - format.keepNegative)) - 1;
-  const U negativeLimit = format.keepNegative ? high + 1 : U(0);
+  const U negativeLimit = !format.keepNegative        ? U(0)
+                          : overflow == Overflow::SAT_SYM ? high
+                                                          : high + 1;
   bool inRange =
       !rounded.huge && (rounded.negative ? rounded.magnitude <= negativeLimit
                                          : rounded.magnitude <= high);
@@ -246,12 +248,8 @@ Quantized<Int> quantize(Int mantissa, int64_t fractionalBits, Format format,
   result.overflowed = true;
   switch (overflow) {
   case Overflow::SAT:
-    result.mantissa = rounded.negative ? Int(-Int(negativeLimit)) : Int(high);
-    break;
   case Overflow::SAT_SYM:
-    result.mantissa = rounded.negative
-                          ? (format.keepNegative ? Int(-Int(high)) : Int(0))
-                          : Int(high);
+    result.mantissa = rounded.negative ? Int(-Int(negativeLimit)) : Int(high);
     break;
   case Overflow::SAT_ZERO:
     result.mantissa = 0;

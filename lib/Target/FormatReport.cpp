@@ -31,6 +31,10 @@ std::string locationName(Location loc) {
     for (Location inner : fused.getLocations())
       if (auto name = dyn_cast<NameLoc>(inner))
         return name.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (file.getFilename().strref() + ":" + Twine(file.getLine()) + ":" +
+            Twine(file.getColumn()))
+        .str();
   std::string text;
   llvm::raw_string_ostream stream(text);
   loc.print(stream);

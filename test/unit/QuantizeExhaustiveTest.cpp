@@ -1,0 +1,173 @@
+//===- QuantizeExhaustiveTest.cpp - Every format up to 8 bits -------------===//
+//
+// Every format with W <= 8 bits (signed and unsigned, integer width I from -4
+// to 12), every rounding and overflow mode, and inputs on a grid three bits
+// finer than the format across three times its range, against a reference
+// written directly from the definitions with rational arithmetic. Each input
+// goes through the 64-bit path, the 128-bit path and the double path.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Fixed/Fixed.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace hgq::fixed;
+
+namespace {
+
+/// An exact rational num / 2^denLog2 (the reference's only number type).
+struct Rational {
+  Int128 num;
+  int denLog2;
+};
+
+Int128 pow2(int exponent) { return Int128(1) << exponent; }
+
+/// floor(a / b) for b > 0, by definition.
+Int128 floorDiv(Int128 a, Int128 b) {
+  Int128 quotient = a / b;
+  if (quotient * b > a)
+    --quotient;
+  return quotient;
+}
+
+/// floor-mod, result in [0, b).
+Int128 floorMod(Int128 a, Int128 b) { return a - floorDiv(a, b) * b; }
+
+/// Reference: the quantized integer q (the value is q * 2^-f), and whether
+/// the overflow mode changed the rounded value.
+struct Expected {
+  Int128 mantissa;
+  bool overflowed;
+};
+
+Int128 applyOverflow(Int128 q, int k, int width, Overflow o);
+
+Expected reference(Rational x, int k, int width, int integerWidth, Rounding r,
+                   Overflow o) {
+  if (width == 0)
+    return {0, false};
+  int f = width - integerWidth;
+  // s = x * 2^f = num * 2^f / 2^denLog2 as a fraction n / d.
+  Int128 n = x.num, d = pow2(x.denLog2);
+  if (f >= 0)
+    n *= pow2(f);
+  else
+    d *= pow2(-f);
+  Int128 lower = floorDiv(n, d);      // candidate below (or equal)
+  Int128 upper = lower + 1;           // candidate above
+  Int128 belowDistance = n - lower * d; // (s - lower) * d, in [0, d)
+  Int128 aboveDistance = d - belowDistance;
+  Int128 q;
+  if (belowDistance == 0) {
+    q = lower;
+  } else {
+    auto magnitude = [](Int128 v) { return v < 0 ? -v : v; };
+    switch (r) {
+    case Rounding::TRN:
+      q = lower;
+      break;
+    case Rounding::TRN_ZERO:
+      q = magnitude(lower) < magnitude(upper) ? lower : upper;
+      break;
+    default:
+      if (belowDistance < aboveDistance)
+        q = lower;
+      else if (belowDistance > aboveDistance)
+        q = upper;
+      else if (r == Rounding::RND)
+        q = upper; // toward +inf
+      else if (r == Rounding::RND_CONV)
+        q = floorMod(lower, 2) == 0 ? lower : upper;
+      else if (r == Rounding::RND_ZERO)
+        q = magnitude(lower) < magnitude(upper) ? lower : upper;
+      else if (r == Rounding::RND_INF)
+        q = magnitude(lower) > magnitude(upper) ? lower : upper;
+      else // RND_MIN_INF
+        q = lower;
+    }
+  }
+  Int128 result = applyOverflow(q, k, width, o);
+  return {result, result != q};
+}
+
+Int128 applyOverflow(Int128 q, int k, int width, Overflow o) {
+  Int128 high = pow2(width - k) - 1;
+  Int128 low = -(high + 1) * k;
+  switch (o) {
+  case Overflow::SAT:
+    return q < low ? low : q > high ? high : q;
+  case Overflow::SAT_SYM: {
+    Int128 symLow = -high * k;
+    return q < symLow ? symLow : q > high ? high : q;
+  }
+  case Overflow::SAT_ZERO:
+    return (q < low || q > high) ? 0 : q;
+  case Overflow::WRAP:
+    return floorMod(q - low, pow2(width)) + low;
+  }
+  return q;
+}
+
+TEST(QuantizeExhaustive, AllFormatsUpTo8Bits) {
+  int64_t checked = 0;
+  for (int k = 0; k <= 1; ++k)
+    for (int width = 0; width <= 8; ++width)
+      for (int integerWidth = -4; integerWidth <= 12; ++integerWidth) {
+        Format format = Format::fromKBI(k, width, integerWidth);
+        if (width == 0)
+          format = Format{};
+        int f = width - integerWidth;
+        int inputFrac = f + 3;
+        // Inputs n * 2^-(f+3) over three times the format's range.
+        int64_t span = 3 * (int64_t(1) << (width + 3));
+        for (int r = 0; r <= int(Rounding::RND_MIN_INF); ++r)
+          for (int o = 0; o <= int(Overflow::SAT_ZERO); ++o) {
+            Rounding rounding = Rounding(r);
+            Overflow overflow = Overflow(o);
+            for (int64_t n = -span; n <= span; ++n) {
+              Rational x;
+              x.num = inputFrac >= 0 ? Int128(n) : Int128(n) * pow2(-inputFrac);
+              x.denLog2 = inputFrac >= 0 ? inputFrac : 0;
+              Expected want =
+                  reference(x, k, width, integerWidth, rounding, overflow);
+              Int128 expected = want.mantissa;
+              Quantized<int64_t> narrow =
+                  quantize<int64_t>(n, inputFrac, format, rounding, overflow);
+              Quantized<Int128> wide =
+                  quantize<Int128>(n, inputFrac, format, rounding, overflow);
+              QuantizedDouble viaDouble = quantizeDouble(
+                  std::ldexp(double(n), -inputFrac), format, rounding,
+                  overflow);
+              double expectedValue =
+                  std::ldexp(double(int64_t(expected)), -format.fractionalBits);
+              if (!narrow.ok() || !wide.ok() || !viaDouble.ok() ||
+                  Int128(narrow.mantissa) != expected ||
+                  wide.mantissa != expected ||
+                  narrow.overflowed != want.overflowed ||
+                  wide.overflowed != want.overflowed ||
+                  viaDouble.value != expectedValue) {
+                ADD_FAILURE() << "k=" << k << " W=" << width
+                              << " I=" << integerWidth << " "
+                              << roundingName(rounding) << " "
+                              << overflowName(overflow) << " x=" << n
+                              << "*2^-" << inputFrac << ": expected "
+                              << int64_t(expected) << ", got "
+                              << narrow.mantissa << " / "
+                              << int64_t(wide.mantissa) << " / "
+                              << viaDouble.value;
+                return;
+              }
+              ++checked;
+            }
+          }
+      }
+  // 2 signs x 9 widths x 17 integer widths x 28 modes, grids of 2^(W+4)*3+1.
+  EXPECT_GT(checked, 10'000'000);
+  RecordProperty("cases", std::to_string(checked));
+}
+
+} // namespace

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The main job of the README on the bundled example: builds the tools if
+# needed, then runs everything that exists so far on the jet-tagger model and
+# writes the results to out/jet_tagger/ (each file written atomically).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${HGQ_BUILD_DIR:-$root/build}
+model=${1:-$root/examples/jet_tagger/model.mlir}
+out=${2:-$root/out/jet_tagger}
+
+"$root/tools/setup/install-deps.sh"
+cmake -G Ninja -S "$root" -B "$build" \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir >/dev/null
+ninja -C "$build" -j2 hgq-opt hgq-translate
+
+mkdir -p "$out"
+write() { # write FILE COMMAND...: run COMMAND into FILE, atomically
+  local target=$1
+  shift
+  local partial
+  partial=$(mktemp "$target.XXXXXX")
+  if "$@" >"$partial"; then
+    mv "$partial" "$target"
+  else
+    rm -f "$partial"
+    return 1
+  fi
+}
+
+echo "== verifying and canonicalizing $(basename "$model")"
+write "$out/model.mlir" "$build/bin/hgq-opt" "$model" -canonicalize \
+  --mlir-print-debuginfo
+echo "== quantization report"
+write "$out/format-report.json" "$build/bin/hgq-translate" \
+  --hgq-format-report "$out/model.mlir"
+
+python3 - "$out/format-report.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+points = report["points"]
+print("%-18s %-7s %-6s %-8s %s" % ("layer", "role", "level", "elements", "fractional bits / widths"))
+for p in points:
+    elements = 1
+    for d in p["shape"]:
+        elements *= d
+    if p["level"] == "layer" and not p["traced"]:
+        detail = "f in [%d, %d], integer bits not traced yet" % (p["f_min"], p["f_max"])
+    else:
+        detail = "width %d..%d, %d dead, per-tensor %s" % (
+            p["min_width"], p["max_width"], p["dead"], p["collapsed"])
+    print("%-18s %-7s %-6s %-8d %s" % (p["name"], p["role"], p["level"], elements, detail))
+PY
+echo "== wrote $out/model.mlir and $out/format-report.json"
+echo "Not yet available: ONNX import, trace-minmax on calibration data, BOPs," \
+     "conversion to the proxy and the HLS project (see docs/status.md)."
