@@ -171,3 +171,79 @@ TEST(QuantizeExhaustive, AllFormatsUpTo8Bits) {
 }
 
 } // namespace
+
+#include "hgq/Fixed/QuantizePlan.h"
+
+namespace {
+
+/// The executor's precomputed plan agrees with `quantize` on every format up
+/// to 8 bits, every mode (and the layer-level "round only" mode), inputs at
+/// several fractional offsets, and mixed per-element formats in one plan.
+TEST(QuantizeExhaustive, PlanMatchesReference) {
+  std::vector<Format> formats;
+  for (int k = 0; k <= 1; ++k)
+    for (int width = 0; width <= 8; ++width)
+      for (int integerWidth = -3; integerWidth <= 10; ++integerWidth)
+        formats.push_back(width == 0 ? Format{}
+                                     : Format::fromKBI(k, width, integerWidth));
+  int64_t checked = 0;
+  for (int inputFrac : {-4, 0, 3, 9, 14})
+    for (int r = 0; r <= int(Rounding::RND_MIN_INF); ++r)
+      for (int o = -1; o <= int(Overflow::SAT_ZERO); ++o) {
+        Rounding rounding = Rounding(r);
+        std::optional<Overflow> overflow;
+        if (o >= 0)
+          overflow = Overflow(o);
+        QuantizePlan plan(formats, rounding, overflow, inputFrac);
+        for (size_t element = 0; element < formats.size(); ++element) {
+          const Format &format = formats[element];
+          for (int64_t n = -1500; n <= 1500; n += 7) {
+            int64_t mantissa = n * 13 + (n % 5);
+            int64_t out = 0;
+            bool overflowed = false;
+            ASSERT_TRUE(plan.apply(element, mantissa, out, overflowed));
+            Quantized<Int128> want =
+                overflow ? quantize<Int128>(mantissa, inputFrac, format,
+                                            rounding, *overflow)
+                         : roundTo<Int128>(mantissa, inputFrac,
+                                           format.fractionalBits, rounding);
+            ASSERT_TRUE(want.ok());
+            bool dead = overflow && format.isDead();
+            int64_t shift =
+                dead ? 0 : plan.outputFractionalBits() - format.fractionalBits;
+            Int128 expected = want.mantissa * (Int128(1) << shift);
+            if (Int128(out) != expected || overflowed != want.overflowed) {
+              ADD_FAILURE() << "format " << format.str() << " f="
+                            << format.fractionalBits << " "
+                            << roundingName(rounding) << " overflow " << o
+                            << " input " << mantissa << "*2^-" << inputFrac
+                            << ": got " << out << ", expected "
+                            << int64_t(expected);
+              return;
+            }
+            bool viaDoubleOverflowed = false;
+            int64_t viaDouble = 0;
+            ASSERT_TRUE(plan.applyDouble(
+                element, std::ldexp(double(mantissa), -inputFrac), viaDouble,
+                viaDoubleOverflowed));
+            ASSERT_EQ(viaDouble, out);
+            ++checked;
+          }
+        }
+      }
+  EXPECT_GT(checked, 1'000'000);
+}
+
+TEST(QuantizePlan, ReportsMantissasThatDoNotFit) {
+  // Round-only plan whose output needs more than 63 bits.
+  QuantizePlan plan({Format{1, 0, 0}, Format{1, 0, 40}}, Rounding::RND,
+                    std::nullopt, 0);
+  int64_t out = 0;
+  bool overflowed = false;
+  EXPECT_TRUE(plan.apply(1, 5, out, overflowed));
+  EXPECT_EQ(out, int64_t(5) << 40);
+  EXPECT_FALSE(plan.apply(0, int64_t(1) << 40, out, overflowed));
+  EXPECT_FALSE(plan.applyDouble(0, NAN, out, overflowed));
+}
+
+} // namespace
