@@ -1,0 +1,143 @@
+//===- Kernels.h - The executor's per-op kernels ----------------*- C++ -*-===//
+//
+// Small kernels, one per kind of op, with no MLIR dependency: each takes
+// runtime tensors and precomputed parameters. Exact kernels compute with
+// integers; where a proven bound on every partial sum fits a floating-point
+// mantissa (2^24 for float32, 2^53 for float64), the integer products and
+// sums run in that type, where they are exact, so optimized GEMM can be used.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HGQ_EXEC_KERNELS_H
+#define HGQ_EXEC_KERNELS_H
+
+#include "hgq/Exec/Tensor.h"
+#include "hgq/Fixed/QuantizePlan.h"
+#include "hgq/Fixed/UnaryFunctions.h"
+
+#include <array>
+#include <optional>
+
+namespace hgq::exec {
+
+/// An exact (inner x cols) integer matrix prepared for repeated products.
+class ExactMatrix {
+public:
+  ExactMatrix() = default;
+  ExactMatrix(std::vector<int64_t> values, int64_t inner, int64_t cols);
+
+  int64_t inner() const { return inner_; }
+  int64_t cols() const { return cols_; }
+  const std::vector<int64_t> &values() const { return values_; }
+
+  /// out[r, o] = sum_j a[r, j] * m[j, o] for `rows` rows of `a` (row stride
+  /// `inner`), exactly. Fails only when a result needs more than 63 bits.
+  Status multiply(const int64_t *a, int64_t rows, int64_t *out) const;
+
+  /// Which arithmetic the last bound selects (for tests and benchmarks).
+  enum class Path { Float32, Float64, Int64, Int128 };
+  Path pathFor(uint64_t maxAbsInput) const;
+
+private:
+  std::vector<int64_t> values_;
+  std::vector<float> asFloat_;
+  std::vector<double> asDouble_;
+  int64_t inner_ = 0, cols_ = 0;
+  /// max over columns of sum_j |m[j, o]|, as a double upper bound.
+  double maxColumnAbsSum_ = 0;
+};
+
+/// Float32 matrix product out = a (rows x inner) * m (inner x cols).
+void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
+                 int64_t cols, float *out);
+
+/// Applies a per-feature-element plan to `in` (exact or float), writing an
+/// exact tensor; counts elements the overflow mode changed.
+Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan,
+                 Tensor &out, int64_t &overflowCount);
+
+/// Adds a per-channel (last dimension) exact bias given at `biasFrac`
+/// fractional bits to an exact tensor, in place; the tensor's fractional
+/// bits become max(current, biasFrac).
+Status addExactBias(Tensor &tensor, const std::vector<int64_t> &bias,
+                    int64_t biasFrac);
+
+/// Moves an exact tensor to `fractionalBits` (>= its own), exactly.
+Status alignExact(Tensor &tensor, int64_t fractionalBits);
+
+/// Converts to float32 (exact tensors round to nearest).
+Tensor toFloat(const Tensor &in);
+
+/// Dense: in (N, ..., J) times kernel (J, O) to (N, ..., O).
+Status denseExact(const Tensor &in, const ExactMatrix &kernel,
+                  int64_t kernelFrac, Tensor &out);
+void denseFloat(const Tensor &in, const std::vector<float> &kernel,
+                int64_t inputs, int64_t outputs,
+                const std::vector<float> *bias, Tensor &out);
+
+/// Geometry of a channels-last convolution or pooling window (1-D uses the
+/// second entry; the first is then 1).
+struct WindowGeometry {
+  std::array<int64_t, 2> input{1, 1};
+  std::array<int64_t, 2> window{1, 1};
+  std::array<int64_t, 2> strides{1, 1};
+  std::array<int64_t, 2> dilations{1, 1};
+  std::array<int64_t, 2> padBegin{0, 0};
+  std::array<int64_t, 2> padEnd{0, 0};
+  std::array<int64_t, 2> output() const;
+};
+
+/// Convolution with `groups` groups; the kernel is (KH, KW, Cin/g, Cout)
+/// flattened, as one ExactMatrix per group of shape (KH*KW*Cin/g, Cout/g).
+Status convExact(const Tensor &in, const WindowGeometry &geometry,
+                 int64_t channels, const std::vector<ExactMatrix> &groupKernels,
+                 int64_t kernelFrac, Tensor &out);
+void convFloat(const Tensor &in, const WindowGeometry &geometry,
+               int64_t channels, const std::vector<std::vector<float>> &groupKernels,
+               int64_t outputChannels, const std::vector<float> *bias,
+               Tensor &out);
+
+/// The (KH, KW, Cin/g, Cout) kernel split into per-group row-major
+/// (KH*KW*Cin/g, Cout/g) matrices.
+template <typename T>
+std::vector<std::vector<T>> splitKernelGroups(const std::vector<T> &kernel,
+                                              int64_t taps, int64_t cinPerGroup,
+                                              int64_t outputChannels,
+                                              int64_t groups);
+
+void maxPool(const Tensor &in, const WindowGeometry &geometry,
+             int64_t channels, Tensor &out);
+/// Average over the non-padded cells. Exact tensors gain log2 of the largest
+/// window's size in fractional bits (the verifier guarantees power-of-two
+/// windows), so the division is exact.
+Status avgPool(const Tensor &in, const WindowGeometry &geometry,
+               int64_t channels, Tensor &out);
+
+/// Elementwise function in float32; softmax along `axis` (a non-batch axis).
+void activationFloat(const Tensor &in, fixed::UnaryFunction function,
+                     const fixed::UnaryParams &params, int64_t axis,
+                     Tensor &out);
+/// relu on an exact tensor (exact).
+void reluExact(const Tensor &in, Tensor &out);
+
+/// lhs + rhs (same shapes): exact when both are, float32 otherwise.
+Status add(const Tensor &lhs, const Tensor &rhs, Tensor &out);
+
+/// Lookup table indexed by the raw bits of `indexFormat` (two's complement,
+/// WRAP); entries exact at `tableFrac`.
+Status unaryLut(const Tensor &in, fixed::Format indexFormat,
+                fixed::Rounding rounding, const std::vector<int64_t> &table,
+                int64_t tableFrac, Tensor &out);
+
+/// Per-channel (last dimension) float32 batch normalization.
+void batchNorm(const Tensor &in, const std::vector<float> &scale,
+               const std::vector<float> &shift, Tensor &out);
+
+Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
+              Tensor &out);
+void transpose(const Tensor &in, const std::vector<int64_t> &permutation,
+               Tensor &out);
+
+} // namespace hgq::exec
+
+#endif // HGQ_EXEC_KERNELS_H

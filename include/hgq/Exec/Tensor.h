@@ -1,0 +1,53 @@
+//===- Tensor.h - Runtime tensors of the bit-accurate executor --*- C++ -*-===//
+//
+// A tensor is either float32 (a float layer, computed like the source
+// framework) or exact: int64 mantissas with one fractional-bit count for the
+// whole tensor, value = mantissa * 2^-fractionalBits. Per-element formats are
+// aligned to the largest fractional bits, so every exact value is held
+// without loss. Dimension 0 is the batch.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HGQ_EXEC_TENSOR_H
+#define HGQ_EXEC_TENSOR_H
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hgq::exec {
+
+struct Tensor {
+  std::vector<int64_t> shape;
+  bool exact = false;
+  int64_t fractionalBits = 0;
+  std::vector<float> floats;      ///< when !exact
+  std::vector<int64_t> mantissas; ///< when exact
+
+  static Tensor makeFloat(std::vector<int64_t> shape);
+  static Tensor makeExact(std::vector<int64_t> shape, int64_t fractionalBits);
+
+  int64_t batch() const { return shape.empty() ? 1 : shape[0]; }
+  int64_t size() const;
+  /// Elements per sample (product of the non-batch dimensions).
+  int64_t featureSize() const;
+  /// The value of element `index` (rounded to double when it has more than
+  /// 53 significant bits).
+  double valueAt(int64_t index) const {
+    return exact ? std::ldexp(double(mantissas[index]), -int(fractionalBits))
+                 : double(floats[index]);
+  }
+};
+
+/// Outcome of a kernel: an error carries a message for the user.
+struct Status {
+  bool ok = true;
+  std::string message;
+  static Status success() { return {}; }
+  static Status error(std::string message) { return {false, std::move(message)}; }
+};
+
+} // namespace hgq::exec
+
+#endif // HGQ_EXEC_TENSOR_H

@@ -1,0 +1,992 @@
+//===- Executor.cpp - Compiling hgq IR into kernel steps, and running it --===//
+//
+// Each op becomes one step: a kernel call with its constants prepared once.
+// Fractional bits of exact tensors are known statically, so every
+// quantization plan is built before the first sample runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Exec/Executor.h"
+#include "hgq/Dialect/HGQ.h"
+#include "hgq/Exec/Kernels.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+using namespace mlir;
+
+namespace hgq::exec {
+
+Observer::~Observer() = default;
+
+std::string locationName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  return "";
+}
+
+namespace {
+
+struct StepContext {
+  Observer *observer;
+  std::vector<int64_t> &overflowCounts;
+};
+
+using StepFunction = std::function<Status(
+    const std::vector<const Tensor *> &inputs, Tensor &out, StepContext &)>;
+
+/// What the compiler knows of a value: exact or float, and its fractional
+/// bits when exact.
+struct ValueInfo {
+  bool exact = false;
+  int64_t frac = 0;
+};
+
+std::vector<int64_t> featuresOf(Value value) {
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(value.getType()).getShape().drop_front();
+  return std::vector<int64_t>(shape.begin(), shape.end());
+}
+
+bool isStatic(ArrayRef<int64_t> shape) {
+  return llvm::none_of(shape, ShapedType::isDynamic);
+}
+
+/// For each element of `target` (row-major), the index of the element of the
+/// right-aligned broadcast `bits` shape it reads.
+std::vector<int64_t> broadcastIndices(ArrayRef<int64_t> bits,
+                                      ArrayRef<int64_t> target) {
+  int64_t count = ShapedType::getNumElements(target);
+  size_t offset = target.size() - bits.size();
+  std::vector<int64_t> strides(target.size(), 0);
+  int64_t stride = 1;
+  for (size_t index = bits.size(); index-- > 0;) {
+    strides[offset + index] = bits[index] == 1 ? 0 : stride;
+    stride *= bits[index];
+  }
+  std::vector<int64_t> out(count);
+  std::vector<int64_t> position(target.size(), 0);
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t source = 0;
+    for (size_t dim = 0; dim < target.size(); ++dim)
+      source += position[dim] * strides[dim];
+    out[flat] = source;
+    for (size_t dim = target.size(); dim-- > 0;) {
+      if (++position[dim] < target[dim])
+        break;
+      position[dim] = 0;
+    }
+  }
+  return out;
+}
+
+/// Formats of a layer-level quantizer: only f matters (it never overflows).
+std::vector<fixed::Format> roundOnlyFormats(QuantizerAttr quantizer,
+                                            ArrayRef<int64_t> shape) {
+  SmallVector<int> fractional = expandFractionalBits(quantizer, shape);
+  std::vector<fixed::Format> formats;
+  formats.reserve(fractional.size());
+  for (int f : fractional)
+    formats.push_back(fixed::Format{0, 0, f});
+  return formats;
+}
+
+/// HGQ's can_bias_cover_rnd: the layer has a bias and the pre-activation
+/// bit widths are one per tensor or one per channel (last dimension).
+bool biasCanAbsorbRounding(bool hasBias, QuantizerAttr quantizer) {
+  if (!hasBias)
+    return false;
+  SmallVector<int64_t> shape = quantizer.getBitsShape();
+  int64_t outer = 1;
+  for (size_t dim = 0; dim + 1 < shape.size(); ++dim)
+    outer *= shape[dim];
+  return outer == 1;
+}
+
+/// Exact mantissas of float constants at a common fractional-bit count.
+struct ExactConstants {
+  std::vector<int64_t> mantissas;
+  int64_t frac = 0;
+};
+
+/// Rounds each value to its own fractional bits (a kernel or bias
+/// quantizer), or takes it exactly when `fractionalBits` is empty; then
+/// aligns everything to the largest fractional bits.
+FailureOr<ExactConstants> exactConstants(Operation *op, StringRef what,
+                                         ArrayRef<float> values,
+                                         ArrayRef<int> fractionalBits,
+                                         fixed::Rounding rounding) {
+  std::vector<fixed::Int128> mantissas(values.size());
+  std::vector<int64_t> fracs(values.size());
+  ExactConstants result;
+  bool any = false;
+  for (size_t index = 0; index < values.size(); ++index) {
+    std::optional<fixed::Scaled<int64_t>> exact =
+        fixed::exactFromDouble(values[index]);
+    if (!exact)
+      return op->emitOpError() << what << " value " << index
+                               << " is not finite";
+    if (fractionalBits.empty()) {
+      mantissas[index] = exact->mantissa;
+      fracs[index] = exact->mantissa == 0 ? 0 : exact->fractionalBits;
+    } else {
+      fixed::Quantized<fixed::Int128> rounded = fixed::roundTo<fixed::Int128>(
+          exact->mantissa, exact->fractionalBits, fractionalBits[index],
+          rounding);
+      if (!rounded.ok())
+        return op->emitOpError() << what << " value " << index << " ("
+                                 << values[index] << ") cannot be rounded "
+                                 << "exactly: " << statusMessage(rounded.status);
+      mantissas[index] = rounded.mantissa;
+      fracs[index] = fractionalBits[index];
+    }
+    if (mantissas[index] != 0 || !fractionalBits.empty()) {
+      result.frac = any ? std::max(result.frac, fracs[index]) : fracs[index];
+      any = true;
+    }
+  }
+  result.mantissas.resize(values.size());
+  for (size_t index = 0; index < values.size(); ++index) {
+    int64_t shift = result.frac - fracs[index];
+    fixed::Int128 value = mantissas[index];
+    bool fits = value == 0 || shift < 62;
+    if (fits && value != 0) {
+      value *= fixed::Int128(1) << shift;
+      fits = value < (fixed::Int128(1) << 62) && value > -(fixed::Int128(1) << 62);
+    }
+    if (!fits)
+      return op->emitOpError()
+             << what << " needs more than 62 bits at a common fractional "
+             << "bit count of " << result.frac << " (value " << index << " = "
+             << values[index] << "); quantize it";
+    result.mantissas[index] = int64_t(value);
+  }
+  return result;
+}
+
+std::vector<float> floatsOf(ElementsAttr attr) {
+  auto range = attr.getValues<float>();
+  return std::vector<float>(range.begin(), range.end());
+}
+
+} // namespace
+
+struct Executor::Step {
+  std::string name;
+  std::vector<int> operands;
+  int result = -1;
+  StepFunction run;
+};
+
+Executor::Executor() = default;
+Executor::~Executor() = default;
+
+namespace {
+
+/// Builds the steps of one function.
+class Compiler {
+public:
+  Compiler(std::vector<std::unique_ptr<Executor::Step>> &steps,
+           std::vector<QuantizationPoint> &points)
+      : steps(steps), points(points) {}
+
+  LogicalResult compile(func::FuncOp function, std::vector<int> &outputSlots,
+                        int &slotCount);
+
+private:
+  int slotOf(Value value) { return slots.lookup(value); }
+  int newSlot(Value value, ValueInfo info) {
+    int slot = int(infos.size());
+    slots[value] = slot;
+    infos.push_back(info);
+    return slot;
+  }
+  ValueInfo &infoOf(Value value) { return infos[slotOf(value)]; }
+
+  void addStep(Operation *op, std::vector<Value> operands, Value result,
+               ValueInfo info, StepFunction run) {
+    auto step = std::make_unique<Executor::Step>();
+    std::string name = locationName(op);
+    step->name = (name.empty() ? std::string("") : name + " ") + "(" +
+                 op->getName().getStringRef().str() + ")";
+    for (Value operand : operands)
+      step->operands.push_back(slotOf(operand));
+    step->result = newSlot(result, info);
+    step->run = std::move(run);
+    steps.push_back(std::move(step));
+  }
+
+  size_t addPoint(Operation *op, bool layerLevel, ArrayRef<int64_t> features,
+                  ArrayRef<int64_t> bits) {
+    QuantizationPoint point;
+    point.name = locationName(op);
+    if (point.name.empty())
+      point.name = op->getName().getStringRef().str() + "#" +
+                   std::to_string(points.size());
+    point.op = op;
+    point.layerLevel = layerLevel;
+    point.featureShape.assign(features.begin(), features.end());
+    point.bitsShape.assign(bits.begin(), bits.end());
+    point.featureToBits = broadcastIndices(bits, features);
+    points.push_back(std::move(point));
+    return points.size() - 1;
+  }
+
+  FailureOr<std::vector<int64_t>> staticFeatures(Operation *op, Value value) {
+    std::vector<int64_t> features = featuresOf(value);
+    if (!isStatic(features))
+      return op->emitOpError()
+             << "hgq-run needs static non-batch dimensions here";
+    return features;
+  }
+
+  /// A plan for a layer-level quantizer on `value`'s elements.
+  FailureOr<std::shared_ptr<fixed::QuantizePlan>>
+  layerPlan(Operation *op, QuantizerAttr quantizer, Value value,
+            fixed::Rounding rounding, int64_t inputFrac, size_t &point) {
+    FailureOr<std::vector<int64_t>> features = staticFeatures(op, value);
+    if (failed(features))
+      return failure();
+    point = addPoint(op, true, *features, quantizer.getBitsShape());
+    return std::make_shared<fixed::QuantizePlan>(
+        roundOnlyFormats(quantizer, *features), rounding, std::nullopt,
+        inputFrac);
+  }
+
+  LogicalResult compileQuantize(QuantizeOp op);
+  LogicalResult compileSignature(SignatureOp op);
+  template <typename LayerOp>
+  LogicalResult compileLinear(LayerOp op);
+  LogicalResult compileBatchNorm(BatchNormOp op);
+  LogicalResult compileActivation(ActivationOp op);
+  LogicalResult compileUnaryLut(UnaryLutOp op);
+  LogicalResult compileAdd(AddOp op);
+  template <typename PoolOp>
+  LogicalResult compilePool(PoolOp op, bool average);
+  LogicalResult compileConcat(ConcatOp op);
+  LogicalResult compileReshape(Operation *op, Value input, Value output);
+  LogicalResult compileTranspose(TransposeOp op);
+
+  std::vector<std::unique_ptr<Executor::Step>> &steps;
+  std::vector<QuantizationPoint> &points;
+  llvm::DenseMap<Value, int> slots;
+  std::vector<ValueInfo> infos;
+};
+
+/// Wraps a quantizing step: apply the plan, count overflows, let the observer
+/// see the result.
+Status quantizeInto(const Tensor &in, const fixed::QuantizePlan &plan,
+                    size_t point, Tensor &out, StepContext &context) {
+  if (Status status =
+          applyPlan(in, plan, out, context.overflowCounts[point]);
+      !status.ok)
+    return status;
+  if (context.observer)
+    context.observer->observe(point, out);
+  return Status::success();
+}
+
+LogicalResult Compiler::compileQuantize(QuantizeOp op) {
+  Value input = op.getInput();
+  ValueInfo in = infoOf(input);
+  int64_t inputFrac = in.exact ? in.frac : 0;
+  std::shared_ptr<fixed::QuantizePlan> plan;
+  size_t point = 0;
+  if (QuantizerAttr quantizer = op.getQuantizerAttr()) {
+    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built =
+        layerPlan(op, quantizer, input,
+                  inferenceRounding(quantizer.getRnd(), false), inputFrac,
+                  point);
+    if (failed(built))
+      return failure();
+    plan = *built;
+  } else {
+    FixedAttr format = op.getFormatAttr();
+    FailureOr<std::vector<int64_t>> features = staticFeatures(op, input);
+    if (failed(features))
+      return failure();
+    SmallVector<fixed::Format> formats = expandFormats(format, *features);
+    point = addPoint(op, false, *features, format.getBitsShape());
+    plan = std::make_shared<fixed::QuantizePlan>(
+        std::vector<fixed::Format>(formats.begin(), formats.end()),
+        toFixed(format.getRounding()), toFixed(format.getOverflow()),
+        inputFrac);
+  }
+  addStep(op, {input}, op.getOutput(), {true, plan->outputFractionalBits()},
+          [plan, point](const std::vector<const Tensor *> &ins, Tensor &out,
+                        StepContext &context) {
+            return quantizeInto(*ins[0], *plan, point, out, context);
+          });
+  return success();
+}
+
+LogicalResult Compiler::compileSignature(SignatureOp op) {
+  // Layer level: the input is taken as given, held exactly at the declared
+  // fractional bits (identity on inputs that respect the signature).
+  Value input = op.getInput();
+  ValueInfo in = infoOf(input);
+  FailureOr<std::vector<int64_t>> features = staticFeatures(op, input);
+  if (failed(features))
+    return failure();
+  SmallVector<fixed::Format> formats = expandFormats(op.getFormat(), *features);
+  std::vector<fixed::Format> roundOnly;
+  for (const fixed::Format &format : formats)
+    roundOnly.push_back(fixed::Format{0, 0, format.fractionalBits});
+  auto plan = std::make_shared<fixed::QuantizePlan>(
+      roundOnly, fixed::Rounding::TRN, std::nullopt, in.exact ? in.frac : 0);
+  size_t point =
+      addPoint(op, false, *features, op.getFormat().getBitsShape());
+  addStep(op, {input}, op.getOutput(), {true, plan->outputFractionalBits()},
+          [plan, point](const std::vector<const Tensor *> &ins, Tensor &out,
+                        StepContext &context) {
+            return quantizeInto(*ins[0], *plan, point, out, context);
+          });
+  return success();
+}
+
+/// Dense and convolution share everything but the product itself.
+template <typename LayerOp>
+LogicalResult Compiler::compileLinear(LayerOp op) {
+  constexpr bool isConv = std::is_same_v<LayerOp, ConvOp>;
+  Value input = op.getInput();
+  ValueInfo in = infoOf(input);
+  auto kernelType = cast<ShapedType>(op.getKernel().getType());
+  std::vector<float> kernel = floatsOf(op.getKernel());
+  int64_t outputs = kernelType.getShape().back();
+  QuantizerAttr kernelQuantizer = op.getKernelQuantizerAttr();
+  QuantizerAttr quantizer = op.getQuantizerAttr();
+  bool relu = op.getActivation() == LayerActivation::relu;
+
+  // The kernel as HGQ quantizes it (RND or TRN to each weight's f).
+  SmallVector<int> kernelFrac;
+  fixed::Rounding kernelRounding = fixed::Rounding::RND;
+  if (kernelQuantizer) {
+    kernelFrac = expandFractionalBits(kernelQuantizer, kernelType.getShape());
+    kernelRounding = inferenceRounding(kernelQuantizer.getRnd(), false);
+  }
+  FailureOr<ExactConstants> exactKernel =
+      exactConstants(op, "kernel", kernel, kernelFrac, kernelRounding);
+  if (failed(exactKernel))
+    return failure();
+
+  // The bias, quantized by the pre-activation quantizer at each channel's
+  // largest f (HGQ's bias_forward), with the layer's rounding.
+  std::optional<ElementsAttr> biasAttr = op.getBias();
+  bool absorbs = quantizer && biasCanAbsorbRounding(bool(biasAttr), quantizer);
+  fixed::Rounding outputRounding =
+      quantizer ? inferenceRounding(quantizer.getRnd(), absorbs)
+                : fixed::Rounding::TRN;
+  std::optional<ExactConstants> exactBias;
+  std::vector<float> bias;
+  if (biasAttr) {
+    bias = floatsOf(*biasAttr);
+    SmallVector<int> biasFrac;
+    if (quantizer) {
+      std::vector<int64_t> features = featuresOf(op.getOutput());
+      if (!isStatic(features))
+        return op.emitOpError()
+               << "hgq-run needs static non-batch dimensions here";
+      SmallVector<int> perElement = expandFractionalBits(quantizer, features);
+      biasFrac.assign(outputs, std::numeric_limits<int>::min());
+      for (size_t index = 0; index < perElement.size(); ++index)
+        biasFrac[index % outputs] =
+            std::max(biasFrac[index % outputs], perElement[index]);
+    }
+    FailureOr<ExactConstants> built =
+        exactConstants(op, "bias", bias, biasFrac, outputRounding);
+    if (failed(built))
+      return failure();
+    exactBias = *built;
+    if (quantizer) // the float path uses the same quantized bias
+      for (size_t index = 0; index < bias.size(); ++index)
+        bias[index] = float(std::ldexp(double(built->mantissas[index]),
+                                       -int(built->frac)));
+  }
+  if (kernelQuantizer)
+    for (size_t index = 0; index < kernel.size(); ++index)
+      kernel[index] = float(std::ldexp(double(exactKernel->mantissas[index]),
+                                       -int(exactKernel->frac)));
+
+  // Geometry (convolution only).
+  WindowGeometry geometry;
+  int64_t channels = 0, groups = 1, taps = 1;
+  if constexpr (isConv) {
+    auto inputType = cast<RankedTensorType>(input.getType());
+    if (!isStatic(inputType.getShape().drop_front()))
+      return op.emitOpError()
+             << "hgq-run needs static non-batch dimensions here";
+    int64_t spatial = op.getSpatialRank();
+    SmallVector<int64_t> strides = op.getStrideValues();
+    SmallVector<int64_t> dilations = op.getDilationValues();
+    SmallVector<int64_t> pads = op.getPadValues();
+    int first = 2 - int(spatial);
+    for (int64_t axis = 0; axis < spatial; ++axis) {
+      geometry.input[first + axis] = inputType.getDimSize(axis + 1);
+      geometry.window[first + axis] = kernelType.getDimSize(axis);
+      geometry.strides[first + axis] = strides[axis];
+      geometry.dilations[first + axis] = dilations[axis];
+      geometry.padBegin[first + axis] = pads[axis];
+      geometry.padEnd[first + axis] = pads[axis + spatial];
+    }
+    channels = inputType.getShape().back();
+    groups = int64_t(op.getGroups());
+    taps = geometry.window[0] * geometry.window[1];
+  }
+  int64_t inner = kernelType.getNumElements() / outputs;
+
+  // The pre-activation quantizer, planned for the exact product.
+  int64_t productFrac = (in.exact ? in.frac : 0) + exactKernel->frac;
+  int64_t combinedFrac =
+      exactBias ? std::max(productFrac, exactBias->frac) : productFrac;
+  std::shared_ptr<fixed::QuantizePlan> plan;
+  size_t point = 0;
+  if (quantizer) {
+    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built = layerPlan(
+        op, quantizer, op.getOutput(), outputRounding, combinedFrac, point);
+    if (failed(built))
+      return failure();
+    plan = *built;
+  }
+  ValueInfo result{in.exact || plan, plan ? plan->outputFractionalBits()
+                                          : combinedFrac};
+  if (!in.exact && !plan)
+    result = {false, 0};
+
+  if (in.exact) {
+    auto matrices = std::make_shared<std::vector<ExactMatrix>>();
+    if constexpr (isConv) {
+      for (std::vector<int64_t> &matrix :
+           splitKernelGroups(exactKernel->mantissas, taps, inner / taps,
+                             outputs, groups))
+        matrices->emplace_back(std::move(matrix), inner, outputs / groups);
+    } else {
+      matrices->emplace_back(exactKernel->mantissas, inner, outputs);
+    }
+    int64_t kernelFracValue = exactKernel->frac;
+    addStep(op, {input}, op.getOutput(), result,
+            [=](const std::vector<const Tensor *> &ins, Tensor &out,
+                StepContext &context) -> Status {
+              Tensor z;
+              Status status;
+              if constexpr (isConv)
+                status = convExact(*ins[0], geometry, channels, *matrices,
+                                   kernelFracValue, z);
+              else
+                status = denseExact(*ins[0], matrices->front(),
+                                    kernelFracValue, z);
+              if (!status.ok)
+                return status;
+              if (exactBias)
+                if (status = addExactBias(z, exactBias->mantissas,
+                                          exactBias->frac);
+                    !status.ok)
+                  return status;
+              if (plan) {
+                Tensor q;
+                if (status = quantizeInto(z, *plan, point, q, context);
+                    !status.ok)
+                  return status;
+                z = std::move(q);
+              }
+              if (relu)
+                reluExact(z, out);
+              else
+                out = std::move(z);
+              return Status::success();
+            });
+    return success();
+  }
+
+  // Float input: the layer computes in float32 like the source framework,
+  // then the quantizer (if any) makes the result exact.
+  auto floatKernels = std::make_shared<std::vector<std::vector<float>>>();
+  if constexpr (isConv)
+    *floatKernels = splitKernelGroups(kernel, taps, inner / taps, outputs,
+                                      groups);
+  else
+    floatKernels->push_back(kernel);
+  auto floatBias = std::make_shared<std::vector<float>>(bias);
+  bool hasBias = bool(biasAttr);
+  addStep(op, {input}, op.getOutput(), result,
+          [=](const std::vector<const Tensor *> &ins, Tensor &out,
+              StepContext &context) -> Status {
+            Tensor z;
+            Tensor source = toFloat(*ins[0]);
+            if constexpr (isConv)
+              convFloat(source, geometry, channels, *floatKernels, outputs,
+                        hasBias ? floatBias.get() : nullptr, z);
+            else
+              denseFloat(source, floatKernels->front(), inner, outputs,
+                         hasBias ? floatBias.get() : nullptr, z);
+            if (plan) {
+              Tensor q;
+              if (Status status = quantizeInto(z, *plan, point, q, context);
+                  !status.ok)
+                return status;
+              if (relu)
+                reluExact(q, out);
+              else
+                out = std::move(q);
+              return Status::success();
+            }
+            if (relu)
+              for (float &value : z.floats)
+                value = std::max(value, 0.0f);
+            out = std::move(z);
+            return Status::success();
+          });
+  return success();
+}
+
+LogicalResult Compiler::compileBatchNorm(BatchNormOp op) {
+  std::vector<float> gamma = floatsOf(op.getGamma());
+  std::vector<float> beta = floatsOf(op.getBeta());
+  std::vector<float> mean = floatsOf(op.getMean());
+  std::vector<float> variance = floatsOf(op.getVariance());
+  float epsilon = float(op.getEpsilon().convertToDouble());
+  std::vector<float> scale(gamma.size()), shift(gamma.size());
+  for (size_t c = 0; c < gamma.size(); ++c) {
+    scale[c] = gamma[c] / std::sqrt(variance[c] + epsilon);
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+  addStep(op, {op.getInput()}, op.getOutput(), {false, 0},
+          [scale, shift](const std::vector<const Tensor *> &ins, Tensor &out,
+                         StepContext &) {
+            batchNorm(*ins[0], scale, shift, out);
+            return Status::success();
+          });
+  return success();
+}
+
+LogicalResult Compiler::compileActivation(ActivationOp op) {
+  Value input = op.getInput();
+  ValueInfo in = infoOf(input);
+  const fixed::UnaryFunctionInfo *info = fixed::lookupUnaryFunction(op.getFn());
+  fixed::UnaryFunction function = info->function;
+  fixed::UnaryParams params = info->defaults;
+  if (op.getAlphaAttr())
+    params.alpha = op.getAlphaAttr().getValueAsDouble();
+  if (op.getBetaAttr())
+    params.beta = op.getBetaAttr().getValueAsDouble();
+  if (op.getGammaAttr())
+    params.gamma = op.getGammaAttr().getValueAsDouble();
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  int64_t axis = op.getAxisAttr() ? op.getAxisAttr().getInt() : -1;
+  if (axis < 0)
+    axis += rank;
+  // relu and linear stay exact on exact inputs; everything else is float32.
+  bool exactFunction = in.exact && (function == fixed::UnaryFunction::Relu ||
+                                    function == fixed::UnaryFunction::Linear);
+  ValueInfo activated = exactFunction ? in : ValueInfo{false, 0};
+
+  std::shared_ptr<fixed::QuantizePlan> plan;
+  size_t point = 0;
+  if (QuantizerAttr quantizer = op.getQuantizerAttr()) {
+    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built = layerPlan(
+        op, quantizer, op.getOutput(),
+        inferenceRounding(quantizer.getRnd(), false),
+        activated.exact ? activated.frac : 0, point);
+    if (failed(built))
+      return failure();
+    plan = *built;
+  }
+  ValueInfo result =
+      plan ? ValueInfo{true, plan->outputFractionalBits()} : activated;
+  addStep(op, {input}, op.getOutput(), result,
+          [=](const std::vector<const Tensor *> &ins, Tensor &out,
+              StepContext &context) -> Status {
+            Tensor activatedTensor;
+            if (exactFunction) {
+              if (function == fixed::UnaryFunction::Relu)
+                reluExact(*ins[0], activatedTensor);
+              else
+                activatedTensor = *ins[0];
+            } else {
+              activationFloat(*ins[0], function, params, axis,
+                              activatedTensor);
+            }
+            if (!plan) {
+              out = std::move(activatedTensor);
+              return Status::success();
+            }
+            return quantizeInto(activatedTensor, *plan, point, out, context);
+          });
+  return success();
+}
+
+LogicalResult Compiler::compileUnaryLut(UnaryLutOp op) {
+  std::vector<float> table = floatsOf(op.getTable());
+  FailureOr<ExactConstants> exactTable =
+      exactConstants(op, "table", table, {}, fixed::Rounding::TRN);
+  if (failed(exactTable))
+    return failure();
+  fixed::Format indexFormat = expandFormats(op.getInputFormat(), {})[0];
+  fixed::Rounding rounding = toFixed(op.getInputFormat().getRounding());
+  auto entries = std::make_shared<std::vector<int64_t>>(exactTable->mantissas);
+  int64_t tableFrac = exactTable->frac;
+  addStep(op, {op.getInput()}, op.getOutput(), {true, tableFrac},
+          [=](const std::vector<const Tensor *> &ins, Tensor &out,
+              StepContext &) {
+            return unaryLut(*ins[0], indexFormat, rounding, *entries,
+                            tableFrac, out);
+          });
+  return success();
+}
+
+LogicalResult Compiler::compileAdd(AddOp op) {
+  ValueInfo lhs = infoOf(op.getLhs()), rhs = infoOf(op.getRhs());
+  ValueInfo sum{lhs.exact && rhs.exact, std::max(lhs.frac, rhs.frac)};
+  if (!sum.exact)
+    sum.frac = 0;
+  std::shared_ptr<fixed::QuantizePlan> plan;
+  size_t point = 0;
+  if (QuantizerAttr quantizer = op.getQuantizerAttr()) {
+    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built =
+        layerPlan(op, quantizer, op.getOutput(),
+                  inferenceRounding(quantizer.getRnd(), false), sum.frac, point);
+    if (failed(built))
+      return failure();
+    plan = *built;
+  }
+  ValueInfo result = plan ? ValueInfo{true, plan->outputFractionalBits()} : sum;
+  addStep(op, {op.getLhs(), op.getRhs()}, op.getOutput(), result,
+          [=](const std::vector<const Tensor *> &ins, Tensor &out,
+              StepContext &context) -> Status {
+            Tensor total;
+            if (Status status = add(*ins[0], *ins[1], total); !status.ok)
+              return status;
+            if (!plan) {
+              out = std::move(total);
+              return Status::success();
+            }
+            return quantizeInto(total, *plan, point, out, context);
+          });
+  return success();
+}
+
+template <typename PoolOp>
+LogicalResult Compiler::compilePool(PoolOp op, bool average) {
+  Value input = op.getInput();
+  ValueInfo in = infoOf(input);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!isStatic(inputType.getShape().drop_front()))
+    return op.emitOpError() << "hgq-run needs static non-batch dimensions here";
+  int64_t spatial = op.getSpatialRank();
+  ArrayRef<int64_t> window = op.getWindow();
+  SmallVector<int64_t> strides = op.getStrideValues();
+  SmallVector<int64_t> pads = op.getPadValues();
+  WindowGeometry geometry;
+  int first = 2 - int(spatial);
+  for (int64_t axis = 0; axis < spatial; ++axis) {
+    geometry.input[first + axis] = inputType.getDimSize(axis + 1);
+    geometry.window[first + axis] = window[axis];
+    geometry.strides[first + axis] = strides[axis];
+    geometry.padBegin[first + axis] = pads[axis];
+    geometry.padEnd[first + axis] = pads[axis + spatial];
+  }
+  int64_t channels = inputType.getShape().back();
+  int64_t extraBits = 0;
+  while (average && (int64_t(1) << extraBits) < window[0] * (spatial == 2 ? window[1] : 1))
+    ++extraBits;
+  ValueInfo result = in.exact ? ValueInfo{true, in.frac + extraBits} : in;
+  addStep(op, {input}, op.getOutput(), result,
+          [=](const std::vector<const Tensor *> &ins, Tensor &out,
+              StepContext &) -> Status {
+            if (average)
+              return avgPool(*ins[0], geometry, channels, out);
+            maxPool(*ins[0], geometry, channels, out);
+            return Status::success();
+          });
+  return success();
+}
+
+LogicalResult Compiler::compileConcat(ConcatOp op) {
+  std::vector<Value> inputs(op.getInputs().begin(), op.getInputs().end());
+  bool exact = llvm::all_of(inputs, [&](Value v) { return infoOf(v).exact; });
+  int64_t frac = 0;
+  if (exact)
+    for (Value value : inputs)
+      frac = std::max(frac, infoOf(value).frac);
+  int64_t rank = cast<RankedTensorType>(inputs.front().getType()).getRank();
+  int64_t axis = op.getAxisAttr().getInt();
+  if (axis < 0)
+    axis += rank;
+  addStep(op, inputs, op.getOutput(), {exact, frac},
+          [axis](const std::vector<const Tensor *> &ins, Tensor &out,
+                 StepContext &) { return concat(ins, axis, out); });
+  return success();
+}
+
+LogicalResult Compiler::compileReshape(Operation *op, Value input,
+                                       Value output) {
+  std::vector<int64_t> features = featuresOf(output);
+  if (!isStatic(features))
+    return op->emitOpError() << "hgq-run needs static non-batch dimensions here";
+  addStep(op, {input}, output, infoOf(input),
+          [features](const std::vector<const Tensor *> &ins, Tensor &out,
+                     StepContext &) {
+            out = *ins[0];
+            out.shape.assign(1, ins[0]->batch());
+            out.shape.insert(out.shape.end(), features.begin(), features.end());
+            return Status::success();
+          });
+  return success();
+}
+
+LogicalResult Compiler::compileTranspose(TransposeOp op) {
+  std::vector<int64_t> permutation(op.getPermutation().begin(),
+                                   op.getPermutation().end());
+  addStep(op, {op.getInput()}, op.getOutput(), infoOf(op.getInput()),
+          [permutation](const std::vector<const Tensor *> &ins, Tensor &out,
+                        StepContext &) {
+            transpose(*ins[0], permutation, out);
+            return Status::success();
+          });
+  return success();
+}
+
+LogicalResult Compiler::compile(func::FuncOp function,
+                                std::vector<int> &outputSlots,
+                                int &slotCount) {
+  if (function.getBody().getBlocks().size() != 1)
+    return function.emitOpError() << "hgq-run executes single-block functions";
+  for (BlockArgument argument : function.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(argument.getType());
+    if (!type || !type.getElementType().isF32() || type.getRank() < 1)
+      return function.emitOpError()
+             << "argument " << argument.getArgNumber()
+             << " must be a ranked f32 tensor with a batch dimension";
+    newSlot(argument, {false, 0});
+  }
+  for (Operation &operation : function.getBody().front()) {
+    Operation *op = &operation;
+    LogicalResult result =
+        llvm::TypeSwitch<Operation *, LogicalResult>(op)
+            .Case([&](QuantizeOp o) { return compileQuantize(o); })
+            .Case([&](SignatureOp o) { return compileSignature(o); })
+            .Case([&](DenseOp o) { return compileLinear(o); })
+            .Case([&](ConvOp o) { return compileLinear(o); })
+            .Case([&](BatchNormOp o) { return compileBatchNorm(o); })
+            .Case([&](ActivationOp o) { return compileActivation(o); })
+            .Case([&](UnaryLutOp o) { return compileUnaryLut(o); })
+            .Case([&](AddOp o) { return compileAdd(o); })
+            .Case([&](MaxPoolOp o) { return compilePool(o, false); })
+            .Case([&](AvgPoolOp o) { return compilePool(o, true); })
+            .Case([&](ConcatOp o) { return compileConcat(o); })
+            .Case([&](ReshapeOp o) {
+              return compileReshape(o, o.getInput(), o.getOutput());
+            })
+            .Case([&](FlattenOp o) {
+              return compileReshape(o, o.getInput(), o.getOutput());
+            })
+            .Case([&](TransposeOp o) { return compileTranspose(o); })
+            .Case([&](func::ReturnOp o) {
+              for (Value value : o.getOperands())
+                outputSlots.push_back(slotOf(value));
+              return success();
+            })
+            .Default([&](Operation *other) {
+              return other->emitOpError()
+                     << "cannot be executed by hgq-run (not an hgq op)";
+            });
+    if (failed(result))
+      return failure();
+  }
+  slotCount = int(infos.size());
+  return success();
+}
+
+} // namespace
+
+FailureOr<std::unique_ptr<Executor>> Executor::create(func::FuncOp function) {
+  std::unique_ptr<Executor> executor(new Executor());
+  Compiler compiler(executor->steps_, executor->points_);
+  if (failed(compiler.compile(function, executor->outputSlots_,
+                              executor->slotCount_)))
+    return failure();
+  for (BlockArgument argument : function.getArguments()) {
+    std::string name;
+    if (auto loc = dyn_cast<NameLoc>(argument.getLoc()))
+      name = loc.getName().str();
+    executor->inputNames_.push_back(
+        name.empty() ? "arg" + std::to_string(argument.getArgNumber()) : name);
+    executor->inputShapes_.push_back(featuresOf(argument));
+  }
+  auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
+  for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
+    std::string name;
+    if (Operation *producer = value.getDefiningOp())
+      name = locationName(producer);
+    executor->outputNames_.push_back(
+        name.empty() ? "result" + std::to_string(index) : name);
+  }
+  return executor;
+}
+
+namespace {
+
+/// Rows [begin, end) of a batch-first tensor.
+Tensor sliceRows(const Tensor &tensor, int64_t begin, int64_t end) {
+  Tensor slice;
+  slice.shape = tensor.shape;
+  slice.shape[0] = end - begin;
+  slice.exact = tensor.exact;
+  slice.fractionalBits = tensor.fractionalBits;
+  int64_t features = tensor.featureSize();
+  if (tensor.exact)
+    slice.mantissas.assign(tensor.mantissas.begin() + begin * features,
+                           tensor.mantissas.begin() + end * features);
+  else
+    slice.floats.assign(tensor.floats.begin() + begin * features,
+                        tensor.floats.begin() + end * features);
+  return slice;
+}
+
+} // namespace
+
+Status Executor::runChunk(const std::vector<Tensor> &inputs, int64_t begin,
+                          int64_t end, Observer *observer,
+                          std::vector<int64_t> &overflowCounts,
+                          std::vector<Tensor> &outputs) const {
+  std::vector<Tensor> slots(slotCount_);
+  for (size_t index = 0; index < inputs.size(); ++index)
+    slots[index] = sliceRows(inputs[index], begin, end);
+  StepContext context{observer, overflowCounts};
+  std::vector<const Tensor *> operands;
+  for (const std::unique_ptr<Step> &step : steps_) {
+    operands.clear();
+    for (int slot : step->operands)
+      operands.push_back(&slots[slot]);
+    Status status = step->run(operands, slots[step->result], context);
+    if (!status.ok)
+      return Status::error(step->name + ": " + status.message);
+  }
+  outputs.clear();
+  for (int slot : outputSlots_)
+    outputs.push_back(slots[slot]);
+  return Status::success();
+}
+
+Status Executor::run(const std::vector<Tensor> &inputs,
+                     const RunOptions &options, RunResult &result) const {
+  if (inputs.size() != inputShapes_.size())
+    return Status::error("the model takes " +
+                         std::to_string(inputShapes_.size()) +
+                         " inputs, got " + std::to_string(inputs.size()));
+  int64_t batch = inputs.empty() ? 0 : inputs.front().batch();
+  for (size_t index = 0; index < inputs.size(); ++index) {
+    const Tensor &input = inputs[index];
+    std::vector<int64_t> features(input.shape.begin() + 1, input.shape.end());
+    const std::vector<int64_t> &expected = inputShapes_[index];
+    bool matches = features.size() == expected.size();
+    for (size_t dim = 0; matches && dim < features.size(); ++dim)
+      matches = ShapedType::isDynamic(expected[dim]) ||
+                expected[dim] == features[dim];
+    if (!matches || input.shape.empty()) {
+      std::string want = "(batch";
+      for (int64_t dim : expected)
+        want += ", " + (ShapedType::isDynamic(dim) ? std::string("?")
+                                                   : std::to_string(dim));
+      std::string got = "(";
+      for (size_t dim = 0; dim < input.shape.size(); ++dim)
+        got += (dim ? ", " : "") + std::to_string(input.shape[dim]);
+      return Status::error("input '" + inputNames_[index] + "' has shape " +
+                           got + ") but the model expects " + want + ")");
+    }
+    if (input.batch() != batch)
+      return Status::error("inputs disagree on the batch size (" +
+                           std::to_string(batch) + " vs " +
+                           std::to_string(input.batch()) + ")");
+  }
+
+  int64_t chunkRows = std::max<int64_t>(options.chunkRows, 1);
+  int64_t chunks = std::max<int64_t>((batch + chunkRows - 1) / chunkRows, 1);
+  unsigned threads = options.threads ? options.threads
+                                     : std::max(1u, std::thread::hardware_concurrency());
+  threads = unsigned(std::min<int64_t>(threads, chunks));
+
+  std::vector<std::vector<Tensor>> chunkOutputs(chunks);
+  std::vector<std::vector<int64_t>> counts(
+      threads, std::vector<int64_t>(points_.size(), 0));
+  result.observers.clear();
+  for (unsigned t = 0; t < threads; ++t)
+    result.observers.push_back(options.makeObserver ? options.makeObserver()
+                                                    : nullptr);
+  std::atomic<int64_t> next{0}, done{0};
+  std::atomic<bool> failed{false};
+  std::mutex errorMutex;
+  Status firstError;
+  auto worker = [&](unsigned t) {
+    while (!failed) {
+      int64_t chunk = next++;
+      if (chunk >= chunks)
+        return;
+      int64_t begin = chunk * chunkRows;
+      int64_t end = std::min(batch, begin + chunkRows);
+      Status status = runChunk(inputs, begin, end, result.observers[t].get(),
+                               counts[t], chunkOutputs[chunk]);
+      if (!status.ok) {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (!failed.exchange(true))
+          firstError = status;
+        return;
+      }
+      ++done;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(worker, t);
+  if (options.progress) {
+    // The driving thread reports while the others work, then joins in.
+    std::thread first(worker, 0);
+    while (done < chunks && !failed) {
+      options.progress(std::min(done.load() * chunkRows, batch), batch);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    first.join();
+    options.progress(std::min(done.load() * chunkRows, batch), batch);
+  } else {
+    worker(0);
+  }
+  for (std::thread &thread : pool)
+    thread.join();
+  if (failed)
+    return firstError;
+
+  result.overflowCounts.assign(points_.size(), 0);
+  for (const std::vector<int64_t> &threadCounts : counts)
+    for (size_t point = 0; point < points_.size(); ++point)
+      result.overflowCounts[point] += threadCounts[point];
+
+  result.outputs.clear();
+  for (size_t output = 0; output < outputSlots_.size(); ++output) {
+    Tensor joined = chunkOutputs.front()[output];
+    joined.shape[0] = batch;
+    for (int64_t chunk = 1; chunk < chunks; ++chunk) {
+      const Tensor &part = chunkOutputs[chunk][output];
+      if (joined.exact)
+        joined.mantissas.insert(joined.mantissas.end(), part.mantissas.begin(),
+                                part.mantissas.end());
+      else
+        joined.floats.insert(joined.floats.end(), part.floats.begin(),
+                             part.floats.end());
+    }
+    result.outputs.push_back(std::move(joined));
+  }
+  return Status::success();
+}
+
+} // namespace hgq::exec

@@ -1,0 +1,721 @@
+//===- Kernels.cpp - The executor's per-op kernels ------------------------===//
+
+#include "hgq/Exec/Kernels.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+namespace hgq::exec {
+
+using fixed::Int128;
+
+//===----------------------------------------------------------------------===//
+// Tensors
+//===----------------------------------------------------------------------===//
+
+Tensor Tensor::makeFloat(std::vector<int64_t> shape) {
+  Tensor tensor;
+  tensor.shape = std::move(shape);
+  tensor.floats.resize(size_t(tensor.size()));
+  return tensor;
+}
+
+Tensor Tensor::makeExact(std::vector<int64_t> shape, int64_t fractionalBits) {
+  Tensor tensor;
+  tensor.shape = std::move(shape);
+  tensor.exact = true;
+  tensor.fractionalBits = fractionalBits;
+  tensor.mantissas.resize(size_t(tensor.size()));
+  return tensor;
+}
+
+int64_t Tensor::size() const {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  return count;
+}
+
+int64_t Tensor::featureSize() const {
+  int64_t count = 1;
+  for (size_t index = 1; index < shape.size(); ++index)
+    count *= shape[index];
+  return count;
+}
+
+namespace {
+
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+uint64_t maxAbs(const int64_t *values, int64_t count) {
+  uint64_t largest = 0;
+  for (int64_t index = 0; index < count; ++index) {
+    int64_t value = values[index];
+    uint64_t magnitude = value < 0 ? uint64_t(0) - uint64_t(value) : value;
+    largest = std::max(largest, magnitude);
+  }
+  return largest;
+}
+
+/// Multiplies by 2^shift (shift >= 0) with an overflow check.
+bool shiftLeft(int64_t value, int64_t shift, int64_t &out) {
+  if (shift == 0) {
+    out = value;
+    return true;
+  }
+  if (shift >= 63) {
+    out = 0;
+    return value == 0;
+  }
+  int64_t limit = kInt64Max >> shift;
+  if (value > limit || value < -limit)
+    return false;
+  out = value * (int64_t(1) << shift);
+  return true;
+}
+
+Status tooWide(const char *what) {
+  return Status::error(std::string(what) +
+                       ": an exact value needs more than 63 bits; quantize "
+                       "earlier or narrow the formats");
+}
+
+using RowMajorF =
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMajorD =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Exact matrix products
+//===----------------------------------------------------------------------===//
+
+ExactMatrix::ExactMatrix(std::vector<int64_t> values, int64_t inner,
+                         int64_t cols)
+    : values_(std::move(values)), inner_(inner), cols_(cols) {
+  std::vector<double> columnSums(cols, 0.0);
+  for (int64_t j = 0; j < inner; ++j)
+    for (int64_t o = 0; o < cols; ++o)
+      columnSums[o] += std::fabs(double(values_[j * cols + o]));
+  for (double sum : columnSums)
+    maxColumnAbsSum_ = std::max(maxColumnAbsSum_, sum);
+  // The float copies are exact when the values themselves fit the mantissa;
+  // the bound check in pathFor() makes sure they do before they are used.
+  asFloat_.assign(values_.begin(), values_.end());
+  asDouble_.assign(values_.begin(), values_.end());
+}
+
+ExactMatrix::Path ExactMatrix::pathFor(uint64_t maxAbsInput) const {
+  // Every partial sum of a row times a column is bounded by
+  // max|a| * sum_j |m[j, o]|. The bound is computed in double and rounded up
+  // by a relative margin far above double's rounding error.
+  double bound = double(maxAbsInput) * maxColumnAbsSum_ * (1.0 + 1e-9);
+  if (bound < 16777216.0) // 2^24
+    return Path::Float32;
+  if (bound < 9007199254740992.0) // 2^53
+    return Path::Float64;
+  if (bound < 9.2e18) // below 2^63 with margin
+    return Path::Int64;
+  return Path::Int128;
+}
+
+Status ExactMatrix::multiply(const int64_t *a, int64_t rows,
+                             int64_t *out) const {
+  if (rows == 0 || cols_ == 0)
+    return Status::success();
+  Path path = pathFor(maxAbs(a, rows * inner_));
+  switch (path) {
+  case Path::Float32: {
+    RowMajorF left(rows, inner_);
+    std::copy(a, a + rows * inner_, left.data());
+    Eigen::Map<const RowMajorF> right(asFloat_.data(), inner_, cols_);
+    RowMajorF product = left * right;
+    for (int64_t index = 0; index < rows * cols_; ++index)
+      out[index] = int64_t(product.data()[index]);
+    return Status::success();
+  }
+  case Path::Float64: {
+    RowMajorD left(rows, inner_);
+    std::copy(a, a + rows * inner_, left.data());
+    Eigen::Map<const RowMajorD> right(asDouble_.data(), inner_, cols_);
+    RowMajorD product = left * right;
+    for (int64_t index = 0; index < rows * cols_; ++index)
+      out[index] = int64_t(product.data()[index]);
+    return Status::success();
+  }
+  case Path::Int64:
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t *row = out + r * cols_;
+      std::fill(row, row + cols_, 0);
+      for (int64_t j = 0; j < inner_; ++j) {
+        int64_t value = a[r * inner_ + j];
+        if (value == 0)
+          continue;
+        const int64_t *weights = values_.data() + j * cols_;
+        for (int64_t o = 0; o < cols_; ++o)
+          row[o] += value * weights[o];
+      }
+    }
+    return Status::success();
+  case Path::Int128: {
+    std::vector<Int128> row(cols_);
+    for (int64_t r = 0; r < rows; ++r) {
+      std::fill(row.begin(), row.end(), 0);
+      for (int64_t j = 0; j < inner_; ++j) {
+        Int128 value = a[r * inner_ + j];
+        if (value == 0)
+          continue;
+        const int64_t *weights = values_.data() + j * cols_;
+        for (int64_t o = 0; o < cols_; ++o)
+          row[o] += value * weights[o];
+      }
+      for (int64_t o = 0; o < cols_; ++o) {
+        if (row[o] > kInt64Max || row[o] < -Int128(kInt64Max))
+          return tooWide("matrix product");
+        out[r * cols_ + o] = int64_t(row[o]);
+      }
+    }
+    return Status::success();
+  }
+  }
+  return Status::success();
+}
+
+void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
+                 int64_t cols, float *out) {
+  Eigen::Map<const RowMajorF> left(a, rows, inner);
+  Eigen::Map<const RowMajorF> right(m, inner, cols);
+  Eigen::Map<RowMajorF> product(out, rows, cols);
+  product.noalias() = left * right;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization, alignment, conversion
+//===----------------------------------------------------------------------===//
+
+Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan,
+                 Tensor &out, int64_t &overflowCount) {
+  int64_t features = in.featureSize();
+  assert(int64_t(plan.size()) == features && "plan does not match tensor");
+  out = Tensor::makeExact(in.shape, plan.outputFractionalBits());
+  int64_t batch = in.batch();
+  int64_t changed = 0;
+  for (int64_t n = 0; n < batch; ++n) {
+    int64_t base = n * features;
+    for (int64_t e = 0; e < features; ++e) {
+      bool overflowed = false;
+      bool ok = in.exact ? plan.apply(e, in.mantissas[base + e],
+                                      out.mantissas[base + e], overflowed)
+                         : plan.applyDouble(e, in.floats[base + e],
+                                            out.mantissas[base + e],
+                                            overflowed);
+      if (!ok)
+        return in.exact || std::isfinite(in.floats[base + e])
+                   ? tooWide("quantizer")
+                   : Status::error("quantizer: input is not finite (NaN or "
+                                   "infinity)");
+      changed += overflowed;
+    }
+  }
+  overflowCount += changed;
+  return Status::success();
+}
+
+Status alignExact(Tensor &tensor, int64_t fractionalBits) {
+  int64_t shift = fractionalBits - tensor.fractionalBits;
+  assert(shift >= 0 && "alignment only adds fractional bits");
+  if (shift == 0)
+    return Status::success();
+  for (int64_t &mantissa : tensor.mantissas)
+    if (!shiftLeft(mantissa, shift, mantissa))
+      return tooWide("alignment");
+  tensor.fractionalBits = fractionalBits;
+  return Status::success();
+}
+
+Status addExactBias(Tensor &tensor, const std::vector<int64_t> &bias,
+                    int64_t biasFrac) {
+  int64_t common = std::max(tensor.fractionalBits, biasFrac);
+  if (Status status = alignExact(tensor, common); !status.ok)
+    return status;
+  std::vector<int64_t> aligned(bias.size());
+  for (size_t index = 0; index < bias.size(); ++index)
+    if (!shiftLeft(bias[index], common - biasFrac, aligned[index]))
+      return tooWide("bias");
+  int64_t channels = int64_t(bias.size());
+  for (size_t index = 0; index < tensor.mantissas.size(); ++index) {
+    int64_t &value = tensor.mantissas[index];
+    if (__builtin_add_overflow(value, aligned[index % channels], &value))
+      return tooWide("bias addition");
+  }
+  return Status::success();
+}
+
+Tensor toFloat(const Tensor &in) {
+  if (!in.exact)
+    return in;
+  Tensor out = Tensor::makeFloat(in.shape);
+  for (size_t index = 0; index < in.mantissas.size(); ++index)
+    out.floats[index] = float(
+        std::ldexp(double(in.mantissas[index]), -int(in.fractionalBits)));
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Dense and convolution
+//===----------------------------------------------------------------------===//
+
+Status denseExact(const Tensor &in, const ExactMatrix &kernel,
+                  int64_t kernelFrac, Tensor &out) {
+  std::vector<int64_t> shape = in.shape;
+  shape.back() = kernel.cols();
+  out = Tensor::makeExact(shape, in.fractionalBits + kernelFrac);
+  int64_t rows = in.size() / kernel.inner();
+  return kernel.multiply(in.mantissas.data(), rows, out.mantissas.data());
+}
+
+void denseFloat(const Tensor &in, const std::vector<float> &kernel,
+                int64_t inputs, int64_t outputs,
+                const std::vector<float> *bias, Tensor &out) {
+  std::vector<int64_t> shape = in.shape;
+  shape.back() = outputs;
+  out = Tensor::makeFloat(shape);
+  int64_t rows = in.size() / inputs;
+  floatMatMul(in.floats.data(), rows, inputs, kernel.data(), outputs,
+              out.floats.data());
+  if (bias)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t o = 0; o < outputs; ++o)
+        out.floats[r * outputs + o] += (*bias)[o];
+}
+
+std::array<int64_t, 2> WindowGeometry::output() const {
+  std::array<int64_t, 2> result{};
+  for (int axis = 0; axis < 2; ++axis) {
+    int64_t span = dilations[axis] * (window[axis] - 1) + 1;
+    int64_t padded = input[axis] + padBegin[axis] + padEnd[axis];
+    result[axis] = padded < span ? 0 : (padded - span) / strides[axis] + 1;
+  }
+  return result;
+}
+
+template <typename T>
+std::vector<std::vector<T>> splitKernelGroups(const std::vector<T> &kernel,
+                                              int64_t taps, int64_t cinPerGroup,
+                                              int64_t outputChannels,
+                                              int64_t groups) {
+  int64_t coutPerGroup = outputChannels / groups;
+  std::vector<std::vector<T>> result(groups);
+  for (int64_t group = 0; group < groups; ++group) {
+    std::vector<T> &matrix = result[group];
+    matrix.resize(taps * cinPerGroup * coutPerGroup);
+    for (int64_t tap = 0; tap < taps; ++tap)
+      for (int64_t ci = 0; ci < cinPerGroup; ++ci)
+        for (int64_t co = 0; co < coutPerGroup; ++co)
+          matrix[(tap * cinPerGroup + ci) * coutPerGroup + co] =
+              kernel[(tap * cinPerGroup + ci) * outputChannels +
+                     group * coutPerGroup + co];
+  }
+  return result;
+}
+template std::vector<std::vector<int64_t>>
+splitKernelGroups(const std::vector<int64_t> &, int64_t, int64_t, int64_t,
+                  int64_t);
+template std::vector<std::vector<float>>
+splitKernelGroups(const std::vector<float> &, int64_t, int64_t, int64_t,
+                  int64_t);
+
+namespace {
+
+/// Gathers the receptive fields of one group into rows of
+/// (KH*KW*cinPerGroup) values; padding contributes zeros.
+template <typename T>
+void im2col(const T *input, int64_t batch, const WindowGeometry &g,
+            int64_t channels, int64_t firstChannel, int64_t cinPerGroup,
+            std::vector<T> &columns) {
+  std::array<int64_t, 2> out = g.output();
+  int64_t taps = g.window[0] * g.window[1];
+  int64_t rowLength = taps * cinPerGroup;
+  columns.assign(batch * out[0] * out[1] * rowLength, T(0));
+  T *row = columns.data();
+  for (int64_t n = 0; n < batch; ++n) {
+    const T *image = input + n * g.input[0] * g.input[1] * channels;
+    for (int64_t oh = 0; oh < out[0]; ++oh)
+      for (int64_t ow = 0; ow < out[1]; ++ow, row += rowLength)
+        for (int64_t kh = 0; kh < g.window[0]; ++kh) {
+          int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
+          if (ih < 0 || ih >= g.input[0])
+            continue;
+          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+            int64_t iw =
+                ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
+            if (iw < 0 || iw >= g.input[1])
+              continue;
+            const T *pixel =
+                image + (ih * g.input[1] + iw) * channels + firstChannel;
+            std::copy(pixel, pixel + cinPerGroup,
+                      row + (kh * g.window[1] + kw) * cinPerGroup);
+          }
+        }
+  }
+}
+
+std::vector<int64_t> convOutputShape(const Tensor &in, const WindowGeometry &g,
+                                     int64_t outputChannels) {
+  std::array<int64_t, 2> out = g.output();
+  std::vector<int64_t> shape{in.batch()};
+  if (in.shape.size() == 4)
+    shape.push_back(out[0]);
+  shape.push_back(out[1]);
+  shape.push_back(outputChannels);
+  return shape;
+}
+
+} // namespace
+
+Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
+                 const std::vector<ExactMatrix> &groupKernels,
+                 int64_t kernelFrac, Tensor &out) {
+  int64_t groups = int64_t(groupKernels.size());
+  int64_t cinPerGroup = channels / groups;
+  int64_t coutPerGroup = groupKernels.front().cols();
+  int64_t outputChannels = coutPerGroup * groups;
+  out = Tensor::makeExact(convOutputShape(in, g, outputChannels),
+                          in.fractionalBits + kernelFrac);
+  std::array<int64_t, 2> size = g.output();
+  int64_t rows = in.batch() * size[0] * size[1];
+  std::vector<int64_t> columns, product(rows * coutPerGroup);
+  for (int64_t group = 0; group < groups; ++group) {
+    im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
+           cinPerGroup, columns);
+    if (Status status =
+            groupKernels[group].multiply(columns.data(), rows, product.data());
+        !status.ok)
+      return status;
+    for (int64_t r = 0; r < rows; ++r)
+      std::copy(product.begin() + r * coutPerGroup,
+                product.begin() + (r + 1) * coutPerGroup,
+                out.mantissas.begin() + r * outputChannels +
+                    group * coutPerGroup);
+  }
+  return Status::success();
+}
+
+void convFloat(const Tensor &in, const WindowGeometry &g, int64_t channels,
+               const std::vector<std::vector<float>> &groupKernels,
+               int64_t outputChannels, const std::vector<float> *bias,
+               Tensor &out) {
+  int64_t groups = int64_t(groupKernels.size());
+  int64_t cinPerGroup = channels / groups;
+  int64_t coutPerGroup = outputChannels / groups;
+  int64_t inner = g.window[0] * g.window[1] * cinPerGroup;
+  out = Tensor::makeFloat(convOutputShape(in, g, outputChannels));
+  std::array<int64_t, 2> size = g.output();
+  int64_t rows = in.batch() * size[0] * size[1];
+  std::vector<float> columns, product(rows * coutPerGroup);
+  for (int64_t group = 0; group < groups; ++group) {
+    im2col(in.floats.data(), in.batch(), g, channels, group * cinPerGroup,
+           cinPerGroup, columns);
+    floatMatMul(columns.data(), rows, inner, groupKernels[group].data(),
+                coutPerGroup, product.data());
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t co = 0; co < coutPerGroup; ++co)
+        out.floats[r * outputChannels + group * coutPerGroup + co] =
+            product[r * coutPerGroup + co] +
+            (bias ? (*bias)[group * coutPerGroup + co] : 0.0f);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+std::vector<int64_t> poolOutputShape(const Tensor &in, const WindowGeometry &g,
+                                     int64_t channels) {
+  return convOutputShape(in, g, channels);
+}
+
+/// Calls visit(outputIndex, inputIndex) for each non-padded cell of each
+/// window, and done(outputIndex, cellCount) after each window.
+template <typename Visit, typename Done>
+void forEachWindow(const Tensor &in, const WindowGeometry &g, int64_t channels,
+                   Visit visit, Done done) {
+  std::array<int64_t, 2> out = g.output();
+  for (int64_t n = 0; n < in.batch(); ++n)
+    for (int64_t oh = 0; oh < out[0]; ++oh)
+      for (int64_t ow = 0; ow < out[1]; ++ow) {
+        int64_t outputBase = ((n * out[0] + oh) * out[1] + ow) * channels;
+        int64_t cells = 0;
+        for (int64_t kh = 0; kh < g.window[0]; ++kh) {
+          int64_t ih = oh * g.strides[0] + kh - g.padBegin[0];
+          if (ih < 0 || ih >= g.input[0])
+            continue;
+          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+            int64_t iw = ow * g.strides[1] + kw - g.padBegin[1];
+            if (iw < 0 || iw >= g.input[1])
+              continue;
+            int64_t inputBase =
+                ((n * g.input[0] + ih) * g.input[1] + iw) * channels;
+            for (int64_t c = 0; c < channels; ++c)
+              visit(outputBase + c, inputBase + c, cells == 0);
+            ++cells;
+          }
+        }
+        for (int64_t c = 0; c < channels; ++c)
+          done(outputBase + c, cells);
+      }
+}
+
+} // namespace
+
+void maxPool(const Tensor &in, const WindowGeometry &g, int64_t channels,
+             Tensor &out) {
+  std::vector<int64_t> shape = poolOutputShape(in, g, channels);
+  if (in.exact) {
+    out = Tensor::makeExact(shape, in.fractionalBits);
+    forEachWindow(
+        in, g, channels,
+        [&](int64_t o, int64_t i, bool first) {
+          out.mantissas[o] = first ? in.mantissas[i]
+                                   : std::max(out.mantissas[o], in.mantissas[i]);
+        },
+        [](int64_t, int64_t) {});
+    return;
+  }
+  out = Tensor::makeFloat(shape);
+  forEachWindow(
+      in, g, channels,
+      [&](int64_t o, int64_t i, bool first) {
+        out.floats[o] = first ? in.floats[i] : std::max(out.floats[o], in.floats[i]);
+      },
+      [](int64_t, int64_t) {});
+}
+
+Status avgPool(const Tensor &in, const WindowGeometry &g, int64_t channels,
+               Tensor &out) {
+  std::vector<int64_t> shape = poolOutputShape(in, g, channels);
+  int64_t windowSize = g.window[0] * g.window[1];
+  if (!in.exact) {
+    out = Tensor::makeFloat(shape);
+    forEachWindow(
+        in, g, channels,
+        [&](int64_t o, int64_t i, bool first) {
+          out.floats[o] = (first ? 0.0f : out.floats[o]) + in.floats[i];
+        },
+        [&](int64_t o, int64_t cells) { out.floats[o] /= float(cells); });
+    return Status::success();
+  }
+  int64_t extraBits = 0;
+  while ((int64_t(1) << extraBits) < windowSize)
+    ++extraBits;
+  out = Tensor::makeExact(shape, in.fractionalBits + extraBits);
+  bool ok = true;
+  forEachWindow(
+      in, g, channels,
+      [&](int64_t o, int64_t i, bool first) {
+        int64_t sum = first ? 0 : out.mantissas[o];
+        ok &= !__builtin_add_overflow(sum, in.mantissas[i], &out.mantissas[o]);
+      },
+      [&](int64_t o, int64_t cells) {
+        // sum / cells at extraBits more fractional bits: cells is a power of
+        // two no larger than 2^extraBits, so this is an exact shift.
+        int64_t shift = 0;
+        while ((int64_t(1) << shift) < cells)
+          ++shift;
+        int64_t value = out.mantissas[o];
+        ok &= shiftLeft(value, extraBits - shift, out.mantissas[o]);
+      });
+  return ok ? Status::success() : tooWide("average pooling");
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+void activationFloat(const Tensor &in, fixed::UnaryFunction function,
+                     const fixed::UnaryParams &params, int64_t axis,
+                     Tensor &out) {
+  Tensor source = toFloat(in);
+  out = Tensor::makeFloat(source.shape);
+  if (function != fixed::UnaryFunction::Softmax) {
+    for (size_t index = 0; index < source.floats.size(); ++index)
+      out.floats[index] =
+          fixed::evaluateUnary(function, source.floats[index], params);
+    return;
+  }
+  // Softmax along `axis`: outer x length x inner blocks.
+  int64_t length = source.shape[axis];
+  int64_t inner = 1;
+  for (size_t dim = axis + 1; dim < source.shape.size(); ++dim)
+    inner *= source.shape[dim];
+  int64_t outer = source.size() / (length * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      const float *x = source.floats.data() + o * length * inner + i;
+      float *y = out.floats.data() + o * length * inner + i;
+      float largest = -std::numeric_limits<float>::infinity();
+      for (int64_t l = 0; l < length; ++l)
+        largest = std::max(largest, x[l * inner]);
+      float sum = 0.0f;
+      for (int64_t l = 0; l < length; ++l) {
+        y[l * inner] = std::exp(x[l * inner] - largest);
+        sum += y[l * inner];
+      }
+      for (int64_t l = 0; l < length; ++l)
+        y[l * inner] /= sum;
+    }
+}
+
+void reluExact(const Tensor &in, Tensor &out) {
+  out = Tensor::makeExact(in.shape, in.fractionalBits);
+  for (size_t index = 0; index < in.mantissas.size(); ++index)
+    out.mantissas[index] = std::max<int64_t>(in.mantissas[index], 0);
+}
+
+Status add(const Tensor &lhs, const Tensor &rhs, Tensor &out) {
+  if (lhs.exact && rhs.exact) {
+    Tensor left = lhs, right = rhs;
+    int64_t common = std::max(lhs.fractionalBits, rhs.fractionalBits);
+    if (Status status = alignExact(left, common); !status.ok)
+      return status;
+    if (Status status = alignExact(right, common); !status.ok)
+      return status;
+    out = Tensor::makeExact(lhs.shape, common);
+    for (size_t index = 0; index < out.mantissas.size(); ++index)
+      if (__builtin_add_overflow(left.mantissas[index], right.mantissas[index],
+                                 &out.mantissas[index]))
+        return tooWide("add");
+    return Status::success();
+  }
+  Tensor left = toFloat(lhs), right = toFloat(rhs);
+  out = Tensor::makeFloat(lhs.shape);
+  for (size_t index = 0; index < out.floats.size(); ++index)
+    out.floats[index] = left.floats[index] + right.floats[index];
+  return Status::success();
+}
+
+Status unaryLut(const Tensor &in, fixed::Format indexFormat,
+                fixed::Rounding rounding, const std::vector<int64_t> &table,
+                int64_t tableFrac, Tensor &out) {
+  out = Tensor::makeExact(in.shape, tableFrac);
+  uint64_t mask = uint64_t(table.size()) - 1;
+  for (int64_t index = 0; index < in.size(); ++index) {
+    fixed::Quantized<Int128> word;
+    if (in.exact) {
+      word = fixed::quantize<Int128>(in.mantissas[index], in.fractionalBits,
+                                     indexFormat, rounding,
+                                     fixed::Overflow::WRAP);
+    } else {
+      std::optional<fixed::Scaled<int64_t>> exact =
+          fixed::exactFromDouble(in.floats[index]);
+      if (!exact)
+        return Status::error("lookup table: input is not finite");
+      word = fixed::quantize<Int128>(exact->mantissa, exact->fractionalBits,
+                                     indexFormat, rounding,
+                                     fixed::Overflow::WRAP);
+    }
+    if (!word.ok())
+      return Status::error(std::string("lookup table: ") +
+                           fixed::statusMessage(word.status));
+    // The raw bits of the word: two's complement, modulo the table size.
+    out.mantissas[index] = table[uint64_t(int64_t(word.mantissa)) & mask];
+  }
+  return Status::success();
+}
+
+void batchNorm(const Tensor &in, const std::vector<float> &scale,
+               const std::vector<float> &shift, Tensor &out) {
+  Tensor source = toFloat(in);
+  out = Tensor::makeFloat(source.shape);
+  int64_t channels = int64_t(scale.size());
+  for (size_t index = 0; index < source.floats.size(); ++index) {
+    int64_t c = int64_t(index) % channels;
+    out.floats[index] = source.floats[index] * scale[c] + shift[c];
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+Status concat(const std::vector<const Tensor *> &inputs, int64_t axis,
+              Tensor &out) {
+  bool exact = std::all_of(inputs.begin(), inputs.end(),
+                           [](const Tensor *t) { return t->exact; });
+  std::vector<Tensor> converted;
+  converted.reserve(inputs.size());
+  int64_t common = 0;
+  for (const Tensor *input : inputs)
+    common = std::max(common, input->exact ? input->fractionalBits : 0);
+  for (const Tensor *input : inputs) {
+    converted.push_back(exact ? *input : toFloat(*input));
+    if (exact)
+      if (Status status = alignExact(converted.back(), common); !status.ok)
+        return status;
+  }
+  std::vector<int64_t> shape = inputs.front()->shape;
+  shape[axis] = 0;
+  for (const Tensor *input : inputs)
+    shape[axis] += input->shape[axis];
+  out = exact ? Tensor::makeExact(shape, common) : Tensor::makeFloat(shape);
+  int64_t outer = 1;
+  for (int64_t dim = 0; dim < axis; ++dim)
+    outer *= shape[dim];
+  int64_t inner = 1;
+  for (size_t dim = axis + 1; dim < shape.size(); ++dim)
+    inner *= shape[dim];
+  int64_t offset = 0;
+  for (const Tensor &input : converted) {
+    int64_t block = input.shape[axis] * inner;
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t to = o * shape[axis] * inner + offset;
+      if (exact)
+        std::copy(input.mantissas.begin() + o * block,
+                  input.mantissas.begin() + (o + 1) * block,
+                  out.mantissas.begin() + to);
+      else
+        std::copy(input.floats.begin() + o * block,
+                  input.floats.begin() + (o + 1) * block,
+                  out.floats.begin() + to);
+    }
+    offset += block;
+  }
+  return Status::success();
+}
+
+void transpose(const Tensor &in, const std::vector<int64_t> &permutation,
+               Tensor &out) {
+  size_t rank = in.shape.size();
+  std::vector<int64_t> shape(rank);
+  for (size_t dim = 0; dim < rank; ++dim)
+    shape[dim] = in.shape[permutation[dim]];
+  out = in.exact ? Tensor::makeExact(shape, in.fractionalBits)
+                 : Tensor::makeFloat(shape);
+  std::vector<int64_t> inputStrides(rank, 1);
+  for (size_t dim = rank - 1; dim-- > 0;)
+    inputStrides[dim] = inputStrides[dim + 1] * in.shape[dim + 1];
+  std::vector<int64_t> position(rank, 0);
+  for (int64_t flat = 0; flat < out.size(); ++flat) {
+    int64_t source = 0;
+    for (size_t dim = 0; dim < rank; ++dim)
+      source += position[dim] * inputStrides[permutation[dim]];
+    if (in.exact)
+      out.mantissas[flat] = in.mantissas[source];
+    else
+      out.floats[flat] = in.floats[source];
+    for (size_t dim = rank; dim-- > 0;) {
+      if (++position[dim] < shape[dim])
+        break;
+      position[dim] = 0;
+    }
+  }
+}
+
+} // namespace hgq::exec

@@ -1,0 +1,250 @@
+//===- hgq-run.cpp - Run hgq IR bit-accurately on .npy batches ------------===//
+//
+//   hgq-run model.mlir --input x.npy --output y.npy [--report-overflow]
+//
+// Inputs and outputs are matched by position or by name (`name=path`): the
+// location name of a function argument, or of the op producing a result.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Dialect/HGQ.h"
+#include "hgq/Exec/Executor.h"
+#include "hgq/Support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <unistd.h>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.mlir>"));
+static cl::list<std::string>
+    inputPaths("input", cl::desc("input batch as .npy (path or name=path)"),
+               cl::value_desc("[name=]x.npy"));
+static cl::list<std::string>
+    outputPaths("output", cl::desc("where to write an output (path or "
+                                   "name=path)"),
+                cl::value_desc("[name=]y.npy"));
+static cl::opt<std::string>
+    functionName("function", cl::desc("function to run (default: the only "
+                                      "one, or @main)"));
+static cl::opt<bool> reportOverflow(
+    "report-overflow",
+    cl::desc("count, per quantizer, the elements its overflow mode changed"));
+static cl::opt<unsigned> threadCount("workers",
+                                     cl::desc("worker threads (0: one per "
+                                              "core)"),
+                                     cl::init(0));
+static cl::opt<std::string>
+    outputType("output-type",
+               cl::desc("dtype of the written arrays: f64 (default, exact "
+                        "up to 53 significant bits) or f32"),
+               cl::init("f64"));
+
+namespace {
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "hgq-run: error: " << message << "\n";
+  return 1;
+}
+
+/// Splits "name=path" into its parts; a plain path has no name.
+std::pair<std::string, std::string> splitBinding(const std::string &text) {
+  size_t equals = text.find('=');
+  if (equals == std::string::npos)
+    return {"", text};
+  return {text.substr(0, equals), text.substr(equals + 1)};
+}
+
+/// Resolves bindings to positions among `names`; returns false with a
+/// message on a bad name, a duplicate or too many bindings.
+bool bindFiles(const std::vector<std::string> &bindings,
+          const std::vector<std::string> &names, const char *what,
+          std::vector<std::string> &paths, std::string &error) {
+  paths.assign(names.size(), "");
+  size_t position = 0;
+  for (const std::string &binding : bindings) {
+    auto [name, path] = splitBinding(binding);
+    size_t index;
+    if (name.empty()) {
+      while (position < names.size() && !paths[position].empty())
+        ++position;
+      index = position;
+    } else {
+      auto found = std::find(names.begin(), names.end(), name);
+      if (found == names.end()) {
+        error = std::string("no model ") + what + " is named '" + name +
+                "'; the " + what + "s are:";
+        for (const std::string &known : names)
+          error += " " + known;
+        return false;
+      }
+      index = size_t(found - names.begin());
+    }
+    if (index >= names.size()) {
+      error = std::string("too many --") + what + " arguments: the model has " +
+              std::to_string(names.size()) + " " + what + "(s)";
+      return false;
+    }
+    if (!paths[index].empty()) {
+      error = std::string(what) + " '" + names[index] + "' is given twice";
+      return false;
+    }
+    paths[index] = path;
+  }
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "hgq-run: bit-accurate execution of hgq IR on .npy batches\n");
+  if (outputType != "f64" && outputType != "f32")
+    return fail("--output-type must be f64 or f32, got '" + outputType + "'");
+
+  DialectRegistry registry;
+  registry.insert<hgq::HGQDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(modelPath, sourceMgr, ParserConfig(&context));
+  if (!module)
+    return fail("cannot read a valid hgq model from " + modelPath);
+
+  func::FuncOp function;
+  std::vector<func::FuncOp> functions(module->getOps<func::FuncOp>().begin(),
+                                      module->getOps<func::FuncOp>().end());
+  if (!functionName.empty()) {
+    function = module->lookupSymbol<func::FuncOp>(functionName);
+    if (!function)
+      return fail(modelPath + " has no function @" + functionName);
+  } else if (functions.size() == 1) {
+    function = functions.front();
+  } else if (auto main = module->lookupSymbol<func::FuncOp>("main")) {
+    function = main;
+  } else {
+    return fail(modelPath + " has " + llvm::Twine(functions.size()) +
+                " functions and none is @main: choose one with --function");
+  }
+
+  FailureOr<std::unique_ptr<hgq::exec::Executor>> executor =
+      hgq::exec::Executor::create(function);
+  if (failed(executor))
+    return 1; // the diagnostic is printed
+
+  std::vector<std::string> inputFiles, outputFiles;
+  std::string error;
+  if (!bindFiles({inputPaths.begin(), inputPaths.end()},
+                 (*executor)->inputNames(), "input", inputFiles, error) ||
+      !bindFiles({outputPaths.begin(), outputPaths.end()},
+                 (*executor)->outputNames(), "output", outputFiles, error))
+    return fail(error);
+
+  std::vector<hgq::exec::Tensor> inputs;
+  for (size_t index = 0; index < inputFiles.size(); ++index) {
+    if (inputFiles[index].empty())
+      return fail("no --input for model input '" +
+                  (*executor)->inputNames()[index] + "'");
+    hgq::NpyArray array;
+    if (!hgq::readNpy(inputFiles[index], array, error))
+      return fail(error);
+    if (array.shape.empty())
+      return fail(inputFiles[index] +
+                  ": a 0-d array has no batch dimension");
+    hgq::exec::Tensor tensor = hgq::exec::Tensor::makeFloat(array.shape);
+    int64_t rounded = 0;
+    for (size_t element = 0; element < array.values.size(); ++element) {
+      tensor.floats[element] = float(array.values[element]);
+      rounded += double(tensor.floats[element]) != array.values[element];
+    }
+    // Models take float32 inputs, as the source frameworks do.
+    if (rounded)
+      llvm::errs() << "hgq-run: note: " << inputFiles[index] << ": "
+                   << rounded << " float64 values were rounded to float32\n";
+    inputs.push_back(std::move(tensor));
+  }
+
+  hgq::exec::RunOptions options;
+  options.threads = threadCount;
+  if (isatty(STDERR_FILENO))
+    options.progress = [](int64_t done, int64_t total) {
+      if (total >= 100000)
+        llvm::errs() << "\rhgq-run: " << (total ? done * 100 / total : 100)
+                     << "%";
+      if (done == total && total >= 100000)
+        llvm::errs() << "\n";
+    };
+  hgq::exec::RunResult result;
+  hgq::exec::Status status = (*executor)->run(inputs, options, result);
+  if (!status.ok)
+    return fail(status.message);
+
+  hgq::NpyType type =
+      outputType == "f32" ? hgq::NpyType::Float32 : hgq::NpyType::Float64;
+  for (size_t index = 0; index < outputFiles.size(); ++index) {
+    if (outputFiles[index].empty())
+      continue;
+    const hgq::exec::Tensor &tensor = result.outputs[index];
+    std::vector<double> values(size_t(tensor.size()));
+    int64_t inexact = 0;
+    for (int64_t element = 0; element < tensor.size(); ++element) {
+      values[element] = tensor.valueAt(element);
+      if (tensor.exact) {
+        // Exact in double only up to 53 significant bits.
+        int64_t mantissa = tensor.mantissas[element];
+        inexact += mantissa != int64_t(double(mantissa));
+      }
+      if (type == hgq::NpyType::Float32)
+        inexact += double(float(values[element])) != values[element];
+    }
+    if (inexact)
+      llvm::errs() << "hgq-run: warning: output '"
+                   << (*executor)->outputNames()[index] << "': " << inexact
+                   << " values are not exactly representable as "
+                   << (type == hgq::NpyType::Float32 ? "float32" : "float64")
+                   << " and were rounded\n";
+    if (!hgq::writeNpy(outputFiles[index], tensor.shape, values, type, error))
+      return fail(error);
+  }
+
+  if (reportOverflow) {
+    const auto &points = (*executor)->points();
+    llvm::outs() << "overflow report: elements changed by each quantizer's "
+                    "overflow mode\n";
+    int64_t total = 0;
+    for (size_t point = 0; point < points.size(); ++point) {
+      int64_t perSample = 1;
+      for (int64_t dim : points[point].featureShape)
+        perSample *= dim;
+      int64_t elements = perSample * (inputs.empty() ? 0 : inputs[0].batch());
+      int64_t count = result.overflowCounts[point];
+      total += count;
+      llvm::outs() << llvm::format("  %-24s %-14s %-6s %10lld of %lld",
+                                   points[point].name.c_str(),
+                                   points[point].op->getName()
+                                       .getStringRef()
+                                       .str()
+                                       .c_str(),
+                                   points[point].layerLevel ? "layer" : "proxy",
+                                   (long long)count, (long long)elements)
+                   << "\n";
+    }
+    llvm::outs() << "  total: " << total << "\n";
+  }
+  return 0;
+}
