@@ -22,6 +22,6 @@ llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.hgq_tools_dir, config.llvm_tools_dir]
-tools = ["hgq-opt", "hgq-translate"]
+tools = ["hgq-opt", "hgq-translate", "hgq-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

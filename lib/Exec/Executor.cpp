@@ -103,68 +103,37 @@ std::vector<fixed::Format> roundOnlyFormats(QuantizerAttr quantizer,
   return formats;
 }
 
-/// HGQ's can_bias_cover_rnd: the layer has a bias and the pre-activation
-/// bit widths are one per tensor or one per channel (last dimension).
-bool biasCanAbsorbRounding(bool hasBias, QuantizerAttr quantizer) {
-  if (!hasBias)
-    return false;
-  SmallVector<int64_t> shape = quantizer.getBitsShape();
-  int64_t outer = 1;
-  for (size_t dim = 0; dim + 1 < shape.size(); ++dim)
-    outer *= shape[dim];
-  return outer == 1;
-}
-
 /// Exact mantissas of float constants at a common fractional-bit count.
 struct ExactConstants {
   std::vector<int64_t> mantissas;
   int64_t frac = 0;
 };
 
-/// Rounds each value to its own fractional bits (a kernel or bias
-/// quantizer), or takes it exactly when `fractionalBits` is empty; then
-/// aligns everything to the largest fractional bits.
+/// Exact mantissas of already-quantized constants (doubles hold them
+/// exactly), aligned to the largest fractional bits among them.
 FailureOr<ExactConstants> exactConstants(Operation *op, StringRef what,
-                                         ArrayRef<float> values,
-                                         ArrayRef<int> fractionalBits,
-                                         fixed::Rounding rounding) {
-  std::vector<fixed::Int128> mantissas(values.size());
-  std::vector<int64_t> fracs(values.size());
+                                         ArrayRef<double> values) {
+  std::vector<fixed::Scaled<int64_t>> exact(values.size());
   ExactConstants result;
-  bool any = false;
   for (size_t index = 0; index < values.size(); ++index) {
-    std::optional<fixed::Scaled<int64_t>> exact =
+    std::optional<fixed::Scaled<int64_t>> scaled =
         fixed::exactFromDouble(values[index]);
-    if (!exact)
+    if (!scaled)
       return op->emitOpError() << what << " value " << index
                                << " is not finite";
-    if (fractionalBits.empty()) {
-      mantissas[index] = exact->mantissa;
-      fracs[index] = exact->mantissa == 0 ? 0 : exact->fractionalBits;
-    } else {
-      fixed::Quantized<fixed::Int128> rounded = fixed::roundTo<fixed::Int128>(
-          exact->mantissa, exact->fractionalBits, fractionalBits[index],
-          rounding);
-      if (!rounded.ok())
-        return op->emitOpError() << what << " value " << index << " ("
-                                 << values[index] << ") cannot be rounded "
-                                 << "exactly: " << statusMessage(rounded.status);
-      mantissas[index] = rounded.mantissa;
-      fracs[index] = fractionalBits[index];
-    }
-    if (mantissas[index] != 0 || !fractionalBits.empty()) {
-      result.frac = any ? std::max(result.frac, fracs[index]) : fracs[index];
-      any = true;
-    }
+    exact[index] = *scaled;
+    if (scaled->mantissa != 0)
+      result.frac = std::max(result.frac, scaled->fractionalBits);
   }
   result.mantissas.resize(values.size());
   for (size_t index = 0; index < values.size(); ++index) {
-    int64_t shift = result.frac - fracs[index];
-    fixed::Int128 value = mantissas[index];
+    int64_t shift = result.frac - exact[index].fractionalBits;
+    fixed::Int128 value = exact[index].mantissa;
     bool fits = value == 0 || shift < 62;
     if (fits && value != 0) {
       value *= fixed::Int128(1) << shift;
-      fits = value < (fixed::Int128(1) << 62) && value > -(fixed::Int128(1) << 62);
+      fits = value < (fixed::Int128(1) << 62) &&
+             value > -(fixed::Int128(1) << 62);
     }
     if (!fits)
       return op->emitOpError()
@@ -363,61 +332,46 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
   Value input = op.getInput();
   ValueInfo in = infoOf(input);
   auto kernelType = cast<ShapedType>(op.getKernel().getType());
-  std::vector<float> kernel = floatsOf(op.getKernel());
+  std::vector<float> kernel;
   int64_t outputs = kernelType.getShape().back();
   QuantizerAttr kernelQuantizer = op.getKernelQuantizerAttr();
   QuantizerAttr quantizer = op.getQuantizerAttr();
   bool relu = op.getActivation() == LayerActivation::relu;
 
-  // The kernel as HGQ quantizes it (RND or TRN to each weight's f).
-  SmallVector<int> kernelFrac;
-  fixed::Rounding kernelRounding = fixed::Rounding::RND;
-  if (kernelQuantizer) {
-    kernelFrac = expandFractionalBits(kernelQuantizer, kernelType.getShape());
-    kernelRounding = inferenceRounding(kernelQuantizer.getRnd(), false);
-  }
+  // The kernel and bias as HGQ quantizes them (SEMANTICS.md 4.1).
+  FailureOr<QuantizedConstants> quantizedKernel =
+      quantizeKernel(op, op.getKernel(), kernelQuantizer);
+  if (failed(quantizedKernel))
+    return failure();
   FailureOr<ExactConstants> exactKernel =
-      exactConstants(op, "kernel", kernel, kernelFrac, kernelRounding);
+      exactConstants(op, "kernel", quantizedKernel->values);
   if (failed(exactKernel))
     return failure();
+  kernel.assign(quantizedKernel->values.begin(), quantizedKernel->values.end());
 
-  // The bias, quantized by the pre-activation quantizer at each channel's
-  // largest f (HGQ's bias_forward), with the layer's rounding.
   std::optional<ElementsAttr> biasAttr = op.getBias();
-  bool absorbs = quantizer && biasCanAbsorbRounding(bool(biasAttr), quantizer);
+  bool absorbs = biasCanAbsorbRounding(bool(biasAttr), quantizer);
   fixed::Rounding outputRounding =
       quantizer ? inferenceRounding(quantizer.getRnd(), absorbs)
                 : fixed::Rounding::TRN;
   std::optional<ExactConstants> exactBias;
   std::vector<float> bias;
   if (biasAttr) {
-    bias = floatsOf(*biasAttr);
-    SmallVector<int> biasFrac;
-    if (quantizer) {
-      std::vector<int64_t> features = featuresOf(op.getOutput());
-      if (!isStatic(features))
-        return op.emitOpError()
-               << "hgq-run needs static non-batch dimensions here";
-      SmallVector<int> perElement = expandFractionalBits(quantizer, features);
-      biasFrac.assign(outputs, std::numeric_limits<int>::min());
-      for (size_t index = 0; index < perElement.size(); ++index)
-        biasFrac[index % outputs] =
-            std::max(biasFrac[index % outputs], perElement[index]);
-    }
+    std::vector<int64_t> features = featuresOf(op.getOutput());
+    if (quantizer && !isStatic(features))
+      return op.emitOpError()
+             << "hgq-run needs static non-batch dimensions here";
+    FailureOr<QuantizedConstants> quantizedBias =
+        quantizeBias(op, *biasAttr, quantizer, outputRounding, features);
+    if (failed(quantizedBias))
+      return failure();
     FailureOr<ExactConstants> built =
-        exactConstants(op, "bias", bias, biasFrac, outputRounding);
+        exactConstants(op, "bias", quantizedBias->values);
     if (failed(built))
       return failure();
     exactBias = *built;
-    if (quantizer) // the float path uses the same quantized bias
-      for (size_t index = 0; index < bias.size(); ++index)
-        bias[index] = float(std::ldexp(double(built->mantissas[index]),
-                                       -int(built->frac)));
+    bias.assign(quantizedBias->values.begin(), quantizedBias->values.end());
   }
-  if (kernelQuantizer)
-    for (size_t index = 0; index < kernel.size(); ++index)
-      kernel[index] = float(std::ldexp(double(exactKernel->mantissas[index]),
-                                       -int(exactKernel->frac)));
 
   // Geometry (convolution only).
   WindowGeometry geometry;
@@ -628,8 +582,8 @@ LogicalResult Compiler::compileActivation(ActivationOp op) {
 
 LogicalResult Compiler::compileUnaryLut(UnaryLutOp op) {
   std::vector<float> table = floatsOf(op.getTable());
-  FailureOr<ExactConstants> exactTable =
-      exactConstants(op, "table", table, {}, fixed::Rounding::TRN);
+  FailureOr<ExactConstants> exactTable = exactConstants(
+      op, "table", std::vector<double>(table.begin(), table.end()));
   if (failed(exactTable))
     return failure();
   fixed::Format indexFormat = expandFormats(op.getInputFormat(), {})[0];

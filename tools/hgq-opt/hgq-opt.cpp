@@ -1,6 +1,7 @@
 //===- hgq-opt.cpp - Parse, verify, transform and print hgq IR ------------===//
 
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -12,6 +13,7 @@ int main(int argc, char **argv) {
   registry.insert<hgq::HGQDialect, mlir::func::FuncDialect>();
   // Generic clean-ups (canonicalize, cse, ...) run on hgq IR like on any IR.
   mlir::registerTransformsPasses();
+  hgq::registerHGQPasses();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "hgq-opt: optimizer driver for the hgq dialect\n", registry));
 }

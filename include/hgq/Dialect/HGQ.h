@@ -62,4 +62,35 @@ llvm::SmallVector<int> expandFractionalBits(QuantizerAttr quantizer,
 
 } // namespace hgq
 
+
+
+namespace hgq {
+
+/// HGQ's can_bias_cover_rnd: the layer has a bias and its pre-activation bit
+/// widths are one per tensor or one per channel (the last dimension).
+bool biasCanAbsorbRounding(bool hasBias, QuantizerAttr quantizer);
+
+/// Constants as a layer quantizes them: exact values (doubles hold them
+/// exactly) and, when quantized, the fractional bits each was rounded to.
+struct QuantizedConstants {
+  std::vector<double> values;
+  std::vector<int> fractionalBits; ///< empty when not quantized
+};
+
+/// A dense or conv kernel rounded by its kernel quantizer (RND, or TRN for
+/// the floor strategy), or taken as it is without one.
+mlir::FailureOr<QuantizedConstants>
+quantizeKernel(mlir::Operation *op, mlir::ElementsAttr kernel,
+               QuantizerAttr kernelQuantizer);
+
+/// A bias rounded by the pre-activation quantizer at each channel's largest
+/// fractional bits (HGQ's bias_forward) with `rounding`; taken as it is when
+/// the layer has no pre-activation quantizer. `outputFeatures` is the
+/// layer's static output shape without the batch.
+mlir::FailureOr<QuantizedConstants>
+quantizeBias(mlir::Operation *op, mlir::ElementsAttr bias,
+             QuantizerAttr quantizer, fixed::Rounding rounding,
+             llvm::ArrayRef<int64_t> outputFeatures);
+
+} // namespace hgq
 #endif // HGQ_DIALECT_HGQ_H

@@ -1,0 +1,323 @@
+//===- TraceMinMax.cpp - Integer bits from calibration data ---------------===//
+//
+// hgq-trace-minmax: run the calibration set through the executor, record the
+// range of every layer-level quantizer's output and derive k and i from it
+// (SEMANTICS.md 2).
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Analysis/Bops.h"
+#include "hgq/Dialect/HGQ.h"
+#include "hgq/Exec/Executor.h"
+#include "hgq/Fixed/Range.h"
+#include "hgq/Support/Npy.h"
+#include "hgq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <limits>
+#include <unistd.h>
+
+namespace hgq {
+#define GEN_PASS_DEF_HGQTRACEMINMAX
+#include "dialects/hgq/HGQPasses.h.inc"
+} // namespace hgq
+
+using namespace mlir;
+using namespace hgq;
+
+namespace {
+
+/// Per-thread min/max of each quantization point's output, per bits element,
+/// as mantissas at the point's output fractional bits.
+class MinMaxObserver : public exec::Observer {
+public:
+  explicit MinMaxObserver(const std::vector<exec::QuantizationPoint> &points)
+      : points(points), minima(points.size()), maxima(points.size()),
+        fractionalBits(points.size(), 0) {
+    for (size_t point = 0; point < points.size(); ++point) {
+      int64_t count = 1;
+      for (int64_t dim : points[point].bitsShape)
+        count *= dim;
+      minima[point].assign(count, std::numeric_limits<int64_t>::max());
+      maxima[point].assign(count, std::numeric_limits<int64_t>::min());
+    }
+  }
+
+  void observe(size_t point, const exec::Tensor &quantized) override {
+    if (!points[point].layerLevel)
+      return;
+    fractionalBits[point] = quantized.fractionalBits;
+    const std::vector<int64_t> &map = points[point].featureToBits;
+    std::vector<int64_t> &low = minima[point];
+    std::vector<int64_t> &high = maxima[point];
+    int64_t features = int64_t(map.size());
+    for (int64_t n = 0; n < quantized.batch(); ++n) {
+      const int64_t *row = quantized.mantissas.data() + n * features;
+      for (int64_t e = 0; e < features; ++e) {
+        int64_t bits = map[e];
+        low[bits] = std::min(low[bits], row[e]);
+        high[bits] = std::max(high[bits], row[e]);
+      }
+    }
+  }
+
+  void merge(const MinMaxObserver &other) {
+    for (size_t point = 0; point < points.size(); ++point) {
+      if (other.fractionalBits[point])
+        fractionalBits[point] = other.fractionalBits[point];
+      for (size_t index = 0; index < minima[point].size(); ++index) {
+        minima[point][index] =
+            std::min(minima[point][index], other.minima[point][index]);
+        maxima[point][index] =
+            std::max(maxima[point][index], other.maxima[point][index]);
+      }
+    }
+  }
+
+  const std::vector<exec::QuantizationPoint> &points;
+  std::vector<std::vector<int64_t>> minima, maxima;
+  std::vector<int64_t> fractionalBits;
+};
+
+/// Forced ranges of activations whose outputs are bounded (SEMANTICS.md 2).
+void forceRange(Operation *op, double &min, double &max) {
+  auto activation = dyn_cast<ActivationOp>(op);
+  if (!activation)
+    return;
+  StringRef fn = activation.getFn();
+  if (fn == "softmax") {
+    min = 0;
+    max = 1;
+  } else if (fn == "sigmoid") {
+    min = std::clamp(min, 0.0, 1.0);
+    max = std::clamp(max, 0.0, 1.0);
+  } else if (fn == "tanh") {
+    min = std::clamp(min, -1.0, 1.0);
+    max = std::clamp(max, -1.0, 1.0);
+  }
+}
+
+/// The positive-only rule applies to dense and conv layers with a ReLU.
+bool isReluLayer(Operation *op) {
+  if (auto dense = dyn_cast<DenseOp>(op))
+    return dense.getActivation() == LayerActivation::relu;
+  if (auto conv = dyn_cast<ConvOp>(op))
+    return conv.getActivation() == LayerActivation::relu;
+  return false;
+}
+
+QuantizerAttr quantizerOf(Operation *op) {
+  return op->getAttrOfType<QuantizerAttr>("quantizer");
+}
+
+DenseElementsAttr rangeAttr(MLIRContext *context, ArrayRef<int64_t> shape,
+                            ArrayRef<double> values) {
+  auto type = RankedTensorType::get(shape, Float64Type::get(context));
+  return DenseElementsAttr::get(type, values);
+}
+
+DenseIntElementsAttr bitsAttr(MLIRContext *context, ArrayRef<int64_t> shape,
+                              ArrayRef<int8_t> values) {
+  if (llvm::all_equal(values))
+    return makeBitsArray(context, values.front());
+  auto type = RankedTensorType::get(shape, IntegerType::get(context, 8));
+  return DenseIntElementsAttr::get(type, values);
+}
+
+struct TraceMinMaxPass
+    : public hgq::impl::HGQTraceMinMaxBase<TraceMinMaxPass> {
+  using HGQTraceMinMaxBase::HGQTraceMinMaxBase;
+
+  void runOnOperation() override;
+  FailureOr<func::FuncOp> findFunction();
+  FailureOr<std::vector<exec::Tensor>>
+  loadCalibration(const exec::Executor &executor, func::FuncOp function);
+};
+
+FailureOr<func::FuncOp> TraceMinMaxPass::findFunction() {
+  ModuleOp module = getOperation();
+  if (!functionName.empty()) {
+    if (auto function = module.lookupSymbol<func::FuncOp>(functionName))
+      return function;
+    return module.emitError() << "hgq-trace-minmax: no function @"
+                              << functionName;
+  }
+  auto functions = module.getOps<func::FuncOp>();
+  if (std::distance(functions.begin(), functions.end()) == 1)
+    return *functions.begin();
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    return main;
+  return module.emitError() << "hgq-trace-minmax: the module has several "
+                               "functions and none is @main; choose one "
+                               "with function=NAME";
+}
+
+FailureOr<std::vector<exec::Tensor>>
+TraceMinMaxPass::loadCalibration(const exec::Executor &executor,
+                                 func::FuncOp function) {
+  SmallVector<StringRef> paths;
+  StringRef(calibration).split(paths, ',', -1, false);
+  if (paths.size() != executor.inputNames().size())
+    return function.emitError()
+           << "hgq-trace-minmax: the model has "
+           << executor.inputNames().size() << " inputs but calibration= names "
+           << paths.size() << " file(s)";
+  std::vector<exec::Tensor> inputs;
+  for (StringRef path : paths) {
+    NpyArray array;
+    std::string error;
+    if (!readNpy(path.trim().str(), array, error))
+      return function.emitError() << "hgq-trace-minmax: " << error;
+    if (array.shape.empty() || array.shape[0] == 0)
+      return function.emitError()
+             << "hgq-trace-minmax: " << path << " holds no samples";
+    exec::Tensor tensor = exec::Tensor::makeFloat(array.shape);
+    for (size_t index = 0; index < array.values.size(); ++index)
+      tensor.floats[index] = float(array.values[index]);
+    inputs.push_back(std::move(tensor));
+  }
+  return inputs;
+}
+
+void TraceMinMaxPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  MLIRContext *context = &getContext();
+  if (calibration.empty()) {
+    module.emitError() << "hgq-trace-minmax needs calibration data: "
+                          "--hgq-trace-minmax=\"calibration=FILE.npy\"";
+    return signalPassFailure();
+  }
+  if (!(coverFactor > 0) || !std::isfinite(coverFactor)) {
+    module.emitError() << "hgq-trace-minmax: cover-factor must be a positive "
+                          "number, got "
+                       << coverFactor;
+    return signalPassFailure();
+  }
+  FailureOr<func::FuncOp> function = findFunction();
+  if (failed(function))
+    return signalPassFailure();
+  FailureOr<std::unique_ptr<exec::Executor>> executor =
+      exec::Executor::create(*function);
+  if (failed(executor))
+    return signalPassFailure();
+  FailureOr<std::vector<exec::Tensor>> inputs =
+      loadCalibration(**executor, *function);
+  if (failed(inputs))
+    return signalPassFailure();
+
+  const std::vector<exec::QuantizationPoint> &points = (*executor)->points();
+  exec::RunOptions options;
+  options.makeObserver = [&points]() {
+    return std::make_unique<MinMaxObserver>(points);
+  };
+  if (isatty(STDERR_FILENO))
+    options.progress = [](int64_t done, int64_t total) {
+      llvm::errs() << "\rhgq-trace-minmax: " << done << "/" << total
+                   << " samples";
+      if (done == total)
+        llvm::errs() << "\n";
+    };
+  exec::RunResult result;
+  exec::Status status = (*executor)->run(*inputs, options, result);
+  if (!status.ok) {
+    function->emitError() << "hgq-trace-minmax: " << status.message;
+    return signalPassFailure();
+  }
+  auto *observed = static_cast<MinMaxObserver *>(result.observers[0].get());
+  for (size_t index = 1; index < result.observers.size(); ++index)
+    observed->merge(*static_cast<MinMaxObserver *>(result.observers[index].get()));
+
+  for (size_t point = 0; point < points.size(); ++point) {
+    const exec::QuantizationPoint &where = points[point];
+    if (!where.layerLevel)
+      continue;
+    Operation *op = where.op;
+    QuantizerAttr quantizer = quantizerOf(op);
+    size_t count = observed->minima[point].size();
+    std::vector<double> minima(count), maxima(count);
+    int frac = int(observed->fractionalBits[point]);
+    for (size_t index = 0; index < count; ++index) {
+      minima[index] = std::ldexp(double(observed->minima[point][index]), -frac);
+      maxima[index] = std::ldexp(double(observed->maxima[point][index]), -frac);
+    }
+    if (accumulate) {
+      auto oldMin = op->getAttrOfType<DenseElementsAttr>("hgq.trace_min");
+      auto oldMax = op->getAttrOfType<DenseElementsAttr>("hgq.trace_max");
+      if (oldMin && oldMax && size_t(oldMin.getNumElements()) == count &&
+          size_t(oldMax.getNumElements()) == count) {
+        size_t index = 0;
+        for (double value : oldMin.getValues<double>())
+          minima[index] = std::min(minima[index], value), ++index;
+        index = 0;
+        for (double value : oldMax.getValues<double>())
+          maxima[index] = std::max(maxima[index], value), ++index;
+      }
+    }
+    op->setAttr("hgq.trace_min", rangeAttr(context, where.bitsShape, minima));
+    op->setAttr("hgq.trace_max", rangeAttr(context, where.bitsShape, maxima));
+
+    // f per bits element, the rounding of the quantizer, then the rules.
+    SmallVector<int> fractional =
+        expandFractionalBits(quantizer, where.bitsShape);
+    bool absorbs = false;
+    if (auto dense = dyn_cast<DenseOp>(op))
+      absorbs = biasCanAbsorbRounding(bool(dense.getBias()), quantizer);
+    if (auto conv = dyn_cast<ConvOp>(op))
+      absorbs = biasCanAbsorbRounding(bool(conv.getBias()), quantizer);
+    fixed::Rounding rounding = inferenceRounding(quantizer.getRnd(), absorbs);
+    fixed::RangeRule rule = isReluLayer(op) ? fixed::RangeRule::PositiveOnly
+                                            : fixed::RangeRule::General;
+    std::vector<int8_t> keep(count), integer(count);
+    for (size_t index = 0; index < count; ++index) {
+      double low = minima[index], high = maxima[index];
+      forceRange(op, low, high);
+      std::optional<fixed::Range> covered = fixed::applyCoverFactor(
+          {low, high}, coverFactor, fractional[index], rounding);
+      std::optional<fixed::Format> format =
+          covered ? fixed::formatFromRange(covered->min, covered->max,
+                                           fractional[index], rule)
+                  : std::nullopt;
+      if (!format) {
+        op->emitError() << "hgq-trace-minmax: the range [" << low << ", "
+                        << high << "] of element " << index
+                        << " has no exact integer-bit count";
+        return signalPassFailure();
+      }
+      if (format->isDead()) {
+        ++numDeadElements;
+        // A dead element keeps its f; k + i = -f makes its width zero.
+        keep[index] = 0;
+        integer[index] = int8_t(-fractional[index]);
+      } else {
+        keep[index] = int8_t(format->keepNegative);
+        integer[index] = int8_t(format->integerBits);
+      }
+    }
+    QuantizerAttr traced = QuantizerAttr::get(
+        context, quantizer.getF(), quantizer.getRnd(),
+        quantizer.getBwClipMin(), quantizer.getBwClipMax(),
+        bitsAttr(context, where.bitsShape, keep),
+        bitsAttr(context, where.bitsShape, integer));
+    op->setAttr("quantizer", traced);
+    ++numQuantizers;
+  }
+
+  Builder builder(context);
+  module->setAttr(
+      "hgq.calibration",
+      builder.getDictionaryAttr(
+          {builder.getNamedAttr("samples",
+                                builder.getI64IntegerAttr(
+                                    (*inputs)[0].batch())),
+           builder.getNamedAttr("cover_factor",
+                                builder.getF64FloatAttr(coverFactor))}));
+  printBopsTable(computeBops(*function), llvm::errs());
+}
+
+} // namespace

@@ -1,0 +1,5 @@
+// expected-error @+1 {{hgq-trace-minmax: the model has 1 inputs but calibration= names 2 file(s)}}
+func.func @main(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %q = hgq.quantize %x {quantizer = #hgq.quantizer<f = 2, rnd = floor>} : tensor<?x2xf32>
+  return %q : tensor<?x2xf32>
+}
