@@ -205,21 +205,31 @@ Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan,
   out = Tensor::makeExact(in.shape, plan.outputFractionalBits());
   int64_t batch = in.batch();
   int64_t changed = 0;
+  int64_t *results = out.mantissas.data();
   for (int64_t n = 0; n < batch; ++n) {
     int64_t base = n * features;
-    for (int64_t e = 0; e < features; ++e) {
-      bool overflowed = false;
-      bool ok = in.exact ? plan.apply(e, in.mantissas[base + e],
-                                      out.mantissas[base + e], overflowed)
-                         : plan.applyDouble(e, in.floats[base + e],
-                                            out.mantissas[base + e],
-                                            overflowed);
-      if (!ok)
-        return in.exact || std::isfinite(in.floats[base + e])
-                   ? tooWide("quantizer")
-                   : Status::error("quantizer: input is not finite (NaN or "
-                                   "infinity)");
-      changed += overflowed;
+    bool ok = true;
+    if (in.exact) {
+      const int64_t *row = in.mantissas.data() + base;
+      for (int64_t e = 0; e < features; ++e) {
+        bool overflowed;
+        ok &= plan.apply(e, row[e], results[base + e], overflowed);
+        changed += overflowed;
+      }
+    } else {
+      const float *row = in.floats.data() + base;
+      for (int64_t e = 0; e < features; ++e) {
+        bool overflowed;
+        ok &= plan.applyFloat(e, row[e], results[base + e], overflowed);
+        changed += overflowed;
+      }
+    }
+    if (!ok) {
+      for (int64_t e = 0; e < features; ++e)
+        if (!in.exact && !std::isfinite(in.floats[base + e]))
+          return Status::error(
+              "quantizer: input is not finite (NaN or infinity)");
+      return tooWide("quantizer");
     }
   }
   overflowCount += changed;
@@ -248,12 +258,14 @@ Status addExactBias(Tensor &tensor, const std::vector<int64_t> &bias,
     if (!shiftLeft(bias[index], common - biasFrac, aligned[index]))
       return tooWide("bias");
   int64_t channels = int64_t(bias.size());
-  for (size_t index = 0; index < tensor.mantissas.size(); ++index) {
-    int64_t &value = tensor.mantissas[index];
-    if (__builtin_add_overflow(value, aligned[index % channels], &value))
-      return tooWide("bias addition");
+  int64_t rows = int64_t(tensor.mantissas.size()) / channels;
+  bool overflow = false;
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t *row = tensor.mantissas.data() + r * channels;
+    for (int64_t c = 0; c < channels; ++c)
+      overflow |= __builtin_add_overflow(row[c], aligned[c], &row[c]);
   }
-  return Status::success();
+  return overflow ? tooWide("bias addition") : Status::success();
 }
 
 Tensor toFloat(const Tensor &in) {

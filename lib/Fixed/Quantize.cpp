@@ -289,10 +289,11 @@ std::optional<Scaled<int64_t>> exactFromDouble(double value) {
   // 53 significant bits make the scaled fraction an exact integer.
   scaled.mantissa = int64_t(std::ldexp(fraction, 53));
   scaled.fractionalBits = 53 - int64_t(exponent);
-  while (scaled.mantissa % 2 == 0) {
-    scaled.mantissa /= 2;
-    --scaled.fractionalBits;
-  }
+  int trailing = __builtin_ctzll(uint64_t(scaled.mantissa < 0
+                                             ? -scaled.mantissa
+                                             : scaled.mantissa));
+  scaled.mantissa /= int64_t(1) << trailing; // exact: those bits are zero
+  scaled.fractionalBits -= trailing;
   return scaled;
 }
 

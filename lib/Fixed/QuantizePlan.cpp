@@ -1,8 +1,16 @@
 //===- QuantizePlan.cpp - Per-element quantization, precomputed -----------===//
+//
+// Why applyFloat may floor in double: a float32 times 2^f has at most 24
+// significant bits, so the scaling is exact, floor(s) is exact, and s + 0.5
+// is exact whenever |s| >= 0.25 and |s| < 2^50 (the sum spans at most 53
+// bits). For |s| < 0.25, s + 0.5 may round, but stays inside [0.25, 0.75],
+// whose floor is 0 like the exact one's. So floor(s + 0.5) is RND exactly.
+//
 
 #include "hgq/Fixed/QuantizePlan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace hgq::fixed {
@@ -27,6 +35,7 @@ QuantizePlan::QuantizePlan(std::vector<Format> formats, Rounding rounding,
   elements_.reserve(formats_.size());
   for (const Format &format : formats_) {
     Element plan{};
+    plan.scale = std::ldexp(1.0, format.fractionalBits);
     plan.dead = isDead(format);
     plan.shift = inputFractionalBits - format.fractionalBits;
     plan.outShift = outputFractionalBits_ - format.fractionalBits;
@@ -47,19 +56,6 @@ QuantizePlan::QuantizePlan(std::vector<Format> formats, Rounding rounding,
   }
 }
 
-bool QuantizePlan::finish(const Element &plan, int64_t value,
-                          int64_t &out) const {
-  if (plan.outShift == 0) {
-    out = value;
-    return true;
-  }
-  int64_t limit = std::numeric_limits<int64_t>::max() >> plan.outShift;
-  if (value > limit || value < -limit)
-    return false;
-  out = value * (int64_t(1) << plan.outShift);
-  return true;
-}
-
 bool QuantizePlan::slowPath(size_t element, int64_t mantissa, int64_t &out,
                             bool &overflowed) const {
   const Format &format = formats_[element];
@@ -74,48 +70,7 @@ bool QuantizePlan::slowPath(size_t element, int64_t mantissa, int64_t &out,
   if (result.mantissa > std::numeric_limits<int64_t>::max() ||
       result.mantissa < std::numeric_limits<int64_t>::min())
     return false;
-  return finish(elements_[element], int64_t(result.mantissa), out);
-}
-
-bool QuantizePlan::apply(size_t element, int64_t mantissa, int64_t &out,
-                         bool &overflowed) const {
-  const Element &plan = elements_[element];
-  overflowed = false;
-  if (plan.dead) {
-    out = 0;
-    return true;
-  }
-  if (!plan.fast)
-    return slowPath(element, mantissa, out, overflowed);
-  int64_t value;
-  if (plan.shift > 0) {
-    if (rounding_ == Rounding::TRN) {
-      value = mantissa >> plan.shift; // arithmetic shift: floor
-    } else {
-      int64_t half = int64_t(1) << (plan.shift - 1);
-      if (mantissa > std::numeric_limits<int64_t>::max() - half)
-        return slowPath(element, mantissa, out, overflowed);
-      value = (mantissa + half) >> plan.shift; // floor(x + 1/2)
-    }
-  } else if (plan.shift < 0) {
-    int64_t limit = std::numeric_limits<int64_t>::max() >> -plan.shift;
-    if (mantissa > limit || mantissa < -limit)
-      return slowPath(element, mantissa, out, overflowed);
-    value = mantissa * (int64_t(1) << -plan.shift);
-  } else {
-    value = mantissa;
-  }
-  if (overflow_ && (value > plan.high || value < plan.low)) {
-    overflowed = true;
-    if (*overflow_ == Overflow::SAT) {
-      value = value > plan.high ? plan.high : plan.low;
-    } else { // WRAP: ((q - low) mod 2^W) + low
-      uint64_t mask = (uint64_t(1) << formats_[element].width()) - 1;
-      value = int64_t((uint64_t(value) - uint64_t(plan.low)) & mask) +
-              plan.low;
-    }
-  }
-  return finish(plan, value, out);
+  return shiftOut(elements_[element], int64_t(result.mantissa), out);
 }
 
 bool QuantizePlan::applyDouble(size_t element, double value, int64_t &out,
@@ -140,7 +95,7 @@ bool QuantizePlan::applyDouble(size_t element, double value, int64_t &out,
   if (result.mantissa > std::numeric_limits<int64_t>::max() ||
       result.mantissa < std::numeric_limits<int64_t>::min())
     return false;
-  return finish(elements_[element], int64_t(result.mantissa), out);
+  return shiftOut(elements_[element], int64_t(result.mantissa), out);
 }
 
 } // namespace hgq::fixed

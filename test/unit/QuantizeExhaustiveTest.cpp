@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace hgq::fixed;
 
@@ -227,11 +228,61 @@ TEST(QuantizeExhaustive, PlanMatchesReference) {
                 element, std::ldexp(double(mantissa), -inputFrac), viaDouble,
                 viaDoubleOverflowed));
             ASSERT_EQ(viaDouble, out);
+            // float32 inputs (these mantissas have at most 12 bits) take the
+            // floating-point fast path.
+            float asFloat = std::ldexp(float(mantissa), -inputFrac);
+            int64_t viaFloat = 0;
+            bool viaFloatOverflowed = false;
+            ASSERT_TRUE(plan.applyFloat(element, asFloat, viaFloat,
+                                        viaFloatOverflowed));
+            ASSERT_EQ(viaFloat, out) << "float path, " << format.str();
+            ASSERT_EQ(viaFloatOverflowed, want.overflowed);
             ++checked;
           }
         }
       }
   EXPECT_GT(checked, 1'000'000);
+}
+
+/// The float32 fast path on values with all 24 mantissa bits set, tiny
+/// values, ties and huge values, against quantize() on the exact value.
+TEST(QuantizePlan, FloatPathMatchesReference) {
+  std::vector<Format> formats = {Format{1, 3, 4}, Format{0, 2, 9},
+                                 Format{1, 10, -3}, Format{1, 0, 20}};
+  std::vector<float> values;
+  for (int exponent = -40; exponent <= 40; ++exponent)
+    for (float mantissa : {1.0f, 1.5f, 1.99999988f, 1.00000012f, 1.25f})
+      for (float sign : {1.0f, -1.0f})
+        values.push_back(sign * std::ldexp(mantissa, exponent));
+  for (int tie = -64; tie <= 64; ++tie)
+    for (int f : {4, 9, -3, 20})
+      values.push_back(std::ldexp(float(tie) + 0.5f, -f));
+  values.push_back(0.0f);
+  values.push_back(-0.0f);
+  values.push_back(std::numeric_limits<float>::denorm_min());
+  values.push_back(-std::numeric_limits<float>::denorm_min());
+  values.push_back(std::numeric_limits<float>::max());
+  for (Rounding rounding : {Rounding::TRN, Rounding::RND})
+    for (std::optional<Overflow> overflow :
+         {std::optional<Overflow>(), std::optional<Overflow>(Overflow::SAT),
+          std::optional<Overflow>(Overflow::WRAP)}) {
+      QuantizePlan plan(formats, rounding, overflow, 0);
+      for (size_t element = 0; element < formats.size(); ++element)
+        for (float value : values) {
+          int64_t viaFloat = 0, viaDouble = 0;
+          bool floatOverflowed = false, doubleOverflowed = false;
+          bool floatOk =
+              plan.applyFloat(element, value, viaFloat, floatOverflowed);
+          bool doubleOk =
+              plan.applyDouble(element, value, viaDouble, doubleOverflowed);
+          ASSERT_EQ(floatOk, doubleOk) << value;
+          if (floatOk) {
+            ASSERT_EQ(viaFloat, viaDouble)
+                << value << " " << formats[element].str();
+            ASSERT_EQ(floatOverflowed, doubleOverflowed);
+          }
+        }
+    }
 }
 
 TEST(QuantizePlan, ReportsMantissasThatDoNotFit) {

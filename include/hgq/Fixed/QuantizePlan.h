@@ -14,6 +14,7 @@
 
 #include "hgq/Fixed/Fixed.h"
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -37,14 +38,63 @@ public:
   /// Quantizes one element. Returns false when the result does not fit an
   /// int64 mantissa at the output fractional bits (the caller reports it).
   bool apply(size_t element, int64_t mantissa, int64_t &out,
-             bool &overflowed) const;
+             bool &overflowed) const {
+    const Element &plan = elements_[element];
+    overflowed = false;
+    if (plan.dead) {
+      out = 0;
+      return true;
+    }
+    if (!plan.fast)
+      return slowPath(element, mantissa, out, overflowed);
+    int64_t value;
+    if (plan.shift > 0) {
+      if (rounding_ == Rounding::TRN) {
+        value = mantissa >> plan.shift; // arithmetic shift: floor
+      } else {
+        int64_t half = int64_t(1) << (plan.shift - 1);
+        if (mantissa > kMax - half)
+          return slowPath(element, mantissa, out, overflowed);
+        value = (mantissa + half) >> plan.shift; // floor(x + 1/2)
+      }
+    } else if (plan.shift < 0) {
+      int64_t limit = kMax >> -plan.shift;
+      if (mantissa > limit || mantissa < -limit)
+        return slowPath(element, mantissa, out, overflowed);
+      value = mantissa * (int64_t(1) << -plan.shift);
+    } else {
+      value = mantissa;
+    }
+    return finish(element, plan, value, out, overflowed);
+  }
 
-  /// The same for a value given as a double (exact conversion first).
+  /// The same for a float32 value: scaling by 2^f and flooring in double is
+  /// exact for float32 inputs below 2^50 after scaling (see the .cpp).
+  bool applyFloat(size_t element, float value, int64_t &out,
+                  bool &overflowed) const {
+    const Element &plan = elements_[element];
+    overflowed = false;
+    if (plan.dead) {
+      out = 0;
+      return true;
+    }
+    double scaled = double(value) * plan.scale;
+    if (!plan.fast || !(scaled < 0x1p50 && scaled > -0x1p50))
+      return applyDouble(element, value, out, overflowed);
+    double floored = rounding_ == Rounding::TRN ? __builtin_floor(scaled)
+                                                : __builtin_floor(scaled + 0.5);
+    return finish(element, plan, int64_t(floored), out, overflowed);
+  }
+
+  /// The same for any double (exact conversion first; the slow path).
   bool applyDouble(size_t element, double value, int64_t &out,
                    bool &overflowed) const;
 
 private:
+  static constexpr int64_t kMax = INT64_MAX;
+
   struct Element {
+    double scale;     ///< 2^f, for float inputs
     int64_t shift;    ///< input fractional bits - f (> 0: round)
     int64_t outShift; ///< output fractional bits - f (>= 0)
     int64_t high;     ///< largest mantissa at f
@@ -53,7 +103,32 @@ private:
     bool fast; ///< TRN/RND with SAT/WRAP/none and 0 < width <= 62
   };
 
-  bool finish(const Element &plan, int64_t value, int64_t &out) const;
+  /// Overflow (when planned) and the shift to the output fractional bits.
+  bool finish(size_t element, const Element &plan, int64_t value, int64_t &out,
+              bool &overflowed) const {
+    if (overflow_ && (value > plan.high || value < plan.low)) {
+      overflowed = true;
+      if (*overflow_ == Overflow::SAT) {
+        value = value > plan.high ? plan.high : plan.low;
+      } else { // WRAP: ((q - low) mod 2^W) + low
+        uint64_t mask = (uint64_t(1) << formats_[element].width()) - 1;
+        value = int64_t((uint64_t(value) - uint64_t(plan.low)) & mask) +
+                plan.low;
+      }
+    }
+    return shiftOut(plan, value, out);
+  }
+  bool shiftOut(const Element &plan, int64_t value, int64_t &out) const {
+    if (plan.outShift == 0) {
+      out = value;
+      return true;
+    }
+    int64_t limit = kMax >> plan.outShift;
+    if (value > limit || value < -limit)
+      return false;
+    out = value * (int64_t(1) << plan.outShift);
+    return true;
+  }
   bool slowPath(size_t element, int64_t mantissa, int64_t &out,
                 bool &overflowed) const;
 
