@@ -1,0 +1,312 @@
+//===- KernelsTest.cpp - Executor kernels against naive references --------===//
+//
+// Each kernel is compared with a direct implementation of its definition on
+// random data: loops over every index, Int128 sums, no shortcuts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Exec/Kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace hgq;
+using namespace hgq::exec;
+using fixed::Int128;
+
+namespace {
+
+std::vector<int64_t> randomIntegers(std::mt19937_64 &random, size_t count,
+                                    int64_t magnitude) {
+  std::uniform_int_distribution<int64_t> distribution(-magnitude, magnitude);
+  std::vector<int64_t> values(count);
+  for (int64_t &value : values)
+    value = distribution(random);
+  return values;
+}
+
+/// sum_j a[r, j] * m[j, o] with Int128 accumulation.
+std::vector<Int128> naiveProduct(const std::vector<int64_t> &a, int64_t rows,
+                                 const std::vector<int64_t> &m, int64_t inner,
+                                 int64_t cols) {
+  std::vector<Int128> out(rows * cols, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < cols; ++o)
+      for (int64_t j = 0; j < inner; ++j)
+        out[r * cols + o] += Int128(a[r * inner + j]) * m[j * cols + o];
+  return out;
+}
+
+TEST(Kernels, ExactMatrixEveryArithmeticPath) {
+  std::mt19937_64 random(11);
+  struct Case {
+    int64_t inputMagnitude, weightMagnitude;
+    ExactMatrix::Path path;
+  };
+  const Case cases[] = {
+      {100, 50, ExactMatrix::Path::Float32},
+      {int64_t(1) << 20, int64_t(1) << 18, ExactMatrix::Path::Float64},
+      {int64_t(1) << 30, int64_t(1) << 28, ExactMatrix::Path::Int64},
+      {int64_t(1) << 40, int64_t(1) << 20, ExactMatrix::Path::Int128},
+  };
+  for (const Case &c : cases) {
+    const int64_t rows = 37, inner = 29, cols = 13;
+    std::vector<int64_t> a = randomIntegers(random, rows * inner, c.inputMagnitude);
+    std::vector<int64_t> m = randomIntegers(random, inner * cols, c.weightMagnitude);
+    a[0] = c.inputMagnitude; // make the bound tight
+    ExactMatrix matrix(m, inner, cols);
+    EXPECT_EQ(matrix.pathFor(uint64_t(c.inputMagnitude)), c.path);
+    std::vector<int64_t> out(rows * cols);
+    Status status = matrix.multiply(a.data(), rows, out.data());
+    std::vector<Int128> expected = naiveProduct(a, rows, m, inner, cols);
+    bool fits = std::all_of(expected.begin(), expected.end(), [](Int128 v) {
+      return v <= INT64_MAX && v >= -Int128(INT64_MAX);
+    });
+    ASSERT_EQ(status.ok, fits);
+    if (fits)
+      for (size_t index = 0; index < out.size(); ++index)
+        ASSERT_TRUE(Int128(out[index]) == expected[index]) << index;
+  }
+}
+
+TEST(Kernels, ExactMatrixRefusesResultsPast63Bits) {
+  ExactMatrix matrix({int64_t(1) << 40, int64_t(1) << 40}, 2, 1);
+  std::vector<int64_t> a = {int64_t(1) << 30, int64_t(1) << 30};
+  int64_t out = 0;
+  Status status = matrix.multiply(a.data(), 1, &out);
+  EXPECT_FALSE(status.ok);
+  EXPECT_NE(status.message.find("more than 63 bits"), std::string::npos);
+}
+
+/// Direct convolution on integers, any geometry and groups.
+std::vector<Int128> naiveConv(const std::vector<int64_t> &input, int64_t batch,
+                              const WindowGeometry &g, int64_t channels,
+                              const std::vector<int64_t> &kernel,
+                              int64_t outputs, int64_t groups) {
+  auto out = g.output();
+  int64_t cinPerGroup = channels / groups, coutPerGroup = outputs / groups;
+  std::vector<Int128> result(batch * out[0] * out[1] * outputs, 0);
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t oh = 0; oh < out[0]; ++oh)
+      for (int64_t ow = 0; ow < out[1]; ++ow)
+        for (int64_t co = 0; co < outputs; ++co) {
+          Int128 sum = 0;
+          for (int64_t kh = 0; kh < g.window[0]; ++kh)
+            for (int64_t kw = 0; kw < g.window[1]; ++kw)
+              for (int64_t ci = 0; ci < cinPerGroup; ++ci) {
+                int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
+                int64_t iw = ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
+                if (ih < 0 || iw < 0 || ih >= g.input[0] || iw >= g.input[1])
+                  continue;
+                int64_t channel = (co / coutPerGroup) * cinPerGroup + ci;
+                sum += Int128(input[((n * g.input[0] + ih) * g.input[1] + iw) *
+                                        channels +
+                                    channel]) *
+                       kernel[((kh * g.window[1] + kw) * cinPerGroup + ci) *
+                                  outputs +
+                              co];
+              }
+          result[((n * out[0] + oh) * out[1] + ow) * outputs + co] = sum;
+        }
+  return result;
+}
+
+TEST(Kernels, ConvExactAndFloatAgainstNaive) {
+  std::mt19937_64 random(5);
+  struct Case {
+    int64_t h, w, kh, kw, sh, sw, dh, dw, ph0, pw0, ph1, pw1, cin, cout, groups;
+  };
+  const Case cases[] = {
+      {1, 9, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 2, 3, 1}, // 1-D same
+      {1, 9, 1, 2, 1, 2, 1, 1, 0, 0, 0, 0, 3, 2, 1}, // 1-D valid, stride 2
+      {6, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4, 1}, // 2-D same
+      {7, 7, 2, 3, 2, 1, 2, 1, 0, 1, 1, 0, 3, 3, 1}, // dilation, odd pads
+      {5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4}, // depthwise
+      {4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, 6, 2}, // grouped 1x1
+  };
+  for (const Case &c : cases) {
+    WindowGeometry g;
+    g.input = {c.h, c.w};
+    g.window = {c.kh, c.kw};
+    g.strides = {c.sh, c.sw};
+    g.dilations = {c.dh, c.dw};
+    g.padBegin = {c.ph0, c.pw0};
+    g.padEnd = {c.ph1, c.pw1};
+    const int64_t batch = 3;
+    int64_t taps = c.kh * c.kw, cinPerGroup = c.cin / c.groups;
+    std::vector<int64_t> input =
+        randomIntegers(random, batch * c.h * c.w * c.cin, 200);
+    std::vector<int64_t> kernel =
+        randomIntegers(random, taps * cinPerGroup * c.cout, 60);
+    std::vector<ExactMatrix> matrices;
+    for (std::vector<int64_t> &matrix :
+         splitKernelGroups(kernel, taps, cinPerGroup, c.cout, c.groups))
+      matrices.emplace_back(std::move(matrix), taps * cinPerGroup,
+                            c.cout / c.groups);
+    Tensor in = Tensor::makeExact(
+        c.h == 1 ? std::vector<int64_t>{batch, c.w, c.cin}
+                 : std::vector<int64_t>{batch, c.h, c.w, c.cin},
+        3);
+    in.mantissas = input;
+    Tensor out;
+    ASSERT_TRUE(convExact(in, g, c.cin, matrices, 2, out).ok);
+    EXPECT_EQ(out.fractionalBits, 5);
+    std::vector<Int128> expected =
+        naiveConv(input, batch, g, c.cin, kernel, c.cout, c.groups);
+    ASSERT_EQ(out.mantissas.size(), expected.size());
+    for (size_t index = 0; index < expected.size(); ++index)
+      ASSERT_TRUE(Int128(out.mantissas[index]) == expected[index]);
+
+    // The float kernel on the same integers (exact in float32 here).
+    Tensor floatIn = Tensor::makeFloat(in.shape);
+    floatIn.floats.assign(input.begin(), input.end());
+    std::vector<float> floatKernel(kernel.begin(), kernel.end());
+    std::vector<float> bias(c.cout, 0.5f);
+    Tensor floatOut;
+    convFloat(floatIn, g, c.cin,
+              splitKernelGroups(floatKernel, taps, cinPerGroup, c.cout, c.groups),
+              c.cout, &bias, floatOut);
+    for (size_t index = 0; index < expected.size(); ++index)
+      ASSERT_EQ(floatOut.floats[index], float(int64_t(expected[index])) + 0.5f);
+  }
+}
+
+TEST(Kernels, DenseOverPositions) {
+  // (N=2, P=2, J=2) times (2, 3): every position multiplies separately.
+  Tensor in = Tensor::makeExact({2, 2, 2}, 1);
+  in.mantissas = {1, 2, 3, 4, -1, 0, 5, -2};
+  ExactMatrix kernel({1, 0, 2, -1, 1, 3}, 2, 3);
+  Tensor out;
+  ASSERT_TRUE(denseExact(in, kernel, 2, out).ok);
+  EXPECT_EQ(out.shape, (std::vector<int64_t>{2, 2, 3}));
+  EXPECT_EQ(out.fractionalBits, 3);
+  std::vector<Int128> expected =
+      naiveProduct(in.mantissas, 4, kernel.values(), 2, 3);
+  for (size_t index = 0; index < expected.size(); ++index)
+    EXPECT_TRUE(Int128(out.mantissas[index]) == expected[index]);
+}
+
+TEST(Kernels, PoolingAgainstNaive) {
+  // 1-D, 5 positions, 2 channels; window 2, stride 1, pad 1 after: the last
+  // window holds one cell.
+  WindowGeometry g;
+  g.input = {1, 5};
+  g.window = {1, 2};
+  g.padEnd = {0, 1};
+  Tensor in = Tensor::makeExact({1, 5, 2}, 2);
+  in.mantissas = {1, -4, 3, 8, -5, 2, 7, 7, 0, -1};
+  Tensor maxOut, avgOut;
+  maxPool(in, g, 2, maxOut);
+  ASSERT_TRUE(avgPool(in, g, 2, avgOut).ok);
+  ASSERT_EQ(maxOut.shape, (std::vector<int64_t>{1, 5, 2}));
+  EXPECT_EQ(avgOut.fractionalBits, 3); // one more bit for windows of 2
+  for (int64_t o = 0; o < 5; ++o)
+    for (int64_t c = 0; c < 2; ++c) {
+      int64_t largest = INT64_MIN, sum = 0, cells = 0;
+      for (int64_t k = 0; k < 2; ++k) {
+        int64_t i = o + k;
+        if (i >= 5)
+          continue;
+        largest = std::max(largest, in.mantissas[i * 2 + c]);
+        sum += in.mantissas[i * 2 + c];
+        ++cells;
+      }
+      EXPECT_EQ(maxOut.mantissas[o * 2 + c], largest);
+      // average = sum / cells at 2 fractional bits = (sum * 2 / cells) at 3
+      EXPECT_EQ(avgOut.mantissas[o * 2 + c] * cells, sum * 2);
+    }
+  Tensor floatIn = Tensor::makeFloat({1, 5, 2});
+  for (size_t index = 0; index < 10; ++index)
+    floatIn.floats[index] = float(in.valueAt(index));
+  Tensor floatAvg;
+  ASSERT_TRUE(avgPool(floatIn, g, 2, floatAvg).ok);
+  for (size_t index = 0; index < 10; ++index)
+    EXPECT_EQ(floatAvg.floats[index], float(avgOut.valueAt(index)));
+}
+
+TEST(Kernels, AddAlignsFractionalBits) {
+  Tensor lhs = Tensor::makeExact({1, 2}, 1), rhs = Tensor::makeExact({1, 2}, 3);
+  lhs.mantissas = {3, -1};  // 1.5, -0.5
+  rhs.mantissas = {1, 12};  // 0.125, 1.5
+  Tensor out;
+  ASSERT_TRUE(add(lhs, rhs, out).ok);
+  EXPECT_EQ(out.fractionalBits, 3);
+  EXPECT_EQ(out.mantissas, (std::vector<int64_t>{13, 8}));
+  Tensor floatRhs = Tensor::makeFloat({1, 2});
+  floatRhs.floats = {0.25f, 1.0f};
+  ASSERT_TRUE(add(lhs, floatRhs, out).ok);
+  EXPECT_FALSE(out.exact);
+  EXPECT_EQ(out.floats, (std::vector<float>{1.75f, 0.5f}));
+}
+
+TEST(Kernels, BiasAndPlanAndRelu) {
+  Tensor z = Tensor::makeExact({2, 2}, 2);
+  z.mantissas = {5, -7, 0, 9}; // 1.25, -1.75, 0, 2.25
+  ASSERT_TRUE(addExactBias(z, {1, -1}, 0).ok); // + [1, -1]
+  EXPECT_EQ(z.mantissas, (std::vector<int64_t>{9, -11, 4, 5}));
+  // Column 0 ufixed<2,1> in [0, 1.5], column 1 fixed<3,2> in [-2, 1.5];
+  // RND to f = 1, then SAT.
+  fixed::QuantizePlan plan({fixed::Format{0, 1, 1}, fixed::Format{1, 1, 1}},
+                           fixed::Rounding::RND, fixed::Overflow::SAT, 2);
+  Tensor q;
+  int64_t overflows = 0;
+  ASSERT_TRUE(applyPlan(z, plan, q, overflows).ok);
+  // 2.25 -> 2.5 -> 1.5; -2.75 -> -2.5 -> -2.0; 1.0; 1.25 -> 1.5
+  EXPECT_EQ(q.mantissas, (std::vector<int64_t>{3, -4, 2, 3}));
+  EXPECT_EQ(overflows, 2);
+  Tensor relu;
+  reluExact(q, relu);
+  EXPECT_EQ(relu.mantissas, (std::vector<int64_t>{3, 0, 2, 3}));
+}
+
+TEST(Kernels, UnaryLutIndexesByRawBits) {
+  // fixed<2,1> (k=1, i=0, f=1): words 0, 1, -2, -1 -> indexes 0, 1, 2, 3.
+  std::vector<int64_t> table = {10, 11, 12, 13};
+  Tensor in = Tensor::makeExact({1, 4}, 1);
+  in.mantissas = {0, 1, -2, -1};
+  Tensor out;
+  ASSERT_TRUE(unaryLut(in, fixed::Format{1, 0, 1}, fixed::Rounding::TRN, table,
+                       0, out)
+                  .ok);
+  EXPECT_EQ(out.mantissas, (std::vector<int64_t>{10, 11, 12, 13}));
+  // Out-of-range words wrap, as the raw bits do: 2 (word 4) -> index 0.
+  in.mantissas = {4, 3, -3, 2};
+  ASSERT_TRUE(unaryLut(in, fixed::Format{1, 0, 1}, fixed::Rounding::TRN, table,
+                       0, out)
+                  .ok);
+  EXPECT_EQ(out.mantissas, (std::vector<int64_t>{10, 13, 11, 12}));
+}
+
+TEST(Kernels, ConcatAndTransposeAgainstIndexing) {
+  Tensor a = Tensor::makeExact({2, 2, 1}, 0), b = Tensor::makeExact({2, 2, 2}, 1);
+  a.mantissas = {1, 2, 3, 4};
+  b.mantissas = {10, 11, 12, 13, 14, 15, 16, 17};
+  Tensor joined;
+  ASSERT_TRUE(concat({&a, &b}, 2, joined).ok);
+  EXPECT_EQ(joined.shape, (std::vector<int64_t>{2, 2, 3}));
+  EXPECT_EQ(joined.fractionalBits, 1);
+  EXPECT_EQ(joined.mantissas, (std::vector<int64_t>{2, 10, 11, 4, 12, 13, 6,
+                                                    14, 15, 8, 16, 17}));
+  Tensor moved;
+  transpose(joined, {0, 2, 1}, moved);
+  EXPECT_EQ(moved.shape, (std::vector<int64_t>{2, 3, 2}));
+  for (int64_t n = 0; n < 2; ++n)
+    for (int64_t i = 0; i < 3; ++i)
+      for (int64_t j = 0; j < 2; ++j)
+        EXPECT_EQ(moved.mantissas[(n * 3 + i) * 2 + j],
+                  joined.mantissas[(n * 2 + j) * 3 + i]);
+}
+
+TEST(Kernels, SoftmaxAlongAxis) {
+  Tensor in = Tensor::makeFloat({1, 2, 3});
+  in.floats = {1, 2, 3, 0, 0, 0};
+  Tensor out;
+  activationFloat(in, fixed::UnaryFunction::Softmax, {}, 2, out);
+  EXPECT_NEAR(out.floats[0] + out.floats[1] + out.floats[2], 1.0f, 1e-6);
+  EXPECT_FLOAT_EQ(out.floats[3], 1.0f / 3);
+  activationFloat(in, fixed::UnaryFunction::Softmax, {}, 1, out);
+  EXPECT_FLOAT_EQ(out.floats[0] + out.floats[3], 1.0f);
+}
+
+} // namespace
