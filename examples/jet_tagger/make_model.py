@@ -5,14 +5,20 @@ The network has the shape of the HGQ jet-tagging benchmark: an input
 quantizer, three ReLU dense layers and a linear output layer, each with
 per-element kernel quantizers and per-element pre-activation quantizers, as
 HGQ leaves them after training (fractional bits known, integer bits not yet
-traced). Weights and bit widths are drawn from a fixed seed, so the file is
-reproducible: `python3 make_model.py > model.mlir`.
+traced). Weights and bit widths are drawn from a fixed seed, so the files
+are reproducible:
+
+    make_model.py > model.mlir
+    make_model.py --calibration calibration.npy
+
+The calibration set is 2,000 samples of 16 features (float32, .npy).
 
 Standard library only, so it runs with any Python 3.
 """
 
 import random
 import struct
+import sys
 
 SIZES = [16, 64, 32, 32, 5]
 SEED = 2026
@@ -40,7 +46,28 @@ def bits_attr(values, shape):
     return "dense<%s> : tensor<%sxi8>" % (dense_literal(values, str), dims)
 
 
+CALIBRATION_SAMPLES = 2000
+
+
+def write_calibration(path):
+    """A float32 .npy of jet-like features, written with the standard library."""
+    rng = random.Random(SEED + 1)
+    values = []
+    for _ in range(CALIBRATION_SAMPLES):
+        values.extend(rng.gauss(0.0, 1.5) for _ in range(SIZES[0]))
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (
+        CALIBRATION_SAMPLES, SIZES[0])
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(path, "wb") as out:
+        out.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)))
+        out.write(header.encode("latin1"))
+        out.write(struct.pack("<%df" % len(values), *values))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--calibration":
+        write_calibration(sys.argv[2])
+        return
     rng = random.Random(SEED)
     lines = []
     emit = lines.append

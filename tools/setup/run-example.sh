@@ -7,13 +7,14 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${HGQ_BUILD_DIR:-$root/build}
 model=${1:-$root/examples/jet_tagger/model.mlir}
-out=${2:-$root/out/jet_tagger}
+calibration=${2:-$root/examples/jet_tagger/calibration.npy}
+out=${3:-$root/out/jet_tagger}
 
 "$root/tools/setup/install-deps.sh"
 cmake -G Ninja -S "$root" -B "$build" \
   -DCMAKE_BUILD_TYPE=Release \
   -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir >/dev/null
-ninja -C "$build" -j2 hgq-opt hgq-translate
+ninja -C "$build" -j2 hgq-opt hgq-translate hgq-run
 
 mkdir -p "$out"
 write() { # write FILE COMMAND...: run COMMAND into FILE, atomically
@@ -32,26 +33,37 @@ write() { # write FILE COMMAND...: run COMMAND into FILE, atomically
 echo "== verifying and canonicalizing $(basename "$model")"
 write "$out/model.mlir" "$build/bin/hgq-opt" "$model" -canonicalize \
   --mlir-print-debuginfo
+echo "== trace-minmax on $(basename "$calibration"): integer bits from the calibration ranges"
+write "$out/model.traced.mlir" "$build/bin/hgq-opt" "$out/model.mlir" \
+  --hgq-trace-minmax="calibration=$calibration" --mlir-print-debuginfo
+echo "== BOPs and EBOPs of the traced model"
+"$build/bin/hgq-opt" "$out/model.traced.mlir" \
+  --hgq-estimate-bops="bops-json=$out/bops.json quiet=true" -o /dev/null
+echo "== bit-accurate inference on the calibration set"
+"$build/bin/hgq-run" "$out/model.traced.mlir" --input "$calibration" \
+  --output "$out/predictions.npy" --report-overflow
 echo "== quantization report"
 write "$out/format-report.json" "$build/bin/hgq-translate" \
-  --hgq-format-report "$out/model.mlir"
+  --hgq-format-report "$out/model.traced.mlir"
 
 python3 - "$out/format-report.json" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
-points = report["points"]
-print("%-18s %-7s %-6s %-8s %s" % ("layer", "role", "level", "elements", "fractional bits / widths"))
-for p in points:
+print("%-18s %-7s %-8s %s" % ("layer", "role", "elements", "widths"))
+for p in report["points"]:
     elements = 1
     for d in p["shape"]:
         elements *= d
-    if p["level"] == "layer" and not p["traced"]:
-        detail = "f in [%d, %d], integer bits not traced yet" % (p["f_min"], p["f_max"])
+    if p["role"] == "kernel":
+        detail = "f in [%d, %d] (weights carry their own integer bits)" % (
+            p["f_min"], p["f_max"])
+    elif p["level"] == "layer" and not p["traced"]:
+        detail = "f in [%d, %d], integer bits not traced" % (p["f_min"], p["f_max"])
     else:
-        detail = "width %d..%d, %d dead, per-tensor %s" % (
+        detail = "%d..%d bits, %d dead, per-tensor %s" % (
             p["min_width"], p["max_width"], p["dead"], p["collapsed"])
-    print("%-18s %-7s %-6s %-8d %s" % (p["name"], p["role"], p["level"], elements, detail))
+    print("%-18s %-7s %-8d %s" % (p["name"], p["role"], elements, detail))
 PY
-echo "== wrote $out/model.mlir and $out/format-report.json"
-echo "Not yet available: ONNX import, trace-minmax on calibration data, BOPs," \
-     "conversion to the proxy and the HLS project (see docs/status.md)."
+echo "== wrote $out: model.mlir, model.traced.mlir, bops.json, predictions.npy, format-report.json"
+echo "Not yet available: ONNX import, the conversion to the proxy and the HLS" \
+     "project (see docs/status.md): the example is an MLIR model for now."
