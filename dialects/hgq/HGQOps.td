@@ -183,7 +183,8 @@ def HGQ_ActivationOp : HGQ_Op<"activation", [Pure, SameOperandsAndResultType]> {
     `elu` (`alpha`), `selu` (`alpha`, `gamma`), `softplus`, `softsign`,
     `exp`, `log`, `abs`, `neg`, `sqrt`, `reciprocal`, `sin`, `cos`, `tan`,
     `asin`, `acos`, `atan`, `sinh`, `cosh`, `asinh`, `acosh`, `atanh`, `erf`,
-    `gelu`, `silu`, `hard_swish`, `sign`, `floor`, `ceil`, `round`.
+    `gelu`, `silu`, `hard_swish`, `sign`, `floor`, `ceil`, `round`,
+    `bipolar` (QONNX's BipolarQuant: 1 for x >= 0, else -1).
     Parameters a function does not use are rejected; missing ones take the
     ONNX defaults.
 
@@ -221,6 +222,26 @@ def HGQ_UnaryLutOp : HGQ_Op<"unary_lut", [Pure, SameOperandsAndResultType]> {
   }];
   let arguments = (ins HGQ_Tensor:$input, ElementsAttr:$table,
                        HGQ_FixedAttr:$input_format, OptionalAttr<StrAttr>:$fn);
+  let results = (outs HGQ_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def HGQ_RescaleOp : HGQ_Op<"rescale", [Pure, SameOperandsAndResultType]> {
+  let summary = "multiply or divide by constant scales, in float32";
+  let description = [{
+    `input * scale` (or `input / scale` with `divide`), in float32, with
+    `scale` broadcast against the input without its batch dimension. It
+    carries the non-power-of-two scales of QONNX and QDQ quantizers, which
+    no fixed-point format can express: the importer warns where it emits one,
+    because its result is float, not bit-exact hardware arithmetic.
+
+    ```mlir
+    %s = hgq.rescale %x {scale = dense<[0.3, 0.7]> : tensor<2xf32>, divide} : tensor<?x2xf32>
+    ```
+  }];
+  let arguments = (ins HGQ_Tensor:$input, ElementsAttr:$scale,
+                       UnitAttr:$divide);
   let results = (outs HGQ_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;

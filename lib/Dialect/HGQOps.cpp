@@ -13,6 +13,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace hgq;
 
@@ -60,7 +62,7 @@ LogicalResult verifyBitsFit(Operation *op, ArrayRef<int64_t> bits,
                             StringRef against) {
   if (!isBroadcastableTo(bits, target))
     return op->emitOpError()
-           << what << " bits of shape " << shapeString(bits)
+           << what << " of shape " << shapeString(bits)
            << " do not broadcast to the " << against << " shape "
            << shapeString(target);
   return success();
@@ -72,7 +74,7 @@ LogicalResult verifyActivationQuantizer(Operation *op, QuantizerAttr quantizer,
   if (!quantizer)
     return success();
   return verifyBitsFit(op, quantizer.getBitsShape(), featureShape(type),
-                       "quantizer", "output feature");
+                       "quantizer bits", "output feature");
 }
 
 /// A constant f32 tensor attribute of the given rank.
@@ -94,7 +96,7 @@ LogicalResult verifyKernelQuantizer(Operation *op, QuantizerAttr quantizer,
     return op->emitOpError() << "kernel quantizer cannot use rnd = auto "
                                 "(only pre-activation quantizers can)";
   return verifyBitsFit(op, quantizer.getBitsShape(), kernel.getShape(),
-                       "kernel quantizer", "kernel");
+                       "kernel quantizer bits", "kernel");
 }
 
 LogicalResult verifyBias(Operation *op, std::optional<ElementsAttr> bias,
@@ -187,7 +189,7 @@ LogicalResult QuantizeOp::verify() {
   if (getQuantizerAttr())
     return verifyActivationQuantizer(*this, getQuantizerAttr(), type);
   return verifyBitsFit(*this, getFormatAttr().getBitsShape(),
-                       featureShape(type), "format", "input feature");
+                       featureShape(type), "format bits", "input feature");
 }
 
 LogicalResult SignatureOp::verify() {
@@ -199,7 +201,7 @@ LogicalResult SignatureOp::verify() {
                             "got rounding "
                          << stringifyRoundingMode(getFormat().getRounding());
   return verifyBitsFit(*this, getFormat().getBitsShape(), featureShape(type),
-                       "format", "input feature");
+                       "format bits", "input feature");
 }
 
 //===----------------------------------------------------------------------===//
@@ -421,6 +423,23 @@ LogicalResult UnaryLutOp::verify() {
                            << "' is not a known elementwise function";
   }
   return success();
+}
+
+LogicalResult RescaleOp::verify() {
+  RankedTensorType type = getInput().getType();
+  if (failed(verifyHasBatch(*this, type, "input")))
+    return failure();
+  auto scaleType = dyn_cast<ShapedType>(getScale().getType());
+  if (!scaleType || !scaleType.hasStaticShape() ||
+      !scaleType.getElementType().isF32())
+    return emitOpError() << "'scale' must be a static f32 tensor, got "
+                         << getScale().getType();
+  for (float value : getScale().getValues<float>())
+    if (!(value > 0) || !std::isfinite(value))
+      return emitOpError() << "scales must be positive and finite, got "
+                           << value;
+  return verifyBitsFit(*this, scaleType.getShape(), featureShape(type),
+                       "scale", "input feature");
 }
 
 LogicalResult AddOp::verify() {

@@ -239,6 +239,7 @@ private:
   template <typename LayerOp>
   LogicalResult compileLinear(LayerOp op);
   LogicalResult compileBatchNorm(BatchNormOp op);
+  LogicalResult compileRescale(RescaleOp op);
   LogicalResult compileActivation(ActivationOp op);
   LogicalResult compileUnaryLut(UnaryLutOp op);
   LogicalResult compileAdd(AddOp op);
@@ -524,6 +525,30 @@ LogicalResult Compiler::compileBatchNorm(BatchNormOp op) {
   return success();
 }
 
+LogicalResult Compiler::compileRescale(RescaleOp op) {
+  std::vector<int64_t> features = featuresOf(op.getInput());
+  if (!isStatic(features))
+    return op.emitOpError() << "hgq-run needs static non-batch dimensions here";
+  auto scaleType = cast<ShapedType>(op.getScale().getType());
+  std::vector<float> scale = floatsOf(op.getScale());
+  std::vector<int64_t> index = broadcastIndices(scaleType.getShape(), features);
+  std::vector<float> perElement(index.size());
+  for (size_t e = 0; e < index.size(); ++e)
+    perElement[e] = scale[index[e]];
+  bool divide = op.getDivide();
+  addStep(op, {op.getInput()}, op.getOutput(), {false, 0},
+          [perElement, divide](const std::vector<const Tensor *> &ins,
+                               Tensor &out, StepContext &) {
+            out = toFloat(*ins[0]);
+            size_t features = perElement.size();
+            for (size_t i = 0; i < out.floats.size(); ++i)
+              out.floats[i] = divide ? out.floats[i] / perElement[i % features]
+                                     : out.floats[i] * perElement[i % features];
+            return Status::success();
+          });
+  return success();
+}
+
 LogicalResult Compiler::compileActivation(ActivationOp op) {
   Value input = op.getInput();
   ValueInfo in = infoOf(input);
@@ -733,6 +758,7 @@ LogicalResult Compiler::compile(func::FuncOp function,
             .Case([&](DenseOp o) { return compileLinear(o); })
             .Case([&](ConvOp o) { return compileLinear(o); })
             .Case([&](BatchNormOp o) { return compileBatchNorm(o); })
+            .Case([&](RescaleOp o) { return compileRescale(o); })
             .Case([&](ActivationOp o) { return compileActivation(o); })
             .Case([&](UnaryLutOp o) { return compileUnaryLut(o); })
             .Case([&](AddOp o) { return compileAdd(o); })

@@ -49,6 +49,7 @@ const std::vector<UnaryFunctionInfo> &allUnaryFunctions() {
       {F::Floor, "floor", true, false, false, false, {}},
       {F::Ceil, "ceil", true, false, false, false, {}},
       {F::Round, "round", true, false, false, false, {}},
+      {F::Bipolar, "bipolar", true, false, false, false, {}},
   };
   return table;
 }
@@ -141,6 +142,8 @@ float evaluateUnary(UnaryFunction function, float x, const UnaryParams &p) {
     return std::ceil(x);
   case F::Round:
     return std::nearbyint(x); // ONNX Round: ties to even
+  case F::Bipolar:
+    return x >= 0.0f ? 1.0f : -1.0f; // QONNX BipolarQuant
   }
   return x;
 }

@@ -5,12 +5,14 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hgq/Import/OnnxImporter.h"
 #include "hgq/Target/FormatReport.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
   hgq::registerFormatReportTranslation();
+  hgq::registerOnnxImportTranslation();
   return mlir::failed(mlir::mlirTranslateMain(
              argc, argv, "hgq-translate: hgq IR translations\n"))
              ? 1

@@ -52,6 +52,7 @@ enum class UnaryFunction {
   Floor,
   Ceil,
   Round,
+  Bipolar,
 };
 
 /// Parameters some functions take (ONNX attribute names in parentheses).

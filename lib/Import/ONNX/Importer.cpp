@@ -1,0 +1,707 @@
+//===- Importer.cpp - ONNX graph to hgq dialect ---------------------------===//
+//
+// Walks the (checked, shape-inferred, function-inlined) graph in order and
+// dispatches each node to the handler of its op type. Graph inputs that feed
+// convolutions or pools become channels-last function arguments, marked with
+// `hgq.layout`; everything else keeps the ONNX layout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+#include "hgq/Import/OnnxImporter.h"
+#include "hgq/Import/OnnxModel.h"
+
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cstring>
+#include <numeric>
+
+using namespace mlir;
+
+namespace hgq::onnx_import {
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+int64_t ConstTensor::size() const {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  return count;
+}
+
+bool ConstTensor::isInteger() const {
+  return type != onnx::TensorProto::FLOAT && type != onnx::TensorProto::DOUBLE &&
+         type != onnx::TensorProto::FLOAT16 &&
+         type != onnx::TensorProto::BFLOAT16;
+}
+
+namespace {
+
+template <typename T>
+void appendRaw(const std::string &raw, std::vector<double> &values) {
+  size_t count = raw.size() / sizeof(T);
+  for (size_t index = 0; index < count; ++index) {
+    T value;
+    std::memcpy(&value, raw.data() + index * sizeof(T), sizeof(T));
+    values.push_back(double(value));
+  }
+}
+
+} // namespace
+
+bool decodeTensor(const onnx::TensorProto &tensor,
+                  ConstTensor &out, std::string &error) {
+  out.shape.assign(tensor.dims().begin(), tensor.dims().end());
+  out.type = tensor.data_type();
+  out.values.clear();
+  // loadModel() has read external data into raw_data already.
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    error = "tensor '" + tensor.name() + "' still refers to external data";
+    return false;
+  }
+  bool hasRaw = tensor.has_raw_data();
+  const std::string &raw = tensor.raw_data();
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    if (hasRaw)
+      appendRaw<float>(raw, out.values);
+    else
+      out.values.assign(tensor.float_data().begin(), tensor.float_data().end());
+    break;
+  case onnx::TensorProto::DOUBLE:
+    if (hasRaw)
+      appendRaw<double>(raw, out.values);
+    else
+      out.values.assign(tensor.double_data().begin(),
+                        tensor.double_data().end());
+    break;
+  case onnx::TensorProto::INT64:
+    if (hasRaw)
+      appendRaw<int64_t>(raw, out.values);
+    else
+      out.values.assign(tensor.int64_data().begin(), tensor.int64_data().end());
+    break;
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT16:
+  case onnx::TensorProto::UINT8:
+  case onnx::TensorProto::BOOL:
+    if (hasRaw) {
+      switch (tensor.data_type()) {
+      case onnx::TensorProto::INT32:
+        appendRaw<int32_t>(raw, out.values);
+        break;
+      case onnx::TensorProto::INT16:
+        appendRaw<int16_t>(raw, out.values);
+        break;
+      case onnx::TensorProto::INT8:
+        appendRaw<int8_t>(raw, out.values);
+        break;
+      case onnx::TensorProto::UINT16:
+        appendRaw<uint16_t>(raw, out.values);
+        break;
+      default:
+        appendRaw<uint8_t>(raw, out.values);
+        break;
+      }
+    } else {
+      out.values.assign(tensor.int32_data().begin(), tensor.int32_data().end());
+    }
+    break;
+  default:
+    error = "tensor '" + tensor.name() + "' has data type " +
+            onnx::TensorProto_DataType_Name(
+                onnx::TensorProto_DataType(tensor.data_type())) +
+            ", which the importer does not read";
+    return false;
+  }
+  if (int64_t(out.values.size()) != out.size()) {
+    error = "tensor '" + tensor.name() + "' holds " +
+            std::to_string(out.values.size()) + " values but its shape needs " +
+            std::to_string(out.size());
+    return false;
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Importer
+//===----------------------------------------------------------------------===//
+
+std::string normalizeDomain(const std::string &domain) {
+  if (domain.empty() || domain == "ai.onnx")
+    return "";
+  if (isQonnxDomain(domain))
+    return "qonnx";
+  return domain;
+}
+
+Handler lookupHandler(const std::string &domain, const std::string &opType) {
+  static const std::map<std::string, Handler> table = [] {
+    std::map<std::string, Handler> handlers;
+    registerStandardHandlers(handlers);
+    registerQuantizationHandlers(handlers);
+    return handlers;
+  }();
+  auto found = table.find(normalizeDomain(domain) + "|" + opType);
+  return found == table.end() ? nullptr : found->second;
+}
+
+Importer::Importer(MLIRContext *context, const onnx::ModelProto &model,
+                   std::string modelPath)
+    : context(context), builder(context), model(model),
+      modelPath(std::move(modelPath)) {
+  for (const auto &opset : model.opset_import())
+    opsets[normalizeDomain(opset.domain())] = int(opset.version());
+  for (const auto &node : model.graph().node())
+    for (const std::string &input : node.input())
+      readers.insert({input, &node});
+  for (const auto &entry : model.metadata_props()) {
+    const std::string prefix = "hgq.parallel_factor.";
+    if (entry.key().rfind(prefix, 0) == 0)
+      parallelFactors[entry.key().substr(prefix.size())] =
+          std::atoll(entry.value().c_str());
+  }
+}
+
+int Importer::opset(const std::string &domain) const {
+  auto found = opsets.find(normalizeDomain(domain));
+  return found == opsets.end() ? 1 : found->second;
+}
+
+Location Importer::locationOf(const onnx::NodeProto &node) const {
+  std::string name = node.name().empty()
+                         ? (node.output_size() ? node.output(0) : node.op_type())
+                         : node.name();
+  return NameLoc::get(StringAttr::get(context, name));
+}
+
+InFlightDiagnostic Importer::nodeError(const onnx::NodeProto &node) const {
+  std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
+  std::string name = node.name().empty() && node.output_size()
+                         ? node.output(0)
+                         : node.name();
+  return emitError(locationOf(node))
+         << "node '" << name << "' (" << node.op_type() << ", domain '"
+         << domain << "'): ";
+}
+
+void Importer::nodeWarning(const onnx::NodeProto &node,
+                           const llvm::Twine &message) const {
+  emitWarning(locationOf(node)) << "node '" << node.name() << "' ("
+                                << node.op_type() << "): " << message;
+}
+
+bool Importer::hasInput(const onnx::NodeProto &node, int index) const {
+  return index < node.input_size() && !node.input(index).empty();
+}
+
+bool Importer::isConstant(const std::string &name) const {
+  return constants.count(name) != 0;
+}
+
+FailureOr<Activation> Importer::activation(const onnx::NodeProto &node,
+                                           int index) {
+  if (!hasInput(node, index))
+    return nodeError(node) << "input " << index << " is missing";
+  const std::string &name = node.input(index);
+  auto found = activations.find(name);
+  if (found != activations.end())
+    return found->second;
+  if (constants.count(name))
+    return nodeError(node) << "input " << index << " ('" << name
+                           << "') is a constant; this op needs an activation "
+                              "(a value computed from the graph inputs)";
+  return nodeError(node) << "input " << index << " ('" << name
+                         << "') is neither a graph input, an initializer nor "
+                            "the output of an earlier node";
+}
+
+FailureOr<const ConstTensor *> Importer::constant(const onnx::NodeProto &node,
+                                                  int index) {
+  if (!hasInput(node, index))
+    return nodeError(node) << "input " << index << " is missing";
+  const std::string &name = node.input(index);
+  auto found = constants.find(name);
+  if (found != constants.end())
+    return &found->second;
+  if (activations.count(name))
+    return nodeError(node) << "input " << index << " ('" << name
+                           << "') must be a constant (an initializer or a "
+                              "Constant node), but it is computed from the "
+                              "graph inputs";
+  return nodeError(node) << "input " << index << " ('" << name
+                         << "') is neither a graph input, an initializer nor "
+                            "the output of an earlier node";
+}
+
+void Importer::setActivation(const std::string &name, Activation activation) {
+  activations[name] = std::move(activation);
+}
+
+void Importer::setConstant(const std::string &name, ConstTensor constant) {
+  constants[name] = std::move(constant);
+}
+
+bool Importer::isUsedElsewhere(const std::string &name,
+                               const onnx::NodeProto &except) const {
+  auto range = readers.equal_range(name);
+  for (auto it = range.first; it != range.second; ++it)
+    if (it->second != &except)
+      return true;
+  for (const auto &output : model.graph().output())
+    if (output.name() == name)
+      return true;
+  return false;
+}
+
+const onnx::AttributeProto *Importer::attribute(const onnx::NodeProto &node,
+                                                const std::string &name) const {
+  for (const auto &attribute : node.attribute())
+    if (attribute.name() == name)
+      return &attribute;
+  return nullptr;
+}
+
+int64_t Importer::intAttr(const onnx::NodeProto &node, const std::string &name,
+                          int64_t fallback) const {
+  const onnx::AttributeProto *found = attribute(node, name);
+  return found ? found->i() : fallback;
+}
+
+float Importer::floatAttr(const onnx::NodeProto &node, const std::string &name,
+                          float fallback) const {
+  const onnx::AttributeProto *found = attribute(node, name);
+  return found ? found->f() : fallback;
+}
+
+std::string Importer::stringAttr(const onnx::NodeProto &node,
+                                 const std::string &name,
+                                 const std::string &fallback) const {
+  const onnx::AttributeProto *found = attribute(node, name);
+  return found ? found->s() : fallback;
+}
+
+std::vector<int64_t> Importer::intsAttr(const onnx::NodeProto &node,
+                                        const std::string &name) const {
+  const onnx::AttributeProto *found = attribute(node, name);
+  if (!found)
+    return {};
+  return std::vector<int64_t>(found->ints().begin(), found->ints().end());
+}
+
+//===----------------------------------------------------------------------===//
+// Layouts
+//===----------------------------------------------------------------------===//
+
+std::vector<int64_t> Importer::identity(int64_t rank) {
+  std::vector<int64_t> order(rank);
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
+std::vector<int64_t> Importer::channelsLast(int64_t rank) {
+  std::vector<int64_t> order = identity(rank);
+  if (rank >= 3) {
+    order[1] = rank - 1;
+    for (int64_t d = 2; d < rank; ++d)
+      order[d] = d - 1;
+  }
+  return order;
+}
+
+std::vector<int64_t> Importer::logicalShape(const Activation &activation) const {
+  ArrayRef<int64_t> physical =
+      cast<RankedTensorType>(activation.value.getType()).getShape();
+  std::vector<int64_t> shape(activation.rank());
+  for (int64_t d = 0; d < activation.rank(); ++d)
+    shape[d] = physical[activation.physicalOf[d]];
+  return shape;
+}
+
+RankedTensorType Importer::tensorType(ArrayRef<int64_t> shape) const {
+  return RankedTensorType::get(shape, Float32Type::get(context));
+}
+
+DenseElementsAttr Importer::floatElements(ArrayRef<int64_t> shape,
+                                          ArrayRef<double> values) const {
+  std::vector<float> narrow(values.begin(), values.end());
+  return DenseElementsAttr::get(tensorType(shape), ArrayRef<float>(narrow));
+}
+
+DenseIntElementsAttr Importer::bitsElements(ArrayRef<int64_t> shape,
+                                            ArrayRef<int64_t> values) const {
+  std::vector<int8_t> narrow(values.begin(), values.end());
+  auto type = RankedTensorType::get(shape, IntegerType::get(context, 8));
+  return DenseIntElementsAttr::get(type, ArrayRef<int8_t>(narrow));
+}
+
+std::vector<int64_t> Importer::flattenedOrder(const FlattenInfo &flatten) {
+  // Physical features enumerate the pre-flatten physical shape row-major;
+  // logical features enumerate the logical shape row-major.
+  const std::vector<int64_t> &shape = flatten.physicalShape; // no batch
+  size_t rank = shape.size();
+  std::vector<int64_t> logicalShape(rank);
+  for (size_t d = 0; d < rank; ++d)
+    logicalShape[d] = shape[flatten.physicalOf[d + 1] - 1];
+  std::vector<int64_t> logicalStrides(rank, 1);
+  for (size_t d = rank - 1; d-- > 0;)
+    logicalStrides[d] = logicalStrides[d + 1] * logicalShape[d + 1];
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  std::vector<int64_t> order(count);
+  std::vector<int64_t> position(rank, 0); // physical multi-index
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t logical = 0;
+    for (size_t d = 0; d < rank; ++d)
+      logical += position[flatten.physicalOf[d + 1] - 1] * logicalStrides[d];
+    order[flat] = logical;
+    for (size_t d = rank; d-- > 0;) {
+      if (++position[d] < shape[d])
+        break;
+      position[d] = 0;
+    }
+  }
+  return order;
+}
+
+Activation Importer::relayout(const Activation &source,
+                              const std::vector<int64_t> &physicalOf,
+                              Location loc) {
+  Activation current = source;
+  if (current.flatten) {
+    // Undo the flatten: back to the pre-flatten physical shape, then to the
+    // logical order, then flatten again.
+    std::vector<int64_t> shape{ShapedType::kDynamic};
+    shape.insert(shape.end(), current.flatten->physicalShape.begin(),
+                 current.flatten->physicalShape.end());
+    Value reshaped =
+        ReshapeOp::create(builder, loc, tensorType(shape), current.value);
+    Activation unflattened{reshaped, current.flatten->physicalOf, {}, {}};
+    Activation logical =
+        relayout(unflattened, identity(unflattened.rank()), loc);
+    std::vector<int64_t> logicalShapeNow = logicalShape(logical);
+    int64_t features = 1;
+    for (size_t d = 1; d < logicalShapeNow.size(); ++d)
+      features *= logicalShapeNow[d];
+    Value flat = FlattenOp::create(
+        builder, loc, tensorType({ShapedType::kDynamic, features}),
+        logical.value);
+    current = Activation{flat, identity(2), {}, source.uniformFormat};
+  }
+  if (current.physicalOf == physicalOf)
+    return current;
+  std::vector<int64_t> logical = logicalShape(current);
+  std::vector<int64_t> permutation(current.rank()), shape(current.rank());
+  for (int64_t d = 0; d < current.rank(); ++d) {
+    permutation[physicalOf[d]] = current.physicalOf[d];
+    shape[physicalOf[d]] = logical[d];
+  }
+  Value moved = TransposeOp::create(builder, loc, tensorType(shape),
+                                    current.value,
+                                    builder.getDenseI64ArrayAttr(permutation));
+  return Activation{moved, physicalOf, {}, current.uniformFormat};
+}
+
+Activation Importer::toLogical(const Activation &activation, Location loc) {
+  return relayout(activation, identity(activation.rank()), loc);
+}
+
+FailureOr<DenseIntElementsAttr>
+Importer::physicalBits(const onnx::NodeProto &node, const ConstTensor &bits,
+                       const Activation &activation) {
+  int64_t featureRank = activation.rank() - 1;
+  if (int64_t(bits.shape.size()) > featureRank)
+    return nodeError(node) << "bit-width tensor of rank " << bits.shape.size()
+                           << " does not broadcast against the "
+                           << featureRank
+                           << "-D input without its batch dimension";
+  std::vector<int64_t> shape(featureRank - bits.shape.size(), 1);
+  shape.insert(shape.end(), bits.shape.begin(), bits.shape.end());
+  std::vector<int64_t> logical = logicalShape(activation);
+  for (int64_t d = 0; d < featureRank; ++d)
+    if (shape[d] != 1 && !ShapedType::isDynamic(logical[d + 1]) &&
+        shape[d] != logical[d + 1])
+      return nodeError(node)
+             << "bit-width tensor dimension " << d << " has size " << shape[d]
+             << " but the input has " << logical[d + 1];
+  std::vector<int64_t> values(bits.values.begin(), bits.values.end());
+  if (activation.flatten) {
+    if (bits.size() == 1)
+      return bitsElements(shape, values);
+    std::vector<int64_t> order = flattenedOrder(*activation.flatten);
+    std::vector<int64_t> permuted(order.size());
+    for (size_t p = 0; p < order.size(); ++p)
+      permuted[p] = values[order[p]];
+    return bitsElements(shape, permuted);
+  }
+  // Permute the bits array's own dimensions like the activation's.
+  std::vector<int64_t> physicalShape(featureRank);
+  std::vector<int64_t> sourceDimOf(featureRank); // physical d -> logical d
+  for (int64_t d = 1; d <= featureRank; ++d) {
+    physicalShape[activation.physicalOf[d] - 1] = shape[d - 1];
+    sourceDimOf[activation.physicalOf[d] - 1] = d - 1;
+  }
+  std::vector<int64_t> strides(featureRank, 1);
+  for (int64_t d = featureRank - 1; d-- > 0;)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  std::vector<int64_t> permuted(values.size());
+  std::vector<int64_t> position(featureRank, 0);
+  for (size_t flat = 0; flat < values.size(); ++flat) {
+    int64_t source = 0;
+    for (int64_t d = 0; d < featureRank; ++d)
+      source += position[d] * strides[sourceDimOf[d]];
+    permuted[flat] = values[source];
+    for (int64_t d = featureRank; d-- > 0;) {
+      if (++position[d] < physicalShape[d])
+        break;
+      position[d] = 0;
+    }
+  }
+  return bitsElements(physicalShape, permuted);
+}
+
+FailureOr<DenseIntElementsAttr>
+Importer::permutedConstantBits(const onnx::NodeProto &node,
+                               const ConstTensor::Quantizer &quantizer,
+                               const std::vector<int64_t> &constantShape,
+                               const std::vector<int64_t> &permutation) {
+  size_t rank = constantShape.size();
+  if (quantizer.bitsShape.size() > rank)
+    return nodeError(node) << "kernel bit-width tensor has more dimensions ("
+                           << quantizer.bitsShape.size()
+                           << ") than the kernel (" << rank << ")";
+  std::vector<int64_t> shape(rank - quantizer.bitsShape.size(), 1);
+  shape.insert(shape.end(), quantizer.bitsShape.begin(),
+               quantizer.bitsShape.end());
+  for (size_t d = 0; d < rank; ++d)
+    if (shape[d] != 1 && shape[d] != constantShape[d])
+      return nodeError(node) << "kernel bit-width dimension " << d
+                             << " has size " << shape[d]
+                             << " but the kernel has " << constantShape[d];
+  std::vector<int64_t> resultShape(rank), strides(rank, 1);
+  for (size_t d = 0; d < rank; ++d)
+    resultShape[d] = shape[permutation[d]];
+  for (size_t d = rank - 1; d-- > 0;)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  std::vector<int64_t> values(quantizer.bits.size());
+  std::vector<int64_t> position(rank, 0);
+  for (size_t flat = 0; flat < values.size(); ++flat) {
+    int64_t source = 0;
+    for (size_t d = 0; d < rank; ++d)
+      source += position[d] * strides[permutation[d]];
+    values[flat] = quantizer.bits[source];
+    for (size_t d = rank; d-- > 0;) {
+      if (++position[d] < resultShape[d])
+        break;
+      position[d] = 0;
+    }
+  }
+  return bitsElements(resultShape, values);
+}
+
+//===----------------------------------------------------------------------===//
+// The graph
+//===----------------------------------------------------------------------===//
+
+/// Graph inputs that reach a convolution or pool through ops that do not
+/// care about layout: they become channels-last arguments.
+std::set<std::string> Importer::spatialInputs() const {
+  static const std::set<std::string> layoutFree = {
+      "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Elu", "Selu",
+      "Softplus", "Softsign", "Exp", "Abs", "Neg", "Identity", "Dropout",
+      "BatchNormalization", "Quantizer", "FixedPointQuantizer", "Signature",
+      "Quant", "IntQuant", "Trunc", "BipolarQuant", "QuantizeLinear",
+      "DequantizeLinear", "Add"};
+  static const std::set<std::string> spatial = {
+      "Conv", "MaxPool", "AveragePool", "GlobalAveragePool"};
+  std::set<std::string> marked;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (const auto &node : model.graph().node()) {
+      bool wants = spatial.count(node.op_type()) != 0;
+      if (!wants && layoutFree.count(node.op_type()))
+        for (const std::string &output : node.output())
+          wants |= marked.count(output) != 0;
+      if (!wants)
+        continue;
+      for (const std::string &input : node.input())
+        if (!input.empty() && marked.insert(input).second)
+          changed = true;
+    }
+  }
+  return marked;
+}
+
+LogicalResult Importer::importGraph(ModuleOp module) {
+  const onnx::GraphProto &graph = model.graph();
+  for (const auto &tensor : graph.initializer()) {
+    ConstTensor value;
+    std::string error;
+    if (!decodeTensor(tensor, value, error))
+      return emitError(NameLoc::get(StringAttr::get(context, tensor.name())))
+             << modelPath << ": initializer '" << tensor.name()
+             << "': " << error;
+    constants[tensor.name()] = std::move(value);
+  }
+
+  std::set<std::string> spatial = spatialInputs();
+  SmallVector<Type> argumentTypes;
+  SmallVector<Location> argumentLocations;
+  SmallVector<std::vector<int64_t>> argumentLayouts;
+  for (const auto &input : graph.input()) {
+    if (constants.count(input.name()))
+      continue;
+    Location loc = NameLoc::get(StringAttr::get(context, input.name()));
+    const auto &type = input.type();
+    if (!type.has_tensor_type() || !type.tensor_type().has_shape())
+      return emitError(loc) << modelPath << ": graph input '" << input.name()
+                            << "' has no tensor shape";
+    if (type.tensor_type().elem_type() != onnx::TensorProto::FLOAT)
+      return emitError(loc) << modelPath << ": graph input '" << input.name()
+                            << "' is of type "
+                            << onnx::TensorProto_DataType_Name(
+                                   onnx::TensorProto_DataType(
+                                       type.tensor_type().elem_type()))
+                            << "; the importer takes float inputs";
+    std::vector<int64_t> shape;
+    for (const auto &dim : type.tensor_type().shape().dim())
+      shape.push_back(dim.has_dim_value() ? dim.dim_value()
+                                          : ShapedType::kDynamic);
+    if (shape.empty())
+      return emitError(loc) << modelPath << ": graph input '" << input.name()
+                            << "' is a scalar; inputs need a batch dimension";
+    shape[0] = ShapedType::kDynamic; // the batch
+    std::vector<int64_t> layout = identity(int64_t(shape.size()));
+    if (spatial.count(input.name()) && (shape.size() == 3 || shape.size() == 4))
+      layout = channelsLast(int64_t(shape.size()));
+    std::vector<int64_t> physical(shape.size());
+    for (size_t d = 0; d < shape.size(); ++d)
+      physical[layout[d]] = shape[d];
+    argumentTypes.push_back(tensorType(physical));
+    argumentLocations.push_back(loc);
+    argumentLayouts.push_back(layout);
+  }
+
+  builder.setInsertionPointToEnd(module.getBody());
+  auto function = func::FuncOp::create(
+      builder, NameLoc::get(StringAttr::get(context, graph.name())), "main",
+      builder.getFunctionType(argumentTypes, {}));
+  Block *body = function.addEntryBlock();
+  size_t argumentIndex = 0;
+  for (const auto &input : graph.input()) {
+    if (constants.count(input.name()))
+      continue;
+    BlockArgument argument = body->getArgument(argumentIndex);
+    argument.setLoc(argumentLocations[argumentIndex]);
+    const std::vector<int64_t> &layout = argumentLayouts[argumentIndex];
+    if (layout != identity(int64_t(layout.size())))
+      function.setArgAttr(argumentIndex, "hgq.layout",
+                          builder.getDenseI64ArrayAttr(layout));
+    activations[input.name()] = Activation{argument, layout, {}, {}};
+    ++argumentIndex;
+  }
+
+  builder.setInsertionPointToEnd(body);
+  for (const auto &node : graph.node()) {
+    if (consumed.count(&node))
+      continue;
+    Handler handler = lookupHandler(node.domain(), node.op_type());
+    if (!handler)
+      return nodeError(node) << "op type '" << node.op_type()
+                             << "' of domain '"
+                             << (node.domain().empty() ? "ai.onnx"
+                                                       : node.domain())
+                             << "' is not supported (see "
+                                "docs/onnx-support.md)";
+    if (failed(handler(*this, node)))
+      return failure();
+  }
+
+  SmallVector<Value> results;
+  SmallVector<std::vector<int64_t>> resultLayouts;
+  Location end = NameLoc::get(StringAttr::get(context, "outputs"));
+  for (const auto &output : graph.output()) {
+    auto found = activations.find(output.name());
+    if (found == activations.end())
+      return emitError(NameLoc::get(StringAttr::get(context, output.name())))
+             << modelPath << ": graph output '" << output.name()
+             << "' is not computed from the graph inputs (constant outputs "
+                "are not supported)";
+    Activation value = found->second;
+    if (value.flatten)
+      value = toLogical(value, end);
+    results.push_back(value.value);
+    resultLayouts.push_back(value.physicalOf);
+  }
+  func::ReturnOp::create(builder, end, results);
+  function.setFunctionType(
+      builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
+  for (size_t index = 0; index < resultLayouts.size(); ++index)
+    if (resultLayouts[index] != identity(int64_t(resultLayouts[index].size())))
+      function.setResultAttr(index, "hgq.layout",
+                             builder.getDenseI64ArrayAttr(resultLayouts[index]));
+  return success();
+}
+
+OwningOpRef<ModuleOp> Importer::run() {
+  OwningOpRef<ModuleOp> module(ModuleOp::create(
+      NameLoc::get(StringAttr::get(context, modelPath))));
+  if (failed(importGraph(*module)))
+    return nullptr;
+  if (failed(mlir::verify(*module)))
+    return nullptr;
+  return module;
+}
+
+} // namespace hgq::onnx_import
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+namespace hgq {
+
+OwningOpRef<ModuleOp> importOnnx(llvm::StringRef path, llvm::StringRef bytes,
+                                 MLIRContext *context) {
+  context->loadDialect<HGQDialect, func::FuncDialect>();
+  std::string error;
+  std::unique_ptr<onnx::ModelProto> model =
+      onnx_import::loadModel(path.str(), bytes.str(), error);
+  if (!model) {
+    emitError(NameLoc::get(StringAttr::get(context, path))) << error;
+    return nullptr;
+  }
+  onnx_import::Importer importer(context, *model, path.str());
+  return importer.run();
+}
+
+void registerOnnxImportTranslation() {
+  TranslateToMLIRRegistration registration(
+      "import-onnx",
+      "import an ONNX model (standard ops, hgq domain, QONNX, QDQ) into the "
+      "hgq dialect",
+      [](llvm::SourceMgr &sourceMgr,
+         MLIRContext *context) -> OwningOpRef<Operation *> {
+        const llvm::MemoryBuffer *buffer =
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        OwningOpRef<ModuleOp> module = importOnnx(
+            buffer->getBufferIdentifier(), buffer->getBuffer(), context);
+        if (!module)
+          return nullptr;
+        return OwningOpRef<Operation *>(module.release());
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<HGQDialect, func::FuncDialect>();
+      });
+}
+
+} // namespace hgq

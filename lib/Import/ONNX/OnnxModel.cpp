@@ -1,0 +1,238 @@
+//===- OnnxModel.cpp - Loading and checking ONNX models -------------------===//
+//
+// Compiled with exceptions: the ONNX checker and shape inference throw.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Import/OnnxModel.h"
+
+#include "onnx/checker.h"
+#include "onnx/defs/schema.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace hgq::onnx_import {
+
+bool isQonnxDomain(const std::string &domain) {
+  return domain == "qonnx.custom_op.general" ||
+         domain == "finn.custom_op.general" || domain == "onnx.brevitas" ||
+         domain == "finn" || domain == "qonnx";
+}
+
+bool isHgqDomain(const std::string &domain) { return domain == "hgq"; }
+
+namespace {
+
+/// Declares every custom domain a node uses but the model does not import.
+void declareCustomDomains(onnx::ModelProto &model) {
+  std::set<std::string> declared;
+  for (const auto &opset : model.opset_import())
+    declared.insert(opset.domain());
+  auto visit = [&](const onnx::NodeProto &node) {
+    const std::string &domain = node.domain();
+    if (domain.empty() || domain == "ai.onnx" || declared.count(domain))
+      return;
+    for (const auto &function : model.functions())
+      if (function.domain() == domain)
+        return;
+    auto *opset = model.add_opset_import();
+    opset->set_domain(domain);
+    opset->set_version(1);
+    declared.insert(domain);
+  };
+  for (const auto &node : model.graph().node())
+    visit(node);
+  for (const auto &function : model.functions())
+    for (const auto &node : function.node())
+      visit(node);
+}
+
+/// Replaces every call of a model-local function by its body, recursively,
+/// with tensors renamed under the calling node and node names kept as
+/// "caller/inner" so diagnostics still name the original node.
+bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
+  if (model.functions_size() == 0)
+    return true;
+  std::map<std::pair<std::string, std::string>, const onnx::FunctionProto *>
+      functions;
+  for (const auto &function : model.functions())
+    functions[{function.domain(), function.name()}] = &function;
+
+  std::function<bool(const onnx::NodeProto &, const std::string &, int,
+                     std::vector<onnx::NodeProto> &)>
+      expand = [&](const onnx::NodeProto &node, const std::string &prefix,
+                   int depth,
+                   std::vector<onnx::NodeProto> &out) -> bool {
+    auto found = functions.find({node.domain(), node.op_type()});
+    if (found == functions.end()) {
+      out.push_back(node);
+      return true;
+    }
+    if (depth > 64) {
+      error = "function '" + node.op_type() + "' calls itself (recursion)";
+      return false;
+    }
+    const onnx::FunctionProto &function = *found->second;
+    std::string scope = prefix + (node.name().empty() ? node.op_type()
+                                                      : node.name());
+    std::map<std::string, std::string> rename;
+    for (int index = 0; index < function.input_size(); ++index)
+      rename[function.input(index)] =
+          index < node.input_size() ? node.input(index) : "";
+    for (int index = 0; index < function.output_size(); ++index)
+      if (index < node.output_size())
+        rename[function.output(index)] = node.output(index);
+    std::map<std::string, const onnx::AttributeProto *> attributes;
+    for (const auto &attribute : node.attribute())
+      attributes[attribute.name()] = &attribute;
+    for (const auto &inner : function.node()) {
+      onnx::NodeProto copy = inner;
+      copy.set_name(scope + "/" +
+                    (inner.name().empty() ? inner.op_type() : inner.name()));
+      auto mapName = [&](const std::string &name) {
+        if (name.empty())
+          return name;
+        auto it = rename.find(name);
+        if (it != rename.end())
+          return it->second;
+        std::string fresh = scope + "/" + name;
+        rename[name] = fresh;
+        return fresh;
+      };
+      for (int index = 0; index < copy.input_size(); ++index)
+        copy.set_input(index, mapName(copy.input(index)));
+      for (int index = 0; index < copy.output_size(); ++index)
+        copy.set_output(index, mapName(copy.output(index)));
+      // Attribute references (ref_attr_name) take the caller's values.
+      for (auto &attribute : *copy.mutable_attribute()) {
+        if (attribute.ref_attr_name().empty())
+          continue;
+        auto value = attributes.find(attribute.ref_attr_name());
+        if (value == attributes.end()) {
+          error = "function '" + function.name() + "' needs attribute '" +
+                  attribute.ref_attr_name() + "' that node '" + node.name() +
+                  "' does not give";
+          return false;
+        }
+        std::string name = attribute.name();
+        attribute = *value->second;
+        attribute.set_name(name);
+      }
+      if (!expand(copy, scope + "/", depth + 1, out))
+        return false;
+    }
+    return true;
+  };
+
+  std::vector<onnx::NodeProto> nodes;
+  for (const auto &node : model.graph().node())
+    if (!expand(node, "", 0, nodes))
+      return false;
+  auto *graph = model.mutable_graph();
+  graph->clear_node();
+  for (auto &node : nodes)
+    *graph->add_node() = std::move(node);
+  model.clear_functions();
+  return true;
+}
+
+/// Reads every external-data tensor (initializers and Constant values) from
+/// its file next to the model and stores it inline, so the checker and the
+/// importer see one self-contained model.
+bool internalizeExternalData(onnx::ModelProto &model, const std::string &path,
+                             std::string &error) {
+  std::filesystem::path directory = std::filesystem::path(path).parent_path();
+  auto load = [&](onnx::TensorProto &tensor) {
+    if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+      return true;
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const auto &entry : tensor.external_data()) {
+      if (entry.key() == "location")
+        location = entry.value();
+      else if (entry.key() == "offset")
+        offset = std::stoll(entry.value());
+      else if (entry.key() == "length")
+        length = std::stoll(entry.value());
+    }
+    std::filesystem::path file = directory / location;
+    std::ifstream in(file, std::ios::binary);
+    if (location.empty() || !in) {
+      error = "external data '" + location + "' of tensor '" + tensor.name() +
+              "' cannot be opened (looked for " + file.string() + ")";
+      return false;
+    }
+    in.seekg(offset);
+    std::string bytes;
+    if (length < 0) {
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    } else {
+      bytes.resize(size_t(length));
+      in.read(bytes.data(), length);
+      if (!in) {
+        error = "external data of tensor '" + tensor.name() + "' in " +
+                file.string() + " is truncated";
+        return false;
+      }
+    }
+    tensor.set_raw_data(bytes);
+    tensor.clear_external_data();
+    tensor.set_data_location(onnx::TensorProto::DEFAULT);
+    return true;
+  };
+  for (auto &tensor : *model.mutable_graph()->mutable_initializer())
+    if (!load(tensor))
+      return false;
+  for (auto &node : *model.mutable_graph()->mutable_node())
+    for (auto &attribute : *node.mutable_attribute())
+      if (attribute.has_t() && !load(*attribute.mutable_t()))
+        return false;
+  return true;
+}
+
+} // namespace
+
+std::unique_ptr<onnx::ModelProto> loadModel(const std::string &path,
+                                            const std::string &bytes,
+                                            std::string &error) {
+  auto model = std::make_unique<onnx::ModelProto>();
+  if (!model->ParseFromString(bytes)) {
+    error = path + ": not a valid ONNX model (the protobuf does not parse; "
+                   "is the file truncated or of another format?)";
+    return nullptr;
+  }
+  if (!model->has_graph()) {
+    error = path + ": the ONNX model has no graph";
+    return nullptr;
+  }
+  if (!internalizeExternalData(*model, path, error)) {
+    error = path + ": " + error;
+    return nullptr;
+  }
+  try {
+    declareCustomDomains(*model);
+    onnx::checker::check_model(*model);
+    if (!inlineFunctions(*model, error)) {
+      error = path + ": " + error;
+      return nullptr;
+    }
+    onnx::ShapeInferenceOptions options{/*check_type=*/false,
+                                        /*error_mode=*/0,
+                                        /*enable_data_propagation=*/true};
+    onnx::shape_inference::InferShapes(*model,
+                                       onnx::OpSchemaRegistry::Instance(),
+                                       options);
+  } catch (const std::exception &exception) {
+    error = path + ": the ONNX checker rejects the model: " + exception.what();
+    return nullptr;
+  }
+  return model;
+}
+
+} // namespace hgq::onnx_import
