@@ -9,8 +9,16 @@
 #include "hgq/Target/FormatReport.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
+  // Outside MLIR's option parsing: a plain listing for scripts and users.
+  for (int index = 1; index < argc; ++index)
+    if (llvm::StringRef(argv[index]) == "--list-onnx-ops") {
+      for (const std::string &name : hgq::supportedOnnxOps())
+        llvm::outs() << name << "\n";
+      return 0;
+    }
   hgq::registerFormatReportTranslation();
   hgq::registerOnnxImportTranslation();
   return mlir::failed(mlir::mlirTranslateMain(

@@ -14,6 +14,9 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
 
+#include <string>
+#include <vector>
+
 namespace hgq {
 
 /// Imports the model whose bytes are `bytes` (read from `path`, which also
@@ -22,6 +25,10 @@ namespace hgq {
 mlir::OwningOpRef<mlir::ModuleOp> importOnnx(llvm::StringRef path,
                                              llvm::StringRef bytes,
                                              mlir::MLIRContext *context);
+
+/// Every (domain, op type) the importer handles, as "domain:OpType" with the
+/// ONNX domain spelled "ai.onnx", sorted.
+std::vector<std::string> supportedOnnxOps();
 
 /// Registers `--import-onnx` with mlir-translate.
 void registerOnnxImportTranslation();

@@ -142,15 +142,19 @@ std::string normalizeDomain(const std::string &domain) {
   return domain;
 }
 
-Handler lookupHandler(const std::string &domain, const std::string &opType) {
+const std::map<std::string, Handler> &handlerTable() {
   static const std::map<std::string, Handler> table = [] {
     std::map<std::string, Handler> handlers;
     registerStandardHandlers(handlers);
     registerQuantizationHandlers(handlers);
     return handlers;
   }();
-  auto found = table.find(normalizeDomain(domain) + "|" + opType);
-  return found == table.end() ? nullptr : found->second;
+  return table;
+}
+
+Handler lookupHandler(const std::string &domain, const std::string &opType) {
+  auto found = handlerTable().find(normalizeDomain(domain) + "|" + opType);
+  return found == handlerTable().end() ? nullptr : found->second;
 }
 
 Importer::Importer(MLIRContext *context, const onnx::ModelProto &model,
@@ -669,6 +673,18 @@ OwningOpRef<ModuleOp> Importer::run() {
 //===----------------------------------------------------------------------===//
 
 namespace hgq {
+
+std::vector<std::string> supportedOnnxOps() {
+  std::vector<std::string> names;
+  for (const auto &entry : onnx_import::handlerTable()) {
+    size_t bar = entry.first.find('|');
+    std::string domain = entry.first.substr(0, bar);
+    names.push_back((domain.empty() ? "ai.onnx" : domain) + ":" +
+                    entry.first.substr(bar + 1));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 OwningOpRef<ModuleOp> importOnnx(llvm::StringRef path, llvm::StringRef bytes,
                                  MLIRContext *context) {

@@ -154,6 +154,8 @@ bool decodeTensor(const onnx::TensorProto &tensor,
                   ConstTensor &out, std::string &error);
 
 using Handler = mlir::LogicalResult (*)(Importer &, const onnx::NodeProto &);
+/// Every handler, keyed by "normalized domain|op type".
+const std::map<std::string, Handler> &handlerTable();
 /// The handler of (normalized domain, op type), or null.
 Handler lookupHandler(const std::string &domain, const std::string &opType);
 /// "" for the ONNX domain, "qonnx" for the QONNX aliases, else the domain.

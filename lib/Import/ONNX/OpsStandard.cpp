@@ -840,8 +840,10 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
     shape[inferred] = features / known;
   }
   if (product(ArrayRef<int64_t>(shape).drop_front()) != features)
-    return importer.nodeError(node) << "the target shape does not hold the "
-                                    << features << " elements per sample";
+    return importer.nodeError(node)
+           << "the target shape does not hold the " << features
+           << " elements per sample (dimension 0 is the batch and stays the "
+              "batch)";
   if (shape.size() == 2)
     return flattenTo2D(importer, node, *input);
   Location loc = importer.locationOf(node);
