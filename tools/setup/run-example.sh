@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The main job of the README on the bundled example: builds the tools if
-# needed, then runs everything that exists so far on the jet-tagger model and
-# writes the results to out/jet_tagger/ (each file written atomically).
+# needed, then runs everything that exists so far on the jet-tagger ONNX model
+# and writes the results to out/jet_tagger/ (each file written atomically).
+#   run-example.sh [MODEL.onnx [CALIBRATION.npy [OUTPUT_DIR]]]
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${HGQ_BUILD_DIR:-$root/build}
-model=${1:-$root/examples/jet_tagger/model.mlir}
+model=${1:-$root/examples/jet_tagger/model.onnx}
 calibration=${2:-$root/examples/jet_tagger/calibration.npy}
 out=${3:-$root/out/jet_tagger}
 
@@ -30,8 +31,8 @@ write() { # write FILE COMMAND...: run COMMAND into FILE, atomically
   fi
 }
 
-echo "== verifying and canonicalizing $(basename "$model")"
-write "$out/model.mlir" "$build/bin/hgq-opt" "$model" -canonicalize \
+echo "== importing $(basename "$model") into the hgq dialect"
+write "$out/model.mlir" "$build/bin/hgq-translate" --import-onnx "$model" \
   --mlir-print-debuginfo
 echo "== trace-minmax on $(basename "$calibration"): integer bits from the calibration ranges"
 write "$out/model.traced.mlir" "$build/bin/hgq-opt" "$out/model.mlir" \
@@ -65,5 +66,5 @@ for p in report["points"]:
     print("%-18s %-7s %-8d %s" % (p["name"], p["role"], elements, detail))
 PY
 echo "== wrote $out: model.mlir, model.traced.mlir, bops.json, predictions.npy, format-report.json"
-echo "Not yet available: ONNX import, the conversion to the proxy and the HLS" \
-     "project (see docs/status.md): the example is an MLIR model for now."
+echo "Not yet available: the conversion to the proxy and the HLS project" \
+     "(see docs/status.md)."
