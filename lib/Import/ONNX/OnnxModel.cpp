@@ -196,6 +196,20 @@ bool internalizeExternalData(onnx::ModelProto &model, const std::string &path,
   return true;
 }
 
+/// The ONNX library here (1.12) knows the standard domain up to opset 17;
+/// newer models (up to 21, the contract) are checked against the newest
+/// schemas it has. The importer's handlers still see the model's own
+/// version, and refuse the attributes added since (e.g. block_size).
+void clampOpsetsForChecker(onnx::ModelProto &model) {
+  const auto &ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  for (auto &opset : *model.mutable_opset_import()) {
+    std::string domain = opset.domain() == "ai.onnx" ? "" : opset.domain();
+    auto known = ranges.find(domain);
+    if (known != ranges.end() && opset.version() > known->second.second)
+      opset.set_version(known->second.second);
+  }
+}
+
 } // namespace
 
 std::unique_ptr<onnx::ModelProto> loadModel(const std::string &path,
@@ -217,7 +231,10 @@ std::unique_ptr<onnx::ModelProto> loadModel(const std::string &path,
   }
   try {
     declareCustomDomains(*model);
-    onnx::checker::check_model(*model);
+    // Check a copy whose opsets the library knows; keep the model's own.
+    onnx::ModelProto checkable = *model;
+    clampOpsetsForChecker(checkable);
+    onnx::checker::check_model(checkable);
     if (!inlineFunctions(*model, error)) {
       error = path + ": " + error;
       return nullptr;
@@ -225,9 +242,12 @@ std::unique_ptr<onnx::ModelProto> loadModel(const std::string &path,
     onnx::ShapeInferenceOptions options{/*check_type=*/false,
                                         /*error_mode=*/0,
                                         /*enable_data_propagation=*/true};
-    onnx::shape_inference::InferShapes(*model,
+    onnx::ModelProto inferable = *model;
+    clampOpsetsForChecker(inferable);
+    onnx::shape_inference::InferShapes(inferable,
                                        onnx::OpSchemaRegistry::Instance(),
                                        options);
+    *model->mutable_graph() = inferable.graph();
   } catch (const std::exception &exception) {
     error = path + ": the ONNX checker rejects the model: " + exception.what();
     return nullptr;

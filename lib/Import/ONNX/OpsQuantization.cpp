@@ -620,6 +620,13 @@ FailureOr<LinearQuantization> linearParameters(Importer &importer,
                                            "fixed-point format";
   }
   result.axis = importer.intAttr(node, "axis", 1);
+  // Opset 21 additions: blocked quantization, and the integer type given by
+  // an attribute when there is no zero point.
+  if (importer.intAttr(node, "block_size", 0) != 0)
+    return importer.nodeError(node) << "blocked quantization (block_size) is "
+                                       "not supported";
+  if (!result.zero)
+    result.type = int32_t(importer.intAttr(node, "output_dtype", result.type));
   return result;
 }
 
