@@ -88,4 +88,60 @@ def HGQEstimateBops : Pass<"hgq-estimate-bops", "::mlir::ModuleOp"> {
   ];
 }
 
+def HGQToProxy : Pass<"hgq-to-proxy", "::mlir::ModuleOp"> {
+  let summary = "convert a traced HGQ model to the proxy form hls4ml consumes";
+  let description = [{
+    Every layer-level quantizer becomes an explicit per-element fixed-point
+    format (SEMANTICS.md 4), with `WRAP` overflow when `aggressive` (the
+    default) and `SAT` otherwise:
+
+    * `hgq.quantize` with a quantizer: the traced `(k, i, f)`, rounding `RND`
+      (`TRN` for `floor`); `hgq.signature`: a `TRN` quantizer.
+    * Dense and convolution layers: the kernel is replaced by its quantized
+      values (weights that round to zero are pruned: they are zero); the bias
+      is quantized at each channel's largest f, and when the layer rounds to
+      nearest and the bias can absorb it (one width per tensor or per
+      channel), `2^(-f-1)` is added to the bias and the quantizer truncates:
+      `floor(z*2^f + 1/2) == floor((z + 2^(-f-1))*2^f)`. Biases of dead
+      channels are zeroed. The output quantizer follows the layer.
+    * ReLU layers become `layer -> fq1 -> relu -> fq2`: `fq1` is one format
+      for the whole tensor (the largest k, i, f over its elements from the
+      general rule on the recorded range) that truncates, with one extra
+      fractional bit when the final rounding is `RND`; `fq2` is the
+      per-element positive-only format with the real rounding. This is
+      `relu(R(z))` exactly.
+    * Activations and adds with a quantizer: the op, then its quantizer;
+      linear activations disappear.
+
+    Each quantizer and layer records its per-tensor types (SEMANTICS.md 4.5)
+    as `#hgq.fixed` attributes: `hgq.result_t` (largest k, i, f over the
+    elements), and on layers `hgq.weight_t` and `hgq.bias_t` (the smallest
+    container of the constants) and `hgq.accum_t` (the full precision of the
+    multiply-accumulate, bounded by the actual weights).
+
+    A model with a quantizer that has no integer bits yet is refused: run
+    `hgq-trace-minmax` first. With `io-type=io_stream`, padded pooling gets a
+    warning (hls4ml <= 0.9.1 does not support it).
+
+    ```mlir
+    // hgq-opt --hgq-to-proxy="aggressive=false"
+    %y = hgq.dense %x {kernel = ..., quantizer = #hgq.quantizer<f = 2, rnd = standard_round, k = 1, i = 3>}
+    // becomes
+    %z = hgq.dense %x {kernel = ...}
+    %y = hgq.quantize %z {format = #hgq.fixed<k = 1, i = 3, f = 2, rounding = RND, overflow = SAT>}
+    ```
+  }];
+  let options = [
+    Option<"aggressive", "aggressive", "bool", /*default=*/"true",
+           "WRAP on overflow (true) or SAT (false)">,
+    Option<"ioType", "io-type", "std::string", /*default=*/"\"io_parallel\"",
+           "hls4ml IO type: io_parallel or io_stream">
+  ];
+  let statistics = [
+    Statistic<"numQuantizers", "quantizers", "Quantizers converted">,
+    Statistic<"numAbsorbed", "absorbed-roundings",
+              "Layers whose bias absorbs the rounding">
+  ];
+}
+
 #endif // HGQ_PASSES_TD

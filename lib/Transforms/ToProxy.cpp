@@ -1,0 +1,412 @@
+//===- ToProxy.cpp - A traced HGQ model in the proxy form -----------------===//
+//
+// hgq-to-proxy: SEMANTICS.md section 4. Every rewrite keeps the computed
+// values: on calibration data with a cover factor of at least 1, hgq-run gives
+// the same outputs before and after (test/E2E/proxy-grid.test checks it).
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Dialect/HGQ.h"
+#include "hgq/Fixed/Range.h"
+#include "hgq/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+namespace hgq {
+#define GEN_PASS_DEF_HGQTOPROXY
+#include "dialects/hgq/HGQPasses.h.inc"
+} // namespace hgq
+
+using namespace mlir;
+using namespace hgq;
+
+namespace {
+
+std::vector<int64_t> featuresOf(Value value) {
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(value.getType()).getShape().drop_front();
+  return std::vector<int64_t>(shape.begin(), shape.end());
+}
+
+RoundingMode toDialect(fixed::Rounding rounding) {
+  return RoundingMode(uint32_t(rounding));
+}
+
+/// One format for a whole tensor.
+FixedAttr uniformFormat(MLIRContext *context, fixed::Format format,
+                        RoundingMode rounding, OverflowMode overflow) {
+  format = format.normalized();
+  return FixedAttr::get(context,
+                        makeBitsArray(context, int8_t(format.keepNegative)),
+                        makeBitsArray(context, int8_t(format.integerBits)),
+                        makeBitsArray(context, int8_t(format.fractionalBits)),
+                        rounding, overflow);
+}
+
+struct ToProxyPass : public hgq::impl::HGQToProxyBase<ToProxyPass> {
+  using HGQToProxyBase::HGQToProxyBase;
+
+  void runOnOperation() override;
+
+private:
+  OverflowMode overflowMode() const {
+    return aggressive ? OverflowMode::WRAP : OverflowMode::SAT;
+  }
+  /// A proxy quantizer on `value`, after `after`; records result_t.
+  Value quantize(OpBuilder &builder, Location loc, Value value,
+                 FixedAttr format);
+  FixedAttr formatOf(QuantizerAttr quantizer, fixed::Rounding rounding);
+  LogicalResult convertQuantize(QuantizeOp op);
+  LogicalResult convertSignature(SignatureOp op);
+  template <typename LayerOp>
+  LogicalResult convertLayer(LayerOp op);
+  LogicalResult convertActivation(ActivationOp op);
+  LogicalResult convertAdd(AddOp op);
+  void recordLayerTypes(Operation *op);
+
+  double coverFactor = 1.0;
+};
+
+FixedAttr ToProxyPass::formatOf(QuantizerAttr quantizer,
+                                fixed::Rounding rounding) {
+  return FixedAttr::get(&getContext(), quantizer.getK(), quantizer.getI(),
+                        quantizer.getF(), toDialect(rounding), overflowMode());
+}
+
+Value ToProxyPass::quantize(OpBuilder &builder, Location loc, Value value,
+                            FixedAttr format) {
+  auto op = QuantizeOp::create(builder, loc, value.getType(), value, nullptr,
+                               format);
+  std::vector<int64_t> features = featuresOf(value);
+  SmallVector<fixed::Format> formats = expandFormats(format, features);
+  op->setAttr("hgq.result_t",
+              uniformFormat(&getContext(),
+                            fixed::collapse(formats.data(), formats.size()),
+                            format.getRounding(), format.getOverflow()));
+  ++numQuantizers;
+  return op.getOutput();
+}
+
+LogicalResult ToProxyPass::convertQuantize(QuantizeOp op) {
+  QuantizerAttr quantizer = op.getQuantizerAttr();
+  if (!quantizer)
+    return success();
+  OpBuilder builder(op);
+  Value result = quantize(
+      builder, op.getLoc(), op.getInput(),
+      formatOf(quantizer, inferenceRounding(quantizer.getRnd(), false)));
+  op.getOutput().replaceAllUsesWith(result);
+  op.erase();
+  return success();
+}
+
+LogicalResult ToProxyPass::convertSignature(SignatureOp op) {
+  FixedAttr declared = op.getFormat();
+  OpBuilder builder(op);
+  Value result = quantize(
+      builder, op.getLoc(), op.getInput(),
+      FixedAttr::get(&getContext(), declared.getK(), declared.getI(),
+                     declared.getF(), RoundingMode::TRN, overflowMode()));
+  op.getOutput().replaceAllUsesWith(result);
+  op.erase();
+  return success();
+}
+
+template <typename LayerOp>
+LogicalResult ToProxyPass::convertLayer(LayerOp op) {
+  MLIRContext *context = &getContext();
+  QuantizerAttr quantizer = op.getQuantizerAttr();
+  std::vector<int64_t> features = featuresOf(op.getOutput());
+
+  // The kernel as the layer quantizes it.
+  if (QuantizerAttr kernelQuantizer = op.getKernelQuantizerAttr()) {
+    FailureOr<QuantizedConstants> kernel =
+        quantizeKernel(op, op.getKernel(), kernelQuantizer);
+    if (failed(kernel))
+      return failure();
+    auto type = cast<ShapedType>(op.getKernel().getType());
+    std::vector<float> values(kernel->values.begin(), kernel->values.end());
+    op.setKernelAttr(DenseElementsAttr::get(
+        RankedTensorType::get(type.getShape(), Float32Type::get(context)),
+        ArrayRef<float>(values)));
+    op.removeKernelQuantizerAttr();
+  }
+  if (!quantizer) {
+    recordLayerTypes(op);
+    return success();
+  }
+
+  bool hasBias = bool(op.getBias());
+  bool absorbs = biasCanAbsorbRounding(hasBias, quantizer);
+  fixed::Rounding layerRounding = inferenceRounding(quantizer.getRnd(), absorbs);
+  // The rounding the proxy quantizer applies: a rounding to nearest moves
+  // into the bias when the bias can absorb it.
+  bool absorbed = absorbs && layerRounding == fixed::Rounding::RND;
+  fixed::Rounding outputRounding =
+      absorbed ? fixed::Rounding::TRN : layerRounding;
+  if (absorbed)
+    ++numAbsorbed;
+
+  SmallVector<fixed::Format> formats = expandFormats(quantizer, features);
+  int64_t channels = features.back();
+  if (hasBias) {
+    FailureOr<QuantizedConstants> bias =
+        quantizeBias(op, *op.getBias(), quantizer, layerRounding, features);
+    if (failed(bias))
+      return failure();
+    // A channel whose every element is dead outputs 0: its bias goes.
+    std::vector<bool> live(channels, false);
+    for (size_t index = 0; index < formats.size(); ++index)
+      if (!formats[index].isDead())
+        live[index % channels] = true;
+    std::vector<float> values(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      double value = bias->values[c];
+      if (absorbed)
+        value += std::ldexp(1.0, -bias->fractionalBits[c] - 1);
+      values[c] = live[c] ? float(value) : 0.0f;
+    }
+    op.setBiasAttr(DenseElementsAttr::get(
+        RankedTensorType::get({channels}, Float32Type::get(context)),
+        ArrayRef<float>(values)));
+  }
+
+  bool relu = op.getActivation() == LayerActivation::relu;
+  op.removeQuantizerAttr();
+  op.setActivation(LayerActivation::linear);
+  OpBuilder builder(context);
+  builder.setInsertionPointAfter(op);
+  Location loc = op.getLoc();
+  Value result;
+  Operation *firstUser; // the quantizer that reads the layer's output
+  if (!relu) {
+    result = quantize(builder, loc, op.getOutput(),
+                      formatOf(quantizer, outputRounding));
+    firstUser = result.getDefiningOp();
+  } else {
+    // fq1: one format covering the pre-ReLU values, signed where they can
+    // be negative, from the general rule on the recorded range.
+    auto minima = op->template getAttrOfType<DenseElementsAttr>("hgq.trace_min");
+    auto maxima = op->template getAttrOfType<DenseElementsAttr>("hgq.trace_max");
+    SmallVector<int> fractional =
+        expandFractionalBits(quantizer, quantizer.getBitsShape());
+    fixed::Format widest;
+    if (minima && maxima &&
+        size_t(minima.getNumElements()) == fractional.size()) {
+      SmallVector<double> low(minima.template getValues<double>());
+      SmallVector<double> high(maxima.template getValues<double>());
+      std::vector<fixed::Format> general;
+      for (size_t index = 0; index < fractional.size(); ++index) {
+        std::optional<fixed::Range> covered = fixed::applyCoverFactor(
+            {low[index], high[index]}, coverFactor, fractional[index],
+            layerRounding);
+        std::optional<fixed::Format> format =
+            covered ? fixed::formatFromRange(covered->min, covered->max,
+                                             fractional[index],
+                                             fixed::RangeRule::General)
+                    : std::nullopt;
+        if (!format)
+          return op.emitOpError() << "hgq-to-proxy: the recorded range of "
+                                     "element "
+                                  << index << " has no integer-bit count";
+        general.push_back(*format);
+      }
+      widest = fixed::collapse(general.data(), general.size());
+    } else {
+      op.emitRemark() << "hgq-to-proxy: no recorded range (hgq.trace_min/max) "
+                         "for the pre-ReLU quantizer; fq1 is signed with the "
+                         "ReLU format's integer bits";
+      widest = fixed::collapse(formats.data(), formats.size());
+      widest.keepNegative = 1;
+    }
+    // fq1 keeps every fractional bit fq2 rounds from, plus one for RND.
+    int extra = outputRounding == fixed::Rounding::RND ? 1 : 0;
+    int largestF = widest.fractionalBits;
+    for (const fixed::Format &format : formats)
+      largestF = std::max(largestF, format.fractionalBits);
+    widest.fractionalBits = largestF + extra;
+    Value first = quantize(builder, loc, op.getOutput(),
+                           uniformFormat(context, widest, RoundingMode::TRN,
+                                         overflowMode()));
+    firstUser = first.getDefiningOp();
+    Value activated = ActivationOp::create(
+        builder, loc, first.getType(), first, builder.getStringAttr("relu"),
+        nullptr, nullptr, nullptr, nullptr, nullptr);
+    result = quantize(builder, loc, activated,
+                      formatOf(quantizer, outputRounding));
+  }
+  op.getOutput().replaceAllUsesExcept(result, firstUser);
+  recordLayerTypes(op);
+  return success();
+}
+
+LogicalResult ToProxyPass::convertActivation(ActivationOp op) {
+  QuantizerAttr quantizer = op.getQuantizerAttr();
+  if (op.getFn() == "linear" && !quantizer) {
+    op.getOutput().replaceAllUsesWith(op.getInput());
+    op.erase();
+    return success();
+  }
+  if (!quantizer)
+    return success();
+  OpBuilder builder(op);
+  builder.setInsertionPointAfter(op);
+  op.removeQuantizerAttr();
+  Value input = op.getOutput();
+  if (op.getFn() == "linear")
+    input = op.getInput();
+  Value result = quantize(
+      builder, op.getLoc(), input,
+      formatOf(quantizer, inferenceRounding(quantizer.getRnd(), false)));
+  op.getOutput().replaceAllUsesExcept(result, result.getDefiningOp());
+  if (op.getFn() == "linear")
+    op.erase();
+  return success();
+}
+
+LogicalResult ToProxyPass::convertAdd(AddOp op) {
+  QuantizerAttr quantizer = op.getQuantizerAttr();
+  if (!quantizer)
+    return success();
+  OpBuilder builder(op);
+  builder.setInsertionPointAfter(op);
+  op.removeQuantizerAttr();
+  Value result = quantize(
+      builder, op.getLoc(), op.getOutput(),
+      formatOf(quantizer, inferenceRounding(quantizer.getRnd(), false)));
+  op.getOutput().replaceAllUsesExcept(result, result.getDefiningOp());
+  return success();
+}
+
+/// weight_t, bias_t and accum_t of a dense or convolution layer.
+void ToProxyPass::recordLayerTypes(Operation *op) {
+  MLIRContext *context = &getContext();
+  auto kernelAttr = op->getAttrOfType<ElementsAttr>("kernel");
+  auto biasAttr = op->getAttrOfType<ElementsAttr>("bias");
+  SmallVector<double> kernel;
+  for (float value : kernelAttr.getValues<float>())
+    kernel.push_back(value);
+  std::optional<fixed::Format> weight =
+      fixed::minimalContainer(kernel.data(), kernel.size());
+  if (!weight)
+    return;
+  op->setAttr("hgq.weight_t", uniformFormat(context, *weight, RoundingMode::TRN,
+                                            OverflowMode::WRAP));
+  SmallVector<double> bias;
+  if (biasAttr) {
+    for (float value : biasAttr.getValues<float>())
+      bias.push_back(value);
+    if (std::optional<fixed::Format> container =
+            fixed::minimalContainer(bias.data(), bias.size()))
+      op->setAttr("hgq.bias_t", uniformFormat(context, *container,
+                                              RoundingMode::TRN,
+                                              OverflowMode::WRAP));
+  }
+  // The accumulator: the input's type times the weights, summed, plus the
+  // bias, bounded with the actual weights of each output.
+  Value input = op->getOperand(0);
+  auto producer = input.getDefiningOp<QuantizeOp>();
+  if (!producer || !producer.getFormatAttr())
+    return;
+  std::vector<int64_t> features = featuresOf(input);
+  SmallVector<fixed::Format> inputs =
+      expandFormats(producer.getFormatAttr(), features);
+  fixed::Format in = fixed::collapse(inputs.data(), inputs.size());
+  auto kernelType = cast<ShapedType>(kernelAttr.getType());
+  int64_t outputs = kernelType.getShape().back();
+  int64_t perOutput = kernelType.getNumElements() / outputs;
+  // Inputs lie in [-2^i, 2^i) (or [0, 2^i) unsigned).
+  double inputMagnitude = std::ldexp(1.0, in.integerBits);
+  double bound = 0;
+  bool negative = in.keepNegative != 0;
+  for (int64_t o = 0; o < outputs; ++o) {
+    double sum = bias.empty() ? 0.0 : std::fabs(bias[o]);
+    for (int64_t j = 0; j < perOutput; ++j) {
+      double w = kernel[j * outputs + o];
+      sum += std::fabs(w) * inputMagnitude;
+      negative |= w < 0;
+    }
+    bound = std::max(bound, sum);
+  }
+  if (!bias.empty())
+    for (double b : bias)
+      negative |= b < 0;
+  int fractional = in.fractionalBits + weight->fractionalBits;
+  if (!bias.empty()) {
+    std::optional<fixed::Format> container =
+        fixed::minimalContainer(bias.data(), bias.size());
+    if (container)
+      fractional = std::max(fractional, container->fractionalBits);
+  }
+  int integer = bound > 0 ? int(std::ceil(std::log2(bound + std::ldexp(1.0, -fractional))))
+                          : 0;
+  fixed::Format accumulator{negative ? 1 : 0, integer, fractional};
+  op->setAttr("hgq.accum_t", uniformFormat(context, accumulator,
+                                           RoundingMode::TRN,
+                                           OverflowMode::WRAP));
+}
+
+void ToProxyPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (ioType != "io_parallel" && ioType != "io_stream") {
+    module.emitError() << "hgq-to-proxy: io-type must be io_parallel or "
+                          "io_stream, got '"
+                       << ioType << "'";
+    return signalPassFailure();
+  }
+  if (auto calibration =
+          module->getAttrOfType<DictionaryAttr>("hgq.calibration"))
+    if (auto factor = calibration.getAs<FloatAttr>("cover_factor"))
+      coverFactor = factor.getValueAsDouble();
+
+  // Every layer-level quantizer needs its integer bits.
+  WalkResult untraced = module.walk([&](Operation *op) {
+    if (auto quantizer = op->getAttrOfType<QuantizerAttr>("quantizer"))
+      if (!quantizer.isTraced()) {
+        op->emitError() << "hgq-to-proxy: this quantizer has no integer bits "
+                           "yet; run hgq-trace-minmax on calibration data "
+                           "first";
+        return WalkResult::interrupt();
+      }
+    return WalkResult::advance();
+  });
+  if (untraced.wasInterrupted())
+    return signalPassFailure();
+
+  SmallVector<Operation *> ops;
+  module.walk([&](Operation *op) { ops.push_back(op); });
+  for (Operation *op : ops) {
+    LogicalResult result =
+        llvm::TypeSwitch<Operation *, LogicalResult>(op)
+            .Case([&](QuantizeOp o) { return convertQuantize(o); })
+            .Case([&](SignatureOp o) { return convertSignature(o); })
+            .Case([&](DenseOp o) { return convertLayer(o); })
+            .Case([&](ConvOp o) { return convertLayer(o); })
+            .Case([&](ActivationOp o) { return convertActivation(o); })
+            .Case([&](AddOp o) { return convertAdd(o); })
+            .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
+              if (ioType == "io_stream" && pool.getPads() &&
+                  llvm::any_of(*pool.getPads(),
+                               [](int64_t pad) { return pad != 0; }))
+                pool.emitWarning()
+                    << "padded pooling with io_stream is not supported by "
+                       "hls4ml <= 0.9.1";
+              return success();
+            })
+            .Default([](Operation *) { return success(); });
+    if (failed(result))
+      return signalPassFailure();
+  }
+  // The recorded ranges belong to the layer-level model.
+  module.walk([](Operation *op) {
+    op->removeAttr("hgq.trace_min");
+    op->removeAttr("hgq.trace_max");
+  });
+}
+
+} // namespace
