@@ -115,7 +115,7 @@ private:
   LayerBops &addLayer(Operation *op, const char *kind) {
     LayerBops layer;
     layer.op = op;
-    layer.name = exec::locationName(op);
+    layer.name = hgq::locationName(op->getLoc());
     if (layer.name.empty())
       layer.name = op->getName().getStringRef().str() + "#" +
                    std::to_string(report.layers.size());

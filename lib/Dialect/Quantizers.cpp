@@ -12,6 +12,16 @@
 using namespace mlir;
 using namespace hgq;
 
+std::string hgq::locationName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(inner))
+        return name.getName().str();
+  return "";
+}
+
 bool hgq::biasCanAbsorbRounding(bool hasBias, QuantizerAttr quantizer) {
   if (!hasBias || !quantizer)
     return false;

@@ -26,17 +26,6 @@ namespace hgq::exec {
 
 Observer::~Observer() = default;
 
-std::string locationName(Operation *op) {
-  Location loc = op->getLoc();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  return "";
-}
-
 namespace {
 
 struct StepContext {
@@ -187,7 +176,7 @@ private:
   void addStep(Operation *op, std::vector<Value> operands, Value result,
                ValueInfo info, StepFunction run) {
     auto step = std::make_unique<Executor::Step>();
-    std::string name = locationName(op);
+    std::string name = hgq::locationName(op->getLoc());
     step->name = (name.empty() ? std::string("") : name + " ") + "(" +
                  op->getName().getStringRef().str() + ")";
     for (Value operand : operands)
@@ -200,7 +189,7 @@ private:
   size_t addPoint(Operation *op, bool layerLevel, ArrayRef<int64_t> features,
                   ArrayRef<int64_t> bits) {
     QuantizationPoint point;
-    point.name = locationName(op);
+    point.name = hgq::locationName(op->getLoc());
     if (point.name.empty())
       point.name = op->getName().getStringRef().str() + "#" +
                    std::to_string(points.size());
@@ -808,7 +797,7 @@ FailureOr<std::unique_ptr<Executor>> Executor::create(func::FuncOp function) {
   for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
     std::string name;
     if (Operation *producer = value.getDefiningOp())
-      name = locationName(producer);
+      name = hgq::locationName(producer->getLoc());
     executor->outputNames_.push_back(
         name.empty() ? "result" + std::to_string(index) : name);
   }

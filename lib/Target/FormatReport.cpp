@@ -24,13 +24,10 @@ using namespace hgq;
 namespace {
 
 /// The op's location as a name: the ONNX node name when there is one.
-std::string locationName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
+std::string displayName(Location loc) {
+  std::string name = hgq::locationName(loc);
+  if (!name.empty())
+    return name;
   if (auto file = dyn_cast<FileLineColLoc>(loc))
     return (file.getFilename().strref() + ":" + Twine(file.getLine()) + ":" +
             Twine(file.getColumn()))
@@ -82,7 +79,7 @@ void writeFixed(llvm::json::OStream &json, Operation *op, StringRef role,
                 FixedAttr format, ArrayRef<int64_t> target) {
   json.object([&] {
     json.attribute("op", op->getName().getStringRef());
-    json.attribute("name", locationName(op->getLoc()));
+    json.attribute("name", displayName(op->getLoc()));
     json.attribute("role", role);
     json.attribute("level", "proxy");
     SmallVector<int64_t> shape = reportShape(target, format.getBitsShape());
@@ -99,7 +96,7 @@ void writeQuantizer(llvm::json::OStream &json, Operation *op, StringRef role,
     return;
   json.object([&] {
     json.attribute("op", op->getName().getStringRef());
-    json.attribute("name", locationName(op->getLoc()));
+    json.attribute("name", displayName(op->getLoc()));
     json.attribute("role", role);
     json.attribute("level", "layer");
     SmallVector<int64_t> shape = reportShape(target, quantizer.getBitsShape());

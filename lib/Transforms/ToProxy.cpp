@@ -181,7 +181,14 @@ LogicalResult ToProxyPass::convertLayer(LayerOp op) {
   op.setActivation(LayerActivation::linear);
   OpBuilder builder(context);
   builder.setInsertionPointAfter(op);
-  Location loc = op.getLoc();
+  // The quantizers are named after the layer, as HGQ names them.
+  std::string name = hgq::locationName(op.getLoc());
+  if (name.empty())
+    name = op->getName().getStringRef().str();
+  Location loc = NameLoc::get(StringAttr::get(context, name + "_quantizer"),
+                              op.getLoc());
+  Location reluLoc = NameLoc::get(
+      StringAttr::get(context, name + "_relu_quantizer"), op.getLoc());
   Value result;
   Operation *firstUser; // the quantizer that reads the layer's output
   if (!relu) {
@@ -235,9 +242,10 @@ LogicalResult ToProxyPass::convertLayer(LayerOp op) {
                                          overflowMode()));
     firstUser = first.getDefiningOp();
     Value activated = ActivationOp::create(
-        builder, loc, first.getType(), first, builder.getStringAttr("relu"),
-        nullptr, nullptr, nullptr, nullptr, nullptr);
-    result = quantize(builder, loc, activated,
+        builder, op.getLoc(), first.getType(), first,
+        builder.getStringAttr("relu"), nullptr, nullptr, nullptr, nullptr,
+        nullptr);
+    result = quantize(builder, reluLoc, activated,
                       formatOf(quantizer, outputRounding));
   }
   op.getOutput().replaceAllUsesExcept(result, firstUser);

@@ -66,6 +66,10 @@ llvm::SmallVector<int> expandFractionalBits(QuantizerAttr quantizer,
 
 namespace hgq {
 
+/// The name a location gives (an ONNX node name: a NameLoc, possibly inside
+/// a FusedLoc), or "" when it has none.
+std::string locationName(mlir::Location loc);
+
 /// HGQ's can_bias_cover_rnd: the layer has a bias and its pre-activation bit
 /// widths are one per tensor or one per channel (the last dimension).
 bool biasCanAbsorbRounding(bool hasBias, QuantizerAttr quantizer);

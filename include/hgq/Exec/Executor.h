@@ -98,9 +98,6 @@ private:
   int slotCount_ = 0;
 };
 
-/// The name an op's location gives it (NameLoc), or "" when it has none.
-std::string locationName(mlir::Operation *op);
-
 } // namespace hgq::exec
 
 #endif // HGQ_EXEC_EXECUTOR_H
