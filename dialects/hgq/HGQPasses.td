@@ -144,4 +144,131 @@ def HGQToProxy : Pass<"hgq-to-proxy", "::mlir::ModuleOp"> {
   ];
 }
 
+def HGQFuseBatchNorm : Pass<"hgq-fuse-batchnorm", "::mlir::ModuleOp"> {
+  let summary = "fold a batch normalization into the dense or convolution before it";
+  let description = [{
+    With `s = gamma / sqrt(variance + epsilon)` per channel (float32), the
+    kernel becomes `W * s` and one layer remains (SEMANTICS.md 4.2):
+
+    * a layer with a kernel quantizer (HGQ's fused layers) keeps it: the
+      quantizer applies to the fused kernel. Its bias becomes
+      `(b - mean) * s + beta`, which is HGQ's `b - mean*s + beta` for the
+      batch normalization ONNX exporters write (`B = beta + b - b*s`); a layer
+      without a bias gets no shift at all, only the scale;
+    * a float layer follows ONNX: `(b - mean) * s + beta`, with `b = 0` when
+      it has no bias.
+
+    A batch normalization after a layer whose output is already quantized
+    (a pre-activation quantizer, a fused ReLU), whose output is also used
+    elsewhere, or whose weights are already quantized for the proxy stays a
+    separate op, with a remark that says why.
+
+    ```mlir
+    %d = hgq.dense %x {kernel = dense<2.0> : tensor<1x1xf32>} : (tensor<?x1xf32>) -> tensor<?x1xf32>
+    %b = hgq.batchnorm %d {gamma = dense<1.0> : tensor<1xf32>, beta = dense<0.5> : tensor<1xf32>,
+                           mean = dense<1.0> : tensor<1xf32>, variance = dense<4.0> : tensor<1xf32>,
+                           epsilon = 0.0 : f64} : tensor<?x1xf32>
+    // becomes (s = 0.5)
+    %b = hgq.dense %x {bias = dense<0.0> : tensor<1xf32>, kernel = dense<1.0> : tensor<1x1xf32>}
+    ```
+  }];
+  let statistics = [
+    Statistic<"numFused", "fused", "Batch normalizations fused">
+  ];
+}
+
+def HGQLowerUnaryLut : Pass<"hgq-lower-unary-lut", "::mlir::ModuleOp"> {
+  let summary = "replace activations by lookup tables (proxy level)";
+  let description = [{
+    An activation other than relu, linear and softmax, between a proxy
+    quantizer with one format for all elements (input, `W_in` bits) and a
+    proxy quantizer with one format (output), becomes an `hgq.unary_lut`
+    when `2^W_in <= max-table-size` (SEMANTICS.md 4.3). The table has
+    `N = 2^W_in` entries in two's-complement index order (signed inputs:
+    `0, 2^-f, ..., 2^i - 2^-f`, then the same minus `2^i`; unsigned: `0 ..
+    2^i - 2^-f`); each entry is the function computed in float32, quantized
+    to the output format. The lookup then computes exactly what the
+    activation and its quantizer computed.
+
+    A named function other than tanh and sigmoid whose table would be larger
+    than `max-table-size`, or whose input format is not one uniform format,
+    is an error naming the layer and the size it would need; tanh and
+    sigmoid stay activations, with a remark.
+
+    ```mlir
+    // hgq-opt --hgq-lower-unary-lut="max-table-size=16"
+    %q = hgq.quantize %x {format = #hgq.fixed<k = 1, i = 1, f = 1, rounding = TRN, overflow = WRAP>} : tensor<?x4xf32>
+    %s = hgq.activation "sin" %q : tensor<?x4xf32>
+    %o = hgq.quantize %s {format = #hgq.fixed<k = 1, i = 0, f = 3, rounding = RND, overflow = SAT>} : tensor<?x4xf32>
+    // becomes
+    %o = hgq.unary_lut %q {fn = "sin", input_format = ..., table = dense<...> : tensor<8xf32>} : tensor<?x4xf32>
+    ```
+  }];
+  let options = [
+    Option<"maxTableSize", "max-table-size", "int64_t", /*default=*/"1024",
+           "largest table to build (entries); 2^W_in must not exceed it">
+  ];
+  let statistics = [
+    Statistic<"numTables", "tables", "Activations replaced by lookup tables">
+  ];
+}
+
+def HGQAttachQuantizers : Pass<"hgq-attach-quantizers", "::mlir::ModuleOp"> {
+  let summary = "attach HGQ quantizers to a float model (post-training quantization)";
+  let description = [{
+    Gives a float model the quantizers an HGQ model has, so that
+    `hgq-trace-minmax` can derive their integer bits: an input quantizer on
+    every function argument; a kernel quantizer and a pre-activation
+    quantizer on every dense and convolution layer (a ReLU right after the
+    layer becomes its fused activation); a quantizer after every other
+    activation (HActivation) and every add (HAdd). Layers that already have
+    quantizers keep them.
+
+    The defaults are HGQ's quantizer configuration tables: kernel quantizer
+    `init_bw = 2, skip_dims = none, rnd_strategy = standard_round`,
+    pre-activation quantizer `init_bw = 2, skip_dims = batch, rnd_strategy =
+    auto`, both `bw_clip = (-23, 23)`. The fractional bits are
+    `round_half_even(clip(init_bw, bw_clip))`. `skip_dims` names the
+    dimensions that share one width: `none`/`batch` (one per element),
+    `all` (one per tensor), `except_last` and `except_1st` (one per channel;
+    the dialect is channels-last). `exact_q_value`, `trainable`,
+    `regularizer` and `minmax_record` are training options: they are read,
+    checked and printed, and change nothing at inference.
+
+    The pass options set the defaults; `config=FILE` (JSON or YAML) overrides
+    them, globally (`kq_conf`, `paq_conf`) and per layer by name
+    (`layers: {NAME: {kq_conf: ..., paq_conf: ...}}`). With
+    `print-default-config` the effective defaults are printed as JSON on
+    stdout.
+
+    ```yaml
+    # hgq-opt --hgq-attach-quantizers="config=quant.yaml"
+    paq_conf: {init_bw: 4}
+    layers:
+      dense_1: {kq_conf: {init_bw: 6, skip_dims: except_last}}
+    ```
+  }];
+  let options = [
+    Option<"configPath", "config", "std::string", /*default=*/"\"\"",
+           "JSON or YAML file with kq_conf/paq_conf defaults and per-layer overrides">,
+    Option<"printDefaultConfig", "print-default-config", "bool", /*default=*/"false",
+           "print the effective default configuration as JSON on stdout">,
+    Option<"kernelInitBw", "kq-init-bw", "double", /*default=*/"2.0",
+           "kernel quantizer init_bw (fractional bits)">,
+    Option<"kernelSkipDims", "kq-skip-dims", "std::string", /*default=*/"\"none\"",
+           "kernel quantizer skip_dims">,
+    Option<"kernelRnd", "kq-rnd-strategy", "std::string",
+           /*default=*/"\"standard_round\"", "kernel quantizer rnd_strategy">,
+    Option<"activationInitBw", "paq-init-bw", "double", /*default=*/"2.0",
+           "pre-activation quantizer init_bw (fractional bits)">,
+    Option<"activationSkipDims", "paq-skip-dims", "std::string",
+           /*default=*/"\"batch\"", "pre-activation quantizer skip_dims">,
+    Option<"activationRnd", "paq-rnd-strategy", "std::string",
+           /*default=*/"\"auto\"", "pre-activation quantizer rnd_strategy">
+  ];
+  let statistics = [
+    Statistic<"numAttached", "attached", "Quantizers attached">
+  ];
+}
+
 #endif // HGQ_PASSES_TD

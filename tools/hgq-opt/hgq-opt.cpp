@@ -14,6 +14,7 @@ int main(int argc, char **argv) {
   // Generic clean-ups (canonicalize, cse, ...) run on hgq IR like on any IR.
   mlir::registerTransformsPasses();
   hgq::registerHGQPasses();
+  hgq::registerProxyPipeline();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "hgq-opt: optimizer driver for the hgq dialect\n", registry));
 }

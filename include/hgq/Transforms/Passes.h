@@ -15,6 +15,9 @@ namespace hgq {
 #define GEN_PASS_REGISTRATION
 #include "dialects/hgq/HGQPasses.h.inc"
 
+/// Registers --hgq-proxy-pipeline.
+void registerProxyPipeline();
+
 } // namespace hgq
 
 #endif // HGQ_TRANSFORMS_PASSES_H

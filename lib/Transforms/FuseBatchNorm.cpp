@@ -1,0 +1,111 @@
+//===- FuseBatchNorm.cpp - Batch normalization into the layer before it --===//
+//
+// hgq-fuse-batchnorm: SEMANTICS.md 4.2, one layer remains.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hgq/Dialect/HGQ.h"
+#include "hgq/Transforms/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cmath>
+
+namespace hgq {
+#define GEN_PASS_DEF_HGQFUSEBATCHNORM
+#include "dialects/hgq/HGQPasses.h.inc"
+} // namespace hgq
+
+using namespace mlir;
+using namespace hgq;
+
+namespace {
+
+std::vector<float> floatsOf(ElementsAttr attr) {
+  auto range = attr.getValues<float>();
+  return std::vector<float>(range.begin(), range.end());
+}
+
+struct FuseBatchNormPass
+    : public hgq::impl::HGQFuseBatchNormBase<FuseBatchNormPass> {
+  using HGQFuseBatchNormBase::HGQFuseBatchNormBase;
+
+  template <typename LayerOp>
+  bool fuse(BatchNormOp batchNorm, LayerOp layer) {
+    MLIRContext *context = &getContext();
+    if (layer.getQuantizerAttr() ||
+        layer.getActivation() != LayerActivation::linear) {
+      batchNorm.emitRemark()
+          << "not fused: the layer before it already quantizes or applies a "
+             "ReLU to its output, so the normalization cannot move into its "
+             "weights";
+      return false;
+    }
+    if (!layer.getOutput().hasOneUse()) {
+      batchNorm.emitRemark() << "not fused: the layer's output is also used "
+                                "without the normalization";
+      return false;
+    }
+    if (!layer.getKernelQuantizerAttr())
+      if (auto producer = layer.getInput().template getDefiningOp<QuantizeOp>();
+          producer && producer.getFormatAttr()) {
+        batchNorm.emitRemark()
+            << "not fused: the layer is already in the proxy form, and "
+               "scaling its weights would change quantized values";
+        return false;
+      }
+    std::vector<float> gamma = floatsOf(batchNorm.getGamma());
+    std::vector<float> beta = floatsOf(batchNorm.getBeta());
+    std::vector<float> mean = floatsOf(batchNorm.getMean());
+    std::vector<float> variance = floatsOf(batchNorm.getVariance());
+    float epsilon = float(batchNorm.getEpsilon().convertToDouble());
+    size_t channels = gamma.size();
+    std::vector<float> scale(channels);
+    for (size_t c = 0; c < channels; ++c)
+      scale[c] = gamma[c] / std::sqrt(variance[c] + epsilon);
+
+    auto kernelType = cast<ShapedType>(layer.getKernel().getType());
+    std::vector<float> kernel = floatsOf(layer.getKernel());
+    for (size_t index = 0; index < kernel.size(); ++index)
+      kernel[index] *= scale[index % channels]; // the output channel is last
+    layer.setKernelAttr(DenseElementsAttr::get(
+        RankedTensorType::get(kernelType.getShape(), Float32Type::get(context)),
+        ArrayRef<float>(kernel)));
+
+    bool hgqLayer = bool(layer.getKernelQuantizerAttr());
+    std::optional<ElementsAttr> biasAttr = layer.getBias();
+    // HGQ's fused layers without a bias have no shift, only the scale.
+    if (biasAttr || !hgqLayer) {
+      std::vector<float> bias =
+          biasAttr ? floatsOf(*biasAttr) : std::vector<float>(channels, 0.0f);
+      for (size_t c = 0; c < channels; ++c)
+        bias[c] = (bias[c] - mean[c]) * scale[c] + beta[c];
+      layer.setBiasAttr(DenseElementsAttr::get(
+          RankedTensorType::get({int64_t(channels)}, Float32Type::get(context)),
+          ArrayRef<float>(bias)));
+    }
+    layer->setLoc(FusedLoc::get(context, {layer.getLoc(), batchNorm.getLoc()}));
+    batchNorm.getOutput().replaceAllUsesWith(layer.getOutput());
+    batchNorm.erase();
+    ++numFused;
+    return true;
+  }
+
+  void runOnOperation() override {
+    SmallVector<BatchNormOp> batchNorms;
+    getOperation().walk([&](BatchNormOp op) { batchNorms.push_back(op); });
+    for (BatchNormOp batchNorm : batchNorms) {
+      Operation *producer = batchNorm.getInput().getDefiningOp();
+      if (auto dense = dyn_cast_or_null<DenseOp>(producer))
+        fuse(batchNorm, dense);
+      else if (auto conv = dyn_cast_or_null<ConvOp>(producer))
+        fuse(batchNorm, conv);
+      else
+        batchNorm.emitRemark() << "not fused: no dense or convolution layer "
+                                  "before it; it runs as a float op";
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,69 @@
+//===- ProxyPipeline.cpp - The usual sequence, as one pipeline ------------===//
+
+#include "hgq/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+namespace {
+
+struct ProxyPipelineOptions
+    : public PassPipelineOptions<ProxyPipelineOptions> {
+  Option<std::string> calibration{
+      *this, "calibration",
+      llvm::cl::desc("calibration data for trace-minmax (.npy per input)")};
+  Option<double> coverFactor{*this, "cover-factor",
+                             llvm::cl::desc("trace-minmax cover factor"),
+                             llvm::cl::init(1.0)};
+  Option<bool> attach{*this, "attach-quantizers",
+                      llvm::cl::desc("attach quantizers first (float models)"),
+                      llvm::cl::init(false)};
+  Option<std::string> config{
+      *this, "config",
+      llvm::cl::desc("quantizer configuration for attach-quantizers")};
+  Option<bool> aggressive{*this, "aggressive",
+                          llvm::cl::desc("WRAP (true) or SAT (false)"),
+                          llvm::cl::init(true)};
+  Option<int64_t> maxTableSize{
+      *this, "max-table-size",
+      llvm::cl::desc("lower activations to lookup tables up to this size "
+                     "(0: keep activations)"),
+      llvm::cl::init(0)};
+  Option<std::string> bopsJson{*this, "bops-json",
+                               llvm::cl::desc("write the BOPs as JSON here")};
+};
+
+} // namespace
+
+void hgq::registerProxyPipeline() {
+  PassPipelineRegistration<ProxyPipelineOptions>(
+      "hgq-proxy-pipeline",
+      "fuse batch norms, (attach quantizers,) trace on calibration data, "
+      "convert to the proxy, (lower lookup tables,) estimate BOPs",
+      [](OpPassManager &manager, const ProxyPipelineOptions &options) {
+        if (options.attach) {
+          HGQAttachQuantizersOptions attach;
+          attach.configPath = options.config;
+          manager.addPass(createHGQAttachQuantizers(attach));
+        }
+        manager.addPass(createHGQFuseBatchNorm());
+        HGQTraceMinMaxOptions trace;
+        trace.calibration = options.calibration;
+        trace.coverFactor = options.coverFactor;
+        manager.addPass(createHGQTraceMinMax(trace));
+        HGQToProxyOptions proxy;
+        proxy.aggressive = options.aggressive;
+        manager.addPass(createHGQToProxy(proxy));
+        if (options.maxTableSize > 0) {
+          HGQLowerUnaryLutOptions lut;
+          lut.maxTableSize = options.maxTableSize;
+          manager.addPass(createHGQLowerUnaryLut(lut));
+        }
+        HGQEstimateBopsOptions bops;
+        bops.jsonPath = options.bopsJson;
+        manager.addPass(createHGQEstimateBops(bops));
+      });
+}
