@@ -134,7 +134,7 @@ struct LowerUnaryLutPass
     if (maxTableSize < 1) {
       getOperation().emitError()
           << "hgq-lower-unary-lut: max-table-size must be positive, got "
-          << maxTableSize;
+          << int64_t(maxTableSize);
       return signalPassFailure();
     }
     SmallVector<ActivationOp> activations;

@@ -44,12 +44,14 @@ void hgq::registerProxyPipeline() {
       "fuse batch norms, (attach quantizers,) trace on calibration data, "
       "convert to the proxy, (lower lookup tables,) estimate BOPs",
       [](OpPassManager &manager, const ProxyPipelineOptions &options) {
+        // Batch norms fold into float layers before quantizers exist, so
+        // the pre-activation quantizer lands after the fused normalization.
+        manager.addPass(createHGQFuseBatchNorm());
         if (options.attach) {
           HGQAttachQuantizersOptions attach;
           attach.configPath = options.config;
           manager.addPass(createHGQAttachQuantizers(attach));
         }
-        manager.addPass(createHGQFuseBatchNorm());
         HGQTraceMinMaxOptions trace;
         trace.calibration = options.calibration;
         trace.coverFactor = options.coverFactor;
