@@ -7,6 +7,7 @@
 
 #include "hgq/Import/OnnxImporter.h"
 #include "hgq/Target/FormatReport.h"
+#include "hgq/Target/Hls4ml.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/Support/raw_ostream.h"
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
     }
   hgq::registerFormatReportTranslation();
   hgq::registerOnnxImportTranslation();
+  hgq::registerHls4mlTranslations();
   return mlir::failed(mlir::mlirTranslateMain(
              argc, argv, "hgq-translate: hgq IR translations\n"))
              ? 1

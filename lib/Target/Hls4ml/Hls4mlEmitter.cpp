@@ -1,0 +1,388 @@
+//===- Hls4mlEmitter.cpp - Proxy IR as the hls4ml document ----------------===//
+//
+// One TypeSwitch over the proxy-level ops; anything else is an error naming
+// the op. The emitter only reads the IR.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Hls4mlCommon.h"
+#include "hgq/Target/Hls4ml.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/JSON.h"
+
+#include <map>
+#include <set>
+
+using namespace mlir;
+
+namespace hgq::hls4ml {
+
+std::string precisionString(fixed::Format format, RoundingMode rounding,
+                            OverflowMode overflow) {
+  format = format.normalized();
+  std::string text = format.keepNegative ? "fixed<" : "ufixed<";
+  text += std::to_string(format.width()) + "," +
+          std::to_string(format.keepNegative + format.integerBits) + "," +
+          stringifyRoundingMode(rounding).str() + "," +
+          stringifyOverflowMode(overflow).str() + ">";
+  return text;
+}
+
+} // namespace hgq::hls4ml
+
+namespace hgq {
+namespace {
+
+using hls4ml::kSchema;
+
+class Emitter {
+public:
+  Emitter(llvm::json::OStream &json) : json(json) {}
+  LogicalResult emit(func::FuncOp function);
+
+private:
+  std::string nameFor(Operation *op, StringRef fallback) {
+    std::string base = locationName(op->getLoc());
+    if (base.empty())
+      base = fallback.str();
+    return unique(base);
+  }
+  std::string unique(std::string base) {
+    std::string name = base;
+    for (int suffix = 1; used.count(name); ++suffix)
+      name = base + "_" + std::to_string(suffix);
+    used.insert(name);
+    return name;
+  }
+  void shape(Value value) {
+    json.attributeArray("shape", [&] {
+      for (int64_t dim :
+           cast<RankedTensorType>(value.getType()).getShape().drop_front())
+        json.value(dim);
+    });
+  }
+  void inputs(Operation *op) {
+    json.attributeArray("inputs", [&] {
+      for (Value operand : op->getOperands())
+        json.value(names.lookup(operand));
+    });
+  }
+  void array(StringRef key, ArrayRef<int64_t> shapeOf,
+             llvm::function_ref<void()> data) {
+    json.attributeObject(key, [&] {
+      json.attributeArray("shape", [&] {
+        for (int64_t dim : shapeOf)
+          json.value(dim);
+      });
+      json.attributeArray("data", data);
+    });
+  }
+  void floats(StringRef key, ElementsAttr attr) {
+    array(key, cast<ShapedType>(attr.getType()).getShape(), [&] {
+      for (float value : attr.getValues<float>())
+        json.value(double(value));
+    });
+  }
+  void bits(StringRef key, DenseIntElementsAttr attr) {
+    array(key, attr.getType().getShape(), [&] {
+      for (int8_t value : attr.getValues<int8_t>())
+        json.value(int64_t(value));
+    });
+  }
+  void ints(StringRef key, ArrayRef<int64_t> values) {
+    json.attributeArray(key, [&] {
+      for (int64_t value : values)
+        json.value(value);
+    });
+  }
+  /// The dialect's exact format, and hls4ml's keep_negative/bits/integers.
+  void format(FixedAttr format, ArrayRef<int64_t> features);
+  /// Precision strings from the recorded per-tensor types, and the layer's
+  /// other recorded figures.
+  void recorded(Operation *op, const std::string &name);
+
+  llvm::json::OStream &json;
+  llvm::DenseMap<Value, std::string> names;
+  std::set<std::string> used;
+  std::map<std::string, std::map<std::string, std::string>> precisions;
+  std::map<std::string, int64_t> parallelFactors;
+};
+
+void Emitter::format(FixedAttr attr, ArrayRef<int64_t> features) {
+  json.attributeObject("format", [&] {
+    bits("k", attr.getK());
+    bits("i", attr.getI());
+    bits("f", attr.getF());
+    json.attribute("rounding", stringifyRoundingMode(attr.getRounding()));
+    json.attribute("overflow", stringifyOverflowMode(attr.getOverflow()));
+  });
+  SmallVector<int64_t> bitsShape = attr.getBitsShape();
+  SmallVector<fixed::Format> formats = expandFormats(attr, bitsShape);
+  array("keep_negative", bitsShape, [&] {
+    for (const fixed::Format &f : formats)
+      json.value(int64_t(f.keepNegative));
+  });
+  array("bits", bitsShape, [&] {
+    for (const fixed::Format &f : formats)
+      json.value(int64_t(f.width()));
+  });
+  array("integers", bitsShape, [&] {
+    for (const fixed::Format &f : formats)
+      json.value(int64_t(f.keepNegative + f.integerBits));
+  });
+  json.attribute("RND", stringifyRoundingMode(attr.getRounding()));
+  json.attribute("SAT", stringifyOverflowMode(attr.getOverflow()));
+}
+
+void Emitter::recorded(Operation *op, const std::string &name) {
+  std::map<std::string, std::string> strings;
+  for (auto [attrName, key] : {std::pair<const char *, const char *>{
+                                   "hgq.result_t", "result"},
+                               {"hgq.accum_t", "accum"},
+                               {"hgq.weight_t", "weight"},
+                               {"hgq.bias_t", "bias"},
+                               {"hgq.table_t", "table"}})
+    if (auto type = op->getAttrOfType<FixedAttr>(attrName))
+      if (type.isUniform())
+        strings[key] = hls4ml::precisionString(expandFormats(type, {})[0],
+                                               type.getRounding(),
+                                               type.getOverflow());
+  if (!strings.empty()) {
+    json.attributeObject("precision", [&] {
+      for (const auto &[key, value] : strings)
+        json.attribute(key, value);
+    });
+    precisions[name] = strings;
+  }
+  for (const char *figure : {"hgq.bops", "hgq.bops_per_position", "hgq.ebops"})
+    if (auto value = op->getAttrOfType<FloatAttr>(figure))
+      json.attribute(StringRef(figure).drop_front(4), value.getValueAsDouble());
+}
+
+LogicalResult Emitter::emit(func::FuncOp function) {
+  LogicalResult result = success();
+  json.attribute("schema", kSchema);
+  json.attribute("model", function.getSymName());
+  json.attributeArray("layers", [&] {
+    for (BlockArgument argument : function.getArguments()) {
+      std::string name = locationName(argument.getLoc());
+      name = unique(name.empty() ? "input_" + std::to_string(argument.getArgNumber())
+                                 : name);
+      names[argument] = name;
+      json.object([&] {
+        json.attribute("name", name);
+        json.attribute("class_name", "InputLayer");
+        shape(argument);
+        if (auto layout = function.getArgAttrOfType<DenseI64ArrayAttr>(
+                argument.getArgNumber(), "hgq.layout"))
+          ints("layout", layout.asArrayRef());
+      });
+    }
+    for (Operation &operation : function.getBody().front()) {
+      Operation *op = &operation;
+      if (isa<func::ReturnOp>(op))
+        continue;
+      std::string name = nameFor(op, op->getName().stripDialect());
+      if (op->getNumResults() == 1)
+        names[op->getResult(0)] = name;
+      auto layer = [&](StringRef className, llvm::function_ref<void()> body) {
+        json.object([&] {
+          json.attribute("name", name);
+          json.attribute("class_name", className);
+          inputs(op);
+          shape(op->getResult(0));
+          body();
+          recorded(op, name);
+        });
+      };
+      auto layerLevel = [&](StringRef what) {
+        op->emitOpError() << "is at layer level (" << what
+                          << "); run hgq-to-proxy before --emit-hls4ml";
+        result = failure();
+      };
+      llvm::TypeSwitch<Operation *>(op)
+          .Case([&](QuantizeOp quantize) {
+            if (!quantize.getFormatAttr())
+              return layerLevel("an HGQ quantizer");
+            layer("FixedPointQuantizer", [&] {
+              format(quantize.getFormatAttr(),
+                     cast<RankedTensorType>(quantize.getType()).getShape());
+            });
+          })
+          .Case([&](DenseOp dense) {
+            if (dense.getQuantizerAttr() || dense.getKernelQuantizerAttr())
+              return layerLevel("HGQ quantizers");
+            layer("Dense", [&] {
+              auto kernel = cast<ShapedType>(dense.getKernel().getType());
+              json.attribute("n_in", kernel.getDimSize(0));
+              json.attribute("n_out", kernel.getDimSize(1));
+              json.attribute("activation", stringifyLayerActivation(
+                                               dense.getActivation()));
+              json.attributeObject("weights", [&] {
+                floats("kernel", dense.getKernel());
+                if (dense.getBias())
+                  floats("bias", *dense.getBias());
+              });
+            });
+          })
+          .Case([&](ConvOp conv) {
+            if (conv.getQuantizerAttr() || conv.getKernelQuantizerAttr())
+              return layerLevel("HGQ quantizers");
+            layer(conv.getSpatialRank() == 1 ? "Conv1D" : "Conv2D", [&] {
+              ints("strides", conv.getStrideValues());
+              ints("dilations", conv.getDilationValues());
+              ints("pads", conv.getPadValues());
+              json.attribute("groups", int64_t(conv.getGroups()));
+              json.attribute("parallelization_factor",
+                             int64_t(conv.getParallelFactor()));
+              json.attribute("activation", stringifyLayerActivation(
+                                               conv.getActivation()));
+              parallelFactors[name] = int64_t(conv.getParallelFactor());
+              json.attributeObject("weights", [&] {
+                floats("kernel", conv.getKernel());
+                if (conv.getBias())
+                  floats("bias", *conv.getBias());
+              });
+            });
+          })
+          .Case([&](ActivationOp activation) {
+            if (activation.getQuantizerAttr())
+              return layerLevel("an HGQ quantizer");
+            layer("Activation", [&] {
+              json.attribute("activation", activation.getFn());
+              if (auto alpha = activation.getAlphaAttr())
+                json.attribute("alpha", alpha.getValueAsDouble());
+              if (auto beta = activation.getBetaAttr())
+                json.attribute("beta", beta.getValueAsDouble());
+              if (auto gamma = activation.getGammaAttr())
+                json.attribute("gamma", gamma.getValueAsDouble());
+              if (auto axis = activation.getAxisAttr())
+                json.attribute("axis", axis.getInt());
+            });
+          })
+          .Case([&](UnaryLutOp lut) {
+            layer("UnaryLUT", [&] {
+              floats("table", lut.getTable());
+              json.attribute("table_size",
+                             cast<ShapedType>(lut.getTable().getType())
+                                 .getNumElements());
+              if (auto fn = lut.getFn())
+                json.attribute("function", *fn);
+              json.attributeObject("input_format", [&] {
+                format(lut.getInputFormat(), {});
+              });
+            });
+          })
+          .Case([&](AddOp add) {
+            if (add.getQuantizerAttr())
+              return layerLevel("an HGQ quantizer");
+            layer("Merge", [&] { json.attribute("op", "add"); });
+          })
+          .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
+            bool average = isa<AvgPoolOp>(pool.getOperation());
+            layer(pool.getSpatialRank() == 1 ? "Pooling1D" : "Pooling2D", [&] {
+              json.attribute("pool_op", average ? "Average" : "Max");
+              ints("pool_size", pool.getWindow());
+              ints("strides", pool.getStrideValues());
+              ints("pads", pool.getPadValues());
+            });
+          })
+          .Case([&](ConcatOp concat) {
+            layer("Concatenate", [&] {
+              json.attribute("axis", concat.getAxisAttr().getInt());
+            });
+          })
+          .Case([&](ReshapeOp) {
+            layer("Reshape", [&] { json.attribute("flatten", false); });
+          })
+          .Case([&](FlattenOp) {
+            layer("Reshape", [&] { json.attribute("flatten", true); });
+          })
+          .Case([&](TransposeOp transpose) {
+            layer("Transpose",
+                  [&] { ints("perm", transpose.getPermutation()); });
+          })
+          .Case([&](BatchNormOp batchNorm) {
+            layer("BatchNormalization", [&] {
+              json.attribute("epsilon",
+                             batchNorm.getEpsilon().convertToDouble());
+              json.attributeObject("weights", [&] {
+                floats("gamma", batchNorm.getGamma());
+                floats("beta", batchNorm.getBeta());
+                floats("mean", batchNorm.getMean());
+                floats("variance", batchNorm.getVariance());
+              });
+            });
+          })
+          .Case([&](RescaleOp rescale) {
+            layer("Rescale", [&] {
+              floats("scale", rescale.getScale());
+              json.attribute("divide", rescale.getDivide());
+            });
+          })
+          .Default([&](Operation *other) {
+            other->emitOpError() << "has no hls4ml equivalent (--emit-hls4ml "
+                                    "takes proxy-level hgq ops)";
+            result = failure();
+          });
+    }
+  });
+  auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
+  json.attributeArray("outputs", [&] {
+    for (auto [index, value] : llvm::enumerate(returnOp.getOperands()))
+      json.object([&] {
+        json.attribute("name", names.lookup(value));
+        if (auto layout = function.getResultAttrOfType<DenseI64ArrayAttr>(
+                index, "hgq.layout"))
+          ints("layout", layout.asArrayRef());
+      });
+  });
+  json.attributeObject("config", [&] {
+    json.attributeObject("Model", [&] {
+      json.attribute("Precision", "fixed<16,6>");
+      json.attribute("ReuseFactor", 1);
+      json.attribute("Strategy", "Latency");
+      json.attribute("BitExact", true);
+    });
+    json.attribute("IOType", "io_parallel");
+    json.attributeObject("LayerName", [&] {
+      for (const auto &[name, strings] : precisions)
+        json.attributeObject(name, [&, name = name] {
+          json.attributeObject("Precision", [&] {
+            for (const auto &[key, value] : strings)
+              json.attribute(key, value);
+          });
+          auto factor = parallelFactors.find(name);
+          if (factor != parallelFactors.end())
+            json.attribute("ParallelizationFactor", factor->second);
+        });
+    });
+  });
+  return result;
+}
+
+} // namespace
+
+LogicalResult emitHls4ml(ModuleOp module, raw_ostream &os) {
+  auto functions = module.getOps<func::FuncOp>();
+  func::FuncOp function;
+  if (std::distance(functions.begin(), functions.end()) == 1)
+    function = *functions.begin();
+  else
+    function = module.lookupSymbol<func::FuncOp>("main");
+  if (!function)
+    return module.emitError() << "--emit-hls4ml needs one function, or @main";
+  std::string text;
+  llvm::raw_string_ostream buffer(text);
+  llvm::json::OStream json(buffer, 1);
+  LogicalResult result = success();
+  json.object([&] { result = Emitter(json).emit(function); });
+  if (failed(result))
+    return failure();
+  os << text << "\n";
+  return success();
+}
+
+} // namespace hgq

@@ -1,0 +1,562 @@
+//===- Hls4mlImporter.cpp - The hls4ml document back to proxy IR ----------===//
+//
+// The inverse of Hls4mlEmitter.cpp. Every refusal names the file, the layer
+// and the field.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Hls4mlCommon.h"
+#include "hgq/Target/Hls4ml.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <map>
+
+using namespace mlir;
+namespace json = llvm::json;
+
+namespace hgq {
+namespace {
+
+class Reader {
+public:
+  Reader(MLIRContext *context, StringRef path)
+      : context(context), builder(context), path(path.str()) {}
+  OwningOpRef<ModuleOp> read(StringRef text);
+
+private:
+  InFlightDiagnostic error(const std::string &layer) {
+    auto diagnostic = emitError(NameLoc::get(StringAttr::get(context, path)))
+                      << path << ": ";
+    if (!layer.empty())
+      diagnostic << "layer '" << layer << "': ";
+    return diagnostic;
+  }
+  Location locOf(const std::string &name) {
+    return NameLoc::get(StringAttr::get(context, name));
+  }
+  RankedTensorType tensorType(ArrayRef<int64_t> features) {
+    SmallVector<int64_t> shape{ShapedType::kDynamic};
+    shape.append(features.begin(), features.end());
+    return RankedTensorType::get(shape, Float32Type::get(context));
+  }
+
+  FailureOr<std::vector<int64_t>> ints(const json::Object &object,
+                                       StringRef key, const std::string &layer);
+  FailureOr<DenseElementsAttr> floats(const json::Object &object, StringRef key,
+                                      const std::string &layer);
+  FailureOr<DenseIntElementsAttr> bits(const json::Object &object,
+                                       StringRef key, const std::string &layer);
+  FailureOr<FixedAttr> format(const json::Object &layer,
+                              const std::string &name);
+  FixedAttr precision(StringRef text);
+  LogicalResult layer(const json::Object &object);
+
+  MLIRContext *context;
+  OpBuilder builder;
+  std::string path;
+  std::map<std::string, Value> values;
+};
+
+FailureOr<std::vector<int64_t>> Reader::ints(const json::Object &object,
+                                             StringRef key,
+                                             const std::string &layer) {
+  const json::Array *array = object.getArray(key);
+  if (!array)
+    return error(layer) << "field '" << key
+                        << "' is missing or not an array of integers";
+  std::vector<int64_t> out;
+  for (const json::Value &value : *array) {
+    std::optional<int64_t> number = value.getAsInteger();
+    if (!number)
+      return error(layer) << "field '" << key << "' holds a non-integer";
+    out.push_back(*number);
+  }
+  return out;
+}
+
+/// {"shape": [...], "data": [...]} as numbers.
+static bool readTensor(const json::Object *object, std::vector<int64_t> &shape,
+                       std::vector<double> &data) {
+  if (!object)
+    return false;
+  const json::Array *dims = object->getArray("shape");
+  const json::Array *values = object->getArray("data");
+  if (!dims || !values)
+    return false;
+  int64_t count = 1;
+  for (const json::Value &dim : *dims) {
+    std::optional<int64_t> size = dim.getAsInteger();
+    if (!size || *size < 0)
+      return false;
+    shape.push_back(*size);
+    count *= *size;
+  }
+  for (const json::Value &value : *values) {
+    std::optional<double> number = value.getAsNumber();
+    if (!number)
+      return false;
+    data.push_back(*number);
+  }
+  return int64_t(data.size()) == count;
+}
+
+FailureOr<DenseElementsAttr> Reader::floats(const json::Object &object,
+                                            StringRef key,
+                                            const std::string &layer) {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+  if (!readTensor(object.getObject(key), shape, data))
+    return error(layer) << "field '" << key
+                        << "' must be {\"shape\": [...], \"data\": [...]} "
+                           "with as many numbers as the shape holds";
+  std::vector<float> narrow(data.begin(), data.end());
+  return DenseElementsAttr::get(
+      RankedTensorType::get(shape, Float32Type::get(context)),
+      ArrayRef<float>(narrow));
+}
+
+FailureOr<DenseIntElementsAttr> Reader::bits(const json::Object &object,
+                                             StringRef key,
+                                             const std::string &layer) {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+  if (!readTensor(object.getObject(key), shape, data))
+    return error(layer) << "field '" << key
+                        << "' must be {\"shape\": [...], \"data\": [...]} "
+                           "with as many integers as the shape holds";
+  std::vector<int8_t> narrow;
+  for (double value : data) {
+    if (value != std::round(value) || value < -128 || value > 127)
+      return error(layer) << "field '" << key << "' holds " << value
+                          << ", not an int8 bit count";
+    narrow.push_back(int8_t(value));
+  }
+  return DenseIntElementsAttr::get(
+      RankedTensorType::get(shape, IntegerType::get(context, 8)),
+      ArrayRef<int8_t>(narrow));
+}
+
+FailureOr<FixedAttr> Reader::format(const json::Object &object,
+                                    const std::string &name) {
+  DenseIntElementsAttr k, i, f;
+  std::optional<StringRef> rounding, overflow;
+  if (const json::Object *exact = object.getObject("format")) {
+    FailureOr<DenseIntElementsAttr> kBits = bits(*exact, "k", name);
+    FailureOr<DenseIntElementsAttr> iBits = bits(*exact, "i", name);
+    FailureOr<DenseIntElementsAttr> fBits = bits(*exact, "f", name);
+    if (failed(kBits) || failed(iBits) || failed(fBits))
+      return failure();
+    k = *kBits, i = *iBits, f = *fBits;
+    rounding = exact->getString("rounding");
+    overflow = exact->getString("overflow");
+  } else {
+    // hls4ml's view: keep_negative, bits = W, integers = k + i.
+    FailureOr<DenseIntElementsAttr> keep = bits(object, "keep_negative", name);
+    FailureOr<DenseIntElementsAttr> width = bits(object, "bits", name);
+    FailureOr<DenseIntElementsAttr> integers = bits(object, "integers", name);
+    if (failed(keep) || failed(width) || failed(integers))
+      return failure();
+    if (keep->getType() != width->getType() ||
+        keep->getType() != integers->getType())
+      return error(name) << "keep_negative, bits and integers must have one "
+                            "shape";
+    SmallVector<int8_t> kv(keep->getValues<int8_t>());
+    SmallVector<int8_t> wv(width->getValues<int8_t>());
+    SmallVector<int8_t> iv(integers->getValues<int8_t>());
+    SmallVector<int8_t> iOut, fOut;
+    for (size_t index = 0; index < kv.size(); ++index) {
+      iOut.push_back(int8_t(iv[index] - kv[index]));
+      fOut.push_back(int8_t(wv[index] - iv[index]));
+    }
+    k = *keep;
+    i = DenseIntElementsAttr::get(keep->getType(), ArrayRef<int8_t>(iOut));
+    f = DenseIntElementsAttr::get(keep->getType(), ArrayRef<int8_t>(fOut));
+    rounding = object.getString("RND");
+    overflow = object.getString("SAT");
+  }
+  std::optional<RoundingMode> r =
+      rounding ? symbolizeRoundingMode(*rounding) : std::nullopt;
+  std::optional<OverflowMode> o =
+      overflow ? symbolizeOverflowMode(*overflow) : std::nullopt;
+  if (!r)
+    return error(name) << "the rounding mode is missing or unknown";
+  if (!o)
+    return error(name) << "the overflow mode is missing or unknown";
+  auto emit = [&]() { return error(name) << "invalid format: "; };
+  FixedAttr attr = FixedAttr::getChecked(emit, context, k, i, f, *r, *o);
+  if (!attr)
+    return failure();
+  return attr;
+}
+
+FixedAttr Reader::precision(StringRef text) {
+  bool isUnsigned = text.consume_front("u");
+  if (!text.consume_front("fixed<") || !text.consume_back(">"))
+    return nullptr;
+  SmallVector<StringRef> parts;
+  text.split(parts, ',');
+  if (parts.size() != 4)
+    return nullptr;
+  int64_t width, integer;
+  if (parts[0].trim().getAsInteger(10, width) ||
+      parts[1].trim().getAsInteger(10, integer))
+    return nullptr;
+  std::optional<RoundingMode> rounding = symbolizeRoundingMode(parts[2].trim());
+  std::optional<OverflowMode> overflow = symbolizeOverflowMode(parts[3].trim());
+  if (!rounding || !overflow)
+    return nullptr;
+  int k = isUnsigned ? 0 : 1;
+  return FixedAttr::get(context, makeBitsArray(context, int8_t(k)),
+                        makeBitsArray(context, int8_t(integer - k)),
+                        makeBitsArray(context, int8_t(width - integer)),
+                        *rounding, *overflow);
+}
+
+LogicalResult Reader::layer(const json::Object &object) {
+  std::optional<StringRef> nameField = object.getString("name");
+  std::optional<StringRef> classField = object.getString("class_name");
+  if (!nameField || !classField)
+    return error("") << "every layer needs a name and a class_name";
+  std::string name = nameField->str();
+  StringRef className = *classField;
+  if (values.count(name))
+    return error(name) << "the name is used twice";
+  FailureOr<std::vector<int64_t>> shape = ints(object, "shape", name);
+  if (failed(shape))
+    return failure();
+  std::vector<Value> operands;
+  if (const json::Array *inputs = object.getArray("inputs")) {
+    for (const json::Value &input : *inputs) {
+      std::optional<StringRef> inputName = input.getAsString();
+      auto found = inputName ? values.find(inputName->str()) : values.end();
+      if (found == values.end())
+        return error(name) << "input '"
+                           << (inputName ? inputName->str() : "?")
+                           << "' is not a layer defined before it";
+      operands.push_back(found->second);
+    }
+  }
+  auto need = [&](size_t count) -> LogicalResult {
+    if (operands.size() != count)
+      return error(name) << className << " takes " << count
+                         << " input(s), got " << operands.size();
+    return success();
+  };
+  Location loc = locOf(name);
+  RankedTensorType type = tensorType(*shape);
+  Operation *op = nullptr;
+  auto activationOf = [&]() -> FailureOr<LayerActivation> {
+    std::optional<StringRef> text = object.getString("activation");
+    std::optional<LayerActivation> activation =
+        text ? symbolizeLayerActivation(*text) : LayerActivation::linear;
+    if (!activation)
+      return error(name) << "activation must be linear or relu";
+    return *activation;
+  };
+
+  if (className == "FixedPointQuantizer") {
+    FailureOr<FixedAttr> fmt = format(object, name);
+    if (failed(need(1)) || failed(fmt))
+      return failure();
+    op = QuantizeOp::create(builder, loc, type, operands[0], nullptr, *fmt);
+  } else if (className == "Dense") {
+    const json::Object *weights = object.getObject("weights");
+    if (failed(need(1)) || !weights)
+      return error(name) << "Dense needs one input and 'weights'";
+    FailureOr<DenseElementsAttr> kernel = floats(*weights, "kernel", name);
+    FailureOr<LayerActivation> activation = activationOf();
+    if (failed(kernel) || failed(activation))
+      return failure();
+    ElementsAttr bias;
+    if (weights->get("bias")) {
+      FailureOr<DenseElementsAttr> b = floats(*weights, "bias", name);
+      if (failed(b))
+        return failure();
+      bias = *b;
+    }
+    op = DenseOp::create(builder, loc, type, operands[0], *kernel, bias,
+                         nullptr, nullptr,
+                         LayerActivationAttr::get(context, *activation));
+  } else if (className == "Conv1D" || className == "Conv2D") {
+    const json::Object *weights = object.getObject("weights");
+    if (failed(need(1)) || !weights)
+      return error(name) << className << " needs one input and 'weights'";
+    FailureOr<DenseElementsAttr> kernel = floats(*weights, "kernel", name);
+    FailureOr<std::vector<int64_t>> strides = ints(object, "strides", name);
+    FailureOr<std::vector<int64_t>> dilations = ints(object, "dilations", name);
+    FailureOr<std::vector<int64_t>> pads = ints(object, "pads", name);
+    FailureOr<LayerActivation> activation = activationOf();
+    if (failed(kernel) || failed(strides) || failed(dilations) ||
+        failed(pads) || failed(activation))
+      return failure();
+    ElementsAttr bias;
+    if (weights->get("bias")) {
+      FailureOr<DenseElementsAttr> b = floats(*weights, "bias", name);
+      if (failed(b))
+        return failure();
+      bias = *b;
+    }
+    int64_t groups = object.getInteger("groups").value_or(1);
+    int64_t factor = object.getInteger("parallelization_factor").value_or(1);
+    op = ConvOp::create(builder, loc, type, operands[0], *kernel, bias,
+                        builder.getDenseI64ArrayAttr(*strides),
+                        builder.getDenseI64ArrayAttr(*dilations),
+                        builder.getDenseI64ArrayAttr(*pads),
+                        builder.getI64IntegerAttr(groups),
+                        builder.getI64IntegerAttr(factor), nullptr, nullptr,
+                        LayerActivationAttr::get(context, *activation));
+  } else if (className == "Activation") {
+    std::optional<StringRef> fn = object.getString("activation");
+    if (failed(need(1)) || !fn)
+      return error(name) << "Activation needs one input and 'activation'";
+    auto number = [&](StringRef key) -> FloatAttr {
+      if (std::optional<double> value = object.getNumber(key))
+        return builder.getF32FloatAttr(float(*value));
+      return nullptr;
+    };
+    IntegerAttr axis;
+    if (std::optional<int64_t> value = object.getInteger("axis"))
+      axis = builder.getI64IntegerAttr(*value);
+    op = ActivationOp::create(builder, loc, type, operands[0],
+                              builder.getStringAttr(*fn), number("alpha"),
+                              number("beta"), number("gamma"), axis, nullptr);
+  } else if (className == "UnaryLUT") {
+    const json::Object *input = object.getObject("input_format");
+    if (failed(need(1)) || !input)
+      return error(name) << "UnaryLUT needs one input and 'input_format'";
+    FailureOr<DenseElementsAttr> table = floats(object, "table", name);
+    FailureOr<FixedAttr> fmt = format(*input, name);
+    if (failed(table) || failed(fmt))
+      return failure();
+    StringAttr fn;
+    if (std::optional<StringRef> function = object.getString("function"))
+      fn = builder.getStringAttr(*function);
+    op = UnaryLutOp::create(builder, loc, type, operands[0], *table, *fmt, fn);
+  } else if (className == "Merge") {
+    if (object.getString("op") != std::optional<StringRef>("add"))
+      return error(name) << "only Merge op 'add' is supported";
+    if (failed(need(2)))
+      return failure();
+    op = AddOp::create(builder, loc, type, operands[0], operands[1], nullptr);
+  } else if (className == "Pooling1D" || className == "Pooling2D") {
+    FailureOr<std::vector<int64_t>> window = ints(object, "pool_size", name);
+    FailureOr<std::vector<int64_t>> strides = ints(object, "strides", name);
+    FailureOr<std::vector<int64_t>> pads = ints(object, "pads", name);
+    std::optional<StringRef> kind = object.getString("pool_op");
+    if (failed(need(1)) || failed(window) || failed(strides) || failed(pads))
+      return failure();
+    if (kind == std::optional<StringRef>("Max"))
+      op = MaxPoolOp::create(builder, loc, type, operands[0],
+                             builder.getDenseI64ArrayAttr(*window),
+                             builder.getDenseI64ArrayAttr(*strides),
+                             builder.getDenseI64ArrayAttr(*pads));
+    else if (kind == std::optional<StringRef>("Average"))
+      op = AvgPoolOp::create(builder, loc, type, operands[0],
+                             builder.getDenseI64ArrayAttr(*window),
+                             builder.getDenseI64ArrayAttr(*strides),
+                             builder.getDenseI64ArrayAttr(*pads));
+    else
+      return error(name) << "pool_op must be Max or Average";
+  } else if (className == "Concatenate") {
+    std::optional<int64_t> axis = object.getInteger("axis");
+    if (!axis)
+      return error(name) << "Concatenate needs 'axis'";
+    op = ConcatOp::create(builder, loc, type, operands,
+                          builder.getI64IntegerAttr(*axis));
+  } else if (className == "Reshape") {
+    if (failed(need(1)))
+      return failure();
+    if (object.getBoolean("flatten").value_or(false))
+      op = FlattenOp::create(builder, loc, type, operands[0]);
+    else
+      op = ReshapeOp::create(builder, loc, type, operands[0]);
+  } else if (className == "Transpose") {
+    FailureOr<std::vector<int64_t>> perm = ints(object, "perm", name);
+    if (failed(need(1)) || failed(perm))
+      return failure();
+    op = TransposeOp::create(builder, loc, type, operands[0],
+                             builder.getDenseI64ArrayAttr(*perm));
+  } else if (className == "BatchNormalization") {
+    const json::Object *weights = object.getObject("weights");
+    std::optional<double> epsilon = object.getNumber("epsilon");
+    if (failed(need(1)) || !weights || !epsilon)
+      return error(name) << "BatchNormalization needs one input, 'weights' "
+                            "and 'epsilon'";
+    FailureOr<DenseElementsAttr> gamma = floats(*weights, "gamma", name);
+    FailureOr<DenseElementsAttr> beta = floats(*weights, "beta", name);
+    FailureOr<DenseElementsAttr> mean = floats(*weights, "mean", name);
+    FailureOr<DenseElementsAttr> variance = floats(*weights, "variance", name);
+    if (failed(gamma) || failed(beta) || failed(mean) || failed(variance))
+      return failure();
+    op = BatchNormOp::create(builder, loc, type, operands[0], *gamma, *beta,
+                             *mean, *variance,
+                             builder.getF64FloatAttr(*epsilon));
+  } else if (className == "Rescale") {
+    FailureOr<DenseElementsAttr> scale = floats(object, "scale", name);
+    if (failed(need(1)) || failed(scale))
+      return failure();
+    op = RescaleOp::create(builder, loc, type, operands[0], *scale,
+                           object.getBoolean("divide").value_or(false)
+                               ? builder.getUnitAttr()
+                               : nullptr);
+  } else {
+    return error(name) << "class_name '" << className << "' is not supported";
+  }
+
+  if (const json::Object *precisions = object.getObject("precision"))
+    for (const auto &[key, value] : *precisions) {
+      std::optional<StringRef> text = value.getAsString();
+      FixedAttr type = text ? precision(*text) : nullptr;
+      if (!type)
+        return error(name) << "precision '" << key.str()
+                           << "' is not fixed<W,I,RND,SAT> or ufixed<...>";
+      op->setAttr(("hgq." + key.str() + "_t"), type);
+    }
+  for (const char *figure : {"bops", "bops_per_position", "ebops"})
+    if (std::optional<double> value = object.getNumber(figure))
+      op->setAttr(std::string("hgq.") + figure, builder.getF64FloatAttr(*value));
+  values[name] = op->getResult(0);
+  return success();
+}
+
+OwningOpRef<ModuleOp> Reader::read(StringRef text) {
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed) {
+    error("") << "not JSON: " << llvm::toString(parsed.takeError());
+    return nullptr;
+  }
+  const json::Object *root = parsed->getAsObject();
+  if (!root || root->getString("schema") != std::optional<StringRef>(hls4ml::kSchema)) {
+    error("") << "not an hls4ml proxy document (expected \"schema\": \""
+              << hls4ml::kSchema << "\")";
+    return nullptr;
+  }
+  const json::Array *layers = root->getArray("layers");
+  const json::Array *outputs = root->getArray("outputs");
+  if (!layers || !outputs) {
+    error("") << "'layers' and 'outputs' must be arrays";
+    return nullptr;
+  }
+  OwningOpRef<ModuleOp> module(ModuleOp::create(locOf(path)));
+  SmallVector<Type> argumentTypes;
+  SmallVector<const json::Object *> inputLayers;
+  for (const json::Value &value : *layers) {
+    const json::Object *object = value.getAsObject();
+    if (!object) {
+      error("") << "every layer must be an object";
+      return nullptr;
+    }
+    if (object->getString("class_name") == std::optional<StringRef>("InputLayer")) {
+      std::string name = object->getString("name").value_or("").str();
+      FailureOr<std::vector<int64_t>> shape = ints(*object, "shape", name);
+      if (failed(shape))
+        return nullptr;
+      argumentTypes.push_back(tensorType(*shape));
+      inputLayers.push_back(object);
+    }
+  }
+  std::string model = root->getString("model").value_or("main").str();
+  builder.setInsertionPointToEnd(module->getBody());
+  auto function = func::FuncOp::create(
+      builder, locOf(model), model, builder.getFunctionType(argumentTypes, {}));
+  Block *body = function.addEntryBlock();
+  for (auto [index, object] : llvm::enumerate(inputLayers)) {
+    std::string name = object->getString("name").value_or("").str();
+    BlockArgument argument = body->getArgument(index);
+    argument.setLoc(locOf(name));
+    values[name] = argument;
+    if (object->get("layout")) {
+      FailureOr<std::vector<int64_t>> layout = ints(*object, "layout", name);
+      if (failed(layout))
+        return nullptr;
+      function.setArgAttr(index, "hgq.layout",
+                          builder.getDenseI64ArrayAttr(*layout));
+    }
+  }
+  builder.setInsertionPointToEnd(body);
+  for (const json::Value &value : *layers) {
+    const json::Object *object = value.getAsObject();
+    if (object->getString("class_name") == std::optional<StringRef>("InputLayer"))
+      continue;
+    if (failed(layer(*object)))
+      return nullptr;
+  }
+  SmallVector<Value> results;
+  SmallVector<std::optional<std::vector<int64_t>>> layouts;
+  for (const json::Value &value : *outputs) {
+    const json::Object *object = value.getAsObject();
+    std::optional<StringRef> name = object ? object->getString("name") : std::nullopt;
+    auto found = name ? values.find(name->str()) : values.end();
+    if (found == values.end()) {
+      error("") << "output '" << (name ? name->str() : "?")
+                << "' is not a layer of the document";
+      return nullptr;
+    }
+    results.push_back(found->second);
+    layouts.push_back(std::nullopt);
+    if (object->get("layout")) {
+      FailureOr<std::vector<int64_t>> layout = ints(*object, "layout", name->str());
+      if (failed(layout))
+        return nullptr;
+      layouts.back() = *layout;
+    }
+  }
+  func::ReturnOp::create(builder, locOf("outputs"), results);
+  function.setFunctionType(
+      builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
+  for (auto [index, layout] : llvm::enumerate(layouts))
+    if (layout)
+      function.setResultAttr(index, "hgq.layout",
+                             builder.getDenseI64ArrayAttr(*layout));
+  if (failed(mlir::verify(*module)))
+    return nullptr;
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importHls4ml(StringRef path, StringRef text,
+                                   MLIRContext *context) {
+  context->loadDialect<HGQDialect, func::FuncDialect>();
+  return Reader(context, path).read(text);
+}
+
+void registerHls4mlTranslations() {
+  TranslateFromMLIRRegistration emit(
+      "emit-hls4ml",
+      "write a proxy-level model as the hls4ml document (JSON, "
+      "docs/hls4ml-format.md)",
+      [](Operation *op, raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError() << "--emit-hls4ml needs a module";
+        return emitHls4ml(module, os);
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<HGQDialect, func::FuncDialect>();
+      });
+  TranslateToMLIRRegistration import(
+      "import-hls4ml", "read an hls4ml document back into proxy-level IR",
+      [](llvm::SourceMgr &sourceMgr,
+         MLIRContext *context) -> OwningOpRef<Operation *> {
+        const llvm::MemoryBuffer *buffer =
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        OwningOpRef<ModuleOp> module = importHls4ml(
+            buffer->getBufferIdentifier(), buffer->getBuffer(), context);
+        if (!module)
+          return nullptr;
+        return OwningOpRef<Operation *>(module.release());
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<HGQDialect, func::FuncDialect>();
+      });
+}
+
+} // namespace hgq

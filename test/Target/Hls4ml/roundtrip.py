@@ -1,0 +1,49 @@
+# For every ONNX fixture the importer accepts, and the proxy forms of the
+# jet tagger and an HGQ-domain model: IR -> --emit-hls4ml -> --import-hls4ml
+# gives the same IR (module attributes aside, which the document does not
+# carry).   roundtrip.py BIN_DIR SOURCE_ROOT WORK_DIR
+import glob
+import os
+import subprocess
+import sys
+
+BIN, ROOT, WORK = sys.argv[1:4]
+os.makedirs(WORK, exist_ok=True)
+TRANSLATE = os.path.join(BIN, "hgq-translate")
+OPT = os.path.join(BIN, "hgq-opt")
+
+
+def run(*args, stdin=None):
+    return subprocess.run(args, input=stdin, capture_output=True, text=True, check=True).stdout
+
+
+def body(ir):
+    return "\n".join(line for line in ir.splitlines() if not line.startswith("module"))
+
+
+models = {}
+for path in sorted(glob.glob(os.path.join(ROOT, "test/Import/ONNX/Inputs/*.onnx"))):
+    name = os.path.basename(path)
+    if name.startswith("bad_") or name == "hgq_domain.onnx":
+        continue
+    done = subprocess.run([TRANSLATE, "--import-onnx", path], capture_output=True, text=True)
+    if done.returncode == 0:
+        models[name] = done.stdout
+example = os.path.join(ROOT, "examples/jet_tagger")
+layer = run(TRANSLATE, "--import-onnx", os.path.join(example, "model.onnx"))
+models["jet_tagger (proxy)"] = run(
+    OPT, "--hgq-proxy-pipeline=calibration=%s max-table-size=64" %
+    os.path.join(example, "calibration.npy"), stdin=layer)
+hgq = run(TRANSLATE, "--import-onnx", os.path.join(ROOT, "test/Import/ONNX/Inputs/hgq_domain.onnx"))
+calibration = os.path.join(WORK, "hgq_calibration.npy")
+subprocess.run(["/usr/bin/python3", "-c",
+                "import numpy as np; np.save('%s', np.random.default_rng(1).standard_normal((64, 3)).astype(np.float32))" % calibration],
+               check=True)
+models["hgq_domain (proxy)"] = run(OPT, "--hgq-proxy-pipeline=calibration=%s" % calibration, stdin=hgq)
+
+for name, ir in models.items():
+    document = run(TRANSLATE, "--emit-hls4ml", stdin=ir)
+    back = run(TRANSLATE, "--import-hls4ml", stdin=document)
+    if body(run(OPT, stdin=ir)) != body(run(OPT, stdin=back)):
+        sys.exit("%s: the round trip changed the IR" % name)
+print("%d models round-trip through the hls4ml document" % len(models))
