@@ -12,6 +12,18 @@
 using namespace mlir;
 using namespace hgq;
 
+FixedAttr hgq::canonicalFixed(MLIRContext *context, DenseIntElementsAttr k,
+                              DenseIntElementsAttr i, DenseIntElementsAttr f,
+                              RoundingMode rounding, OverflowMode overflow) {
+  auto canonical = [&](DenseIntElementsAttr bits) {
+    if (bits.getType().getRank() > 0 && bits.isSplat())
+      return makeBitsArray(context, bits.getSplatValue<int8_t>());
+    return bits;
+  };
+  return FixedAttr::get(context, canonical(k), canonical(i), canonical(f),
+                        rounding, overflow);
+}
+
 std::string hgq::locationName(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().str();

@@ -74,7 +74,7 @@ private:
 
 FixedAttr ToProxyPass::formatOf(QuantizerAttr quantizer,
                                 fixed::Rounding rounding) {
-  return FixedAttr::get(&getContext(), quantizer.getK(), quantizer.getI(),
+  return canonicalFixed(&getContext(), quantizer.getK(), quantizer.getI(),
                         quantizer.getF(), toDialect(rounding), overflowMode());
 }
 
@@ -110,7 +110,7 @@ LogicalResult ToProxyPass::convertSignature(SignatureOp op) {
   OpBuilder builder(op);
   Value result = quantize(
       builder, op.getLoc(), op.getInput(),
-      FixedAttr::get(&getContext(), declared.getK(), declared.getI(),
+      canonicalFixed(&getContext(), declared.getK(), declared.getI(),
                      declared.getF(), RoundingMode::TRN, overflowMode()));
   op.getOutput().replaceAllUsesWith(result);
   op.erase();

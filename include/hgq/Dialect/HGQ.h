@@ -66,6 +66,15 @@ llvm::SmallVector<int> expandFractionalBits(QuantizerAttr quantizer,
 
 namespace hgq {
 
+/// A proxy format in canonical form: a bit array whose elements are all
+/// equal is stored as one value (a proxy format has no sharing to keep, unlike
+/// an HGQ quantizer). Every producer of proxy formats builds them this way, so
+/// equal formats print equally.
+FixedAttr canonicalFixed(mlir::MLIRContext *context, mlir::DenseIntElementsAttr k,
+                         mlir::DenseIntElementsAttr i,
+                         mlir::DenseIntElementsAttr f, RoundingMode rounding,
+                         OverflowMode overflow);
+
 /// The name a location gives (an ONNX node name: a NameLoc, possibly inside
 /// a FusedLoc), or "" when it has none.
 std::string locationName(mlir::Location loc);

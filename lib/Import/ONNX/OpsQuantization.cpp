@@ -97,16 +97,14 @@ FailureOr<FixedAttr> formatFor(Importer &importer, const onnx::NodeProto &node,
       node, makeTensor(format.shape, format.f), activation);
   if (failed(k) || failed(i) || failed(f))
     return failure();
-  auto compress = [&](DenseIntElementsAttr bits) {
-    return bits.isSplat() && bits.getNumElements() == 1
-               ? makeBitsArray(importer.context, bits.getSplatValue<int8_t>())
-               : bits;
-  };
   auto emit = [&]() { return importer.nodeError(node) << "invalid format: "; };
   FixedAttr attr = FixedAttr::getChecked(
-      emit, importer.context, compress(*k), compress(*i), compress(*f),
+      emit, importer.context, *k, *i, *f,
       RoundingMode(uint32_t(format.rounding)),
       OverflowMode(uint32_t(format.overflow)));
+  if (attr)
+    attr = canonicalFixed(importer.context, attr.getK(), attr.getI(),
+                          attr.getF(), attr.getRounding(), attr.getOverflow());
   if (!attr)
     return failure();
   return attr;

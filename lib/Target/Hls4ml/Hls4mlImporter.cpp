@@ -193,7 +193,7 @@ FailureOr<FixedAttr> Reader::format(const json::Object &object,
   FixedAttr attr = FixedAttr::getChecked(emit, context, k, i, f, *r, *o);
   if (!attr)
     return failure();
-  return attr;
+  return canonicalFixed(context, k, i, f, *r, *o);
 }
 
 FixedAttr Reader::precision(StringRef text) {
