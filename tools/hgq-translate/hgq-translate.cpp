@@ -8,6 +8,7 @@
 #include "hgq/Import/OnnxImporter.h"
 #include "hgq/Target/FormatReport.h"
 #include "hgq/Target/Hls4ml.h"
+#include "hgq/Target/OnnxExport.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/Support/raw_ostream.h"
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   hgq::registerFormatReportTranslation();
   hgq::registerOnnxImportTranslation();
   hgq::registerHls4mlTranslations();
+  hgq::registerOnnxExportTranslation();
   return mlir::failed(mlir::mlirTranslateMain(
              argc, argv, "hgq-translate: hgq IR translations\n"))
              ? 1

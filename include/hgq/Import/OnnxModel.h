@@ -31,6 +31,10 @@ std::unique_ptr<onnx::ModelProto> loadModel(const std::string &path,
                                             const std::string &bytes,
                                             std::string &error);
 
+/// Runs the ONNX checker on a model this project wrote; false with `error`
+/// set if it refuses.
+bool checkModel(const onnx::ModelProto &model, std::string &error);
+
 } // namespace hgq::onnx_import
 
 #endif // HGQ_IMPORT_ONNXMODEL_H

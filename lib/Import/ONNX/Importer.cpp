@@ -11,7 +11,9 @@
 #include "hgq/Import/OnnxImporter.h"
 #include "hgq/Import/OnnxModel.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -386,8 +388,13 @@ Activation Importer::relayout(const Activation &source,
     std::vector<int64_t> shape{ShapedType::kDynamic};
     shape.insert(shape.end(), current.flatten->physicalShape.begin(),
                  current.flatten->physicalShape.end());
+    // A flatten made here is undone by taking its input back.
+    auto flattenOp = current.value.getDefiningOp<FlattenOp>();
     Value reshaped =
-        ReshapeOp::create(builder, loc, tensorType(shape), current.value);
+        flattenOp && flattenOp.getInput().getType() == tensorType(shape)
+            ? flattenOp.getInput()
+            : ReshapeOp::create(builder, loc, tensorType(shape), current.value)
+                  .getResult();
     Activation unflattened{reshaped, current.flatten->physicalOf, {}, {}};
     Activation logical =
         relayout(unflattened, identity(unflattened.rank()), loc);
@@ -523,7 +530,7 @@ std::set<std::string> Importer::spatialInputs() const {
       "Softplus", "Softsign", "Exp", "Abs", "Neg", "Identity", "Dropout",
       "BatchNormalization", "Quantizer", "FixedPointQuantizer", "Signature",
       "Quant", "IntQuant", "Trunc", "BipolarQuant", "QuantizeLinear",
-      "DequantizeLinear", "Add"};
+      "DequantizeLinear", "Add", "Mul", "Div"};
   static const std::set<std::string> spatial = {
       "Conv", "MaxPool", "AveragePool", "GlobalAveragePool"};
   std::set<std::string> marked;
@@ -653,13 +660,86 @@ LogicalResult Importer::importGraph(ModuleOp module) {
     if (resultLayouts[index] != identity(int64_t(resultLayouts[index].size())))
       function.setResultAttr(index, "hgq.layout",
                              builder.getDenseI64ArrayAttr(resultLayouts[index]));
+  // Layout bookkeeping can leave a value nothing reads (a lazy flatten
+  // undone at an output): drop it, last first.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*body)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
+  return success();
+}
+
+/// Attributes hgq-translate --emit-onnx stored in metadata_props, for what
+/// ONNX cannot say (per-tensor types, BOPs, calibration, the ONNX layout of
+/// a channels-last interface).
+LogicalResult Importer::restoreAttributes(ModuleOp module) {
+  const std::string opPrefix = "hgq.attributes.";
+  const std::string argumentPrefix = "hgq.argument_attributes.";
+  const std::string resultPrefix = "hgq.result_attributes.";
+  auto function = *module.getOps<func::FuncOp>().begin();
+  std::map<std::string, std::pair<std::string, DictionaryAttr>> byName;
+  for (const auto &entry : model.metadata_props()) {
+    const std::string &key = entry.key();
+    auto startsWith = [&](const std::string &prefix) {
+      return key.rfind(prefix, 0) == 0;
+    };
+    if (key != "hgq.module_attributes" && !startsWith(opPrefix) &&
+        !startsWith(argumentPrefix) && !startsWith(resultPrefix))
+      continue;
+    Location loc = NameLoc::get(StringAttr::get(context, modelPath));
+    auto fail = [&](const Twine &what) {
+      return emitError(loc) << modelPath << ": metadata '" << key << "' "
+                            << what;
+    };
+    auto attribute =
+        dyn_cast_or_null<DictionaryAttr>(parseAttribute(entry.value(), context));
+    if (!attribute)
+      return fail("is not an attribute dictionary");
+    if (key == "hgq.module_attributes") {
+      for (NamedAttribute named : attribute)
+        module->setAttr(named.getName(), named.getValue());
+      continue;
+    }
+    if (startsWith(opPrefix)) {
+      auto op = attribute.getAs<StringAttr>("op");
+      auto attributes = attribute.getAs<DictionaryAttr>("attributes");
+      if (!op || !attributes)
+        return fail("needs 'op' (a string) and 'attributes' (a dictionary)");
+      byName[key.substr(opPrefix.size())] = {op.str(), attributes};
+      continue;
+    }
+    bool isArgument = startsWith(argumentPrefix);
+    std::string indexText =
+        key.substr((isArgument ? argumentPrefix : resultPrefix).size());
+    unsigned index = 0;
+    unsigned count = isArgument ? function.getNumArguments()
+                                : function.getNumResults();
+    if (StringRef(indexText).getAsInteger(10, index) || index >= count)
+      return fail("names no " + Twine(isArgument ? "input" : "output") +
+                  " of the graph");
+    for (NamedAttribute named : attribute) {
+      if (isArgument)
+        function.setArgAttr(index, named.getName(), named.getValue());
+      else
+        function.setResultAttr(index, named.getName(), named.getValue());
+    }
+  }
+  if (byName.empty())
+    return success();
+  module.walk([&](Operation *op) {
+    auto found = byName.find(locationName(op->getLoc()));
+    if (found == byName.end() ||
+        op->getName().getStringRef() != found->second.first)
+      return;
+    for (NamedAttribute named : found->second.second)
+      op->setAttr(named.getName(), named.getValue());
+  });
   return success();
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
   OwningOpRef<ModuleOp> module(ModuleOp::create(
       NameLoc::get(StringAttr::get(context, modelPath))));
-  if (failed(importGraph(*module)))
+  if (failed(importGraph(*module)) || failed(restoreAttributes(*module)))
     return nullptr;
   if (failed(mlir::verify(*module)))
     return nullptr;

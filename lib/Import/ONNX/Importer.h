@@ -141,6 +141,7 @@ public:
 
 private:
   mlir::LogicalResult importGraph(mlir::ModuleOp module);
+  mlir::LogicalResult restoreAttributes(mlir::ModuleOp module);
   std::set<std::string> spatialInputs() const;
 
   std::map<std::string, int> opsets;

@@ -255,4 +255,16 @@ std::unique_ptr<onnx::ModelProto> loadModel(const std::string &path,
   return model;
 }
 
+bool checkModel(const onnx::ModelProto &model, std::string &error) {
+  try {
+    onnx::ModelProto checkable = model;
+    clampOpsetsForChecker(checkable);
+    onnx::checker::check_model(checkable);
+  } catch (const std::exception &exception) {
+    error = exception.what();
+    return false;
+  }
+  return true;
+}
+
 } // namespace hgq::onnx_import

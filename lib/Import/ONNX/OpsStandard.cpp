@@ -12,6 +12,8 @@
 
 #include "hgq/Fixed/UnaryFunctions.h"
 
+#include "mlir/IR/Verifier.h"
+
 #include <cmath>
 #include <numeric>
 
@@ -555,6 +557,69 @@ LogicalResult importBatchNorm(Importer &importer, const onnx::NodeProto &node) {
 }
 
 //===----------------------------------------------------------------------===//
+// Mul, Div by a constant
+//===----------------------------------------------------------------------===//
+
+/// `x * c` or `x / c` with a positive constant c: hgq.rescale, a float32
+/// scaling (the form --emit-onnx writes an hgq.rescale in).
+LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
+  bool divide = node.op_type() == "Div";
+  int constantIndex = importer.isConstant(node.input(1)) ? 1 : 0;
+  if (importer.isConstant(node.input(0)) == (constantIndex == 1) ||
+      (divide && constantIndex == 0))
+    return importer.nodeError(node)
+           << (divide ? "Div needs an activation divided by a constant"
+                      : "Mul needs one activation and one constant");
+  FailureOr<Activation> input = importer.activation(node, 1 - constantIndex);
+  FailureOr<const ConstTensor *> constant = importer.constant(node, constantIndex);
+  if (failed(input) || failed(constant))
+    return failure();
+  const ConstTensor &c = **constant;
+  for (double value : c.values)
+    if (!(value > 0) || !std::isfinite(value))
+      return importer.nodeError(node)
+             << "the constant must be positive and finite (it becomes an "
+                "hgq.rescale scale), got "
+             << value;
+  // Broadcast against the input without its batch dimension.
+  std::vector<int64_t> shape = c.shape;
+  if (int64_t(shape.size()) == input->rank()) {
+    if (shape.front() != 1)
+      return importer.nodeError(node)
+             << "the constant scales across the batch (its first dim is "
+             << shape.front() << ")";
+    shape.erase(shape.begin());
+  }
+  if (int64_t(shape.size()) > input->rank())
+    return importer.nodeError(node)
+           << "the constant has rank " << shape.size()
+           << ", more than the input's " << input->rank();
+  bool identityLayout = !input->flatten.has_value();
+  for (int64_t d = 0; d < input->rank(); ++d)
+    identityLayout &= input->physicalOf[d] == d;
+  if (!identityLayout && c.size() != 1)
+    return importer.nodeError(node)
+           << "a per-element scale on a channels-first tensor is not "
+              "supported (a scalar one is)";
+  if (c.size() == 1)
+    shape.clear();
+  Location loc = importer.locationOf(node);
+  auto op = RescaleOp::create(
+      importer.builder, loc, input->value.getType(), input->value,
+      importer.floatElements(shape, c.size() == 1
+                                        ? std::vector<double>{c.values[0]}
+                                        : c.values),
+      divide ? importer.builder.getUnitAttr() : nullptr);
+  if (failed(mlir::verify(op)))
+    return failure();
+  Activation result = *input;
+  result.value = op.getOutput();
+  result.uniformFormat = nullptr;
+  importer.setActivation(node.output(0), result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Add
 //===----------------------------------------------------------------------===//
 
@@ -844,7 +909,10 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
            << "the target shape does not hold the " << features
            << " elements per sample (dimension 0 is the batch and stays the "
               "batch)";
-  if (shape.size() == 2)
+  // A channels-last input flattens without moving data (its consumers adapt
+  // their weights); any other reshape is a reshape of the ONNX order.
+  if (shape.size() == 2 &&
+      (input->flatten || input->physicalOf != Importer::identity(input->rank())))
     return flattenTo2D(importer, node, *input);
   Location loc = importer.locationOf(node);
   Activation x = importer.toLogical(*input, loc);
@@ -943,6 +1011,8 @@ void registerStandardHandlers(std::map<std::string, Handler> &table) {
   table["|Conv"] = importConv;
   table["|BatchNormalization"] = importBatchNorm;
   table["|Add"] = importAdd;
+  table["|Mul"] = importScale;
+  table["|Div"] = importScale;
   table["|MaxPool"] = importPool;
   table["|AveragePool"] = importPool;
   table["|GlobalAveragePool"] = importPool;
