@@ -15,6 +15,8 @@
 #include <map>
 #include <set>
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace hgq::hls4ml {
@@ -81,8 +83,13 @@ private:
   }
   void floats(StringRef key, ElementsAttr attr) {
     array(key, cast<ShapedType>(attr.getType()).getShape(), [&] {
-      for (float value : attr.getValues<float>())
-        json.value(double(value));
+      for (float value : attr.getValues<float>()) {
+        // JSON readers take "-0" for the integer 0: keep the sign of zero.
+        if (value == 0 && std::signbit(value))
+          json.rawValue("-0.0");
+        else
+          json.value(double(value));
+      }
     });
   }
   void bits(StringRef key, DenseIntElementsAttr attr) {
