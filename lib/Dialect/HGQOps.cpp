@@ -127,19 +127,6 @@ LogicalResult verifyResultShape(Operation *op, RankedTensorType result,
   return success();
 }
 
-/// Spatial output size of a sliding window, or nullopt if it does not fit.
-std::optional<int64_t> windowOutput(int64_t input, int64_t window,
-                                    int64_t stride, int64_t dilation,
-                                    int64_t padBegin, int64_t padEnd) {
-  if (ShapedType::isDynamic(input))
-    return ShapedType::kDynamic;
-  int64_t span = dilation * (window - 1) + 1;
-  int64_t padded = input + padBegin + padEnd;
-  if (padded < span)
-    return std::nullopt;
-  return (padded - span) / stride + 1;
-}
-
 /// Checks optional per-spatial-dimension arrays of a window op.
 LogicalResult verifyWindowArray(Operation *op, std::optional<ArrayRef<int64_t>>
                                                    values,
@@ -174,6 +161,19 @@ LogicalResult verifyChannelsLast(Operation *op, RankedTensorType type) {
 }
 
 } // namespace
+
+/// Spatial output size of a sliding window, or nullopt if it does not fit.
+std::optional<int64_t> hgq::windowOutput(int64_t input, int64_t window,
+                                    int64_t stride, int64_t dilation,
+                                    int64_t padBegin, int64_t padEnd) {
+  if (ShapedType::isDynamic(input))
+    return ShapedType::kDynamic;
+  int64_t span = dilation * (window - 1) + 1;
+  int64_t padded = input + padBegin + padEnd;
+  if (padded < span)
+    return std::nullopt;
+  return (padded - span) / stride + 1;
+}
 
 //===----------------------------------------------------------------------===//
 // quantize, signature

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hgq/Import/KerasImporter.h"
 #include "hgq/Import/OnnxImporter.h"
 #include "hgq/Target/FormatReport.h"
 #include "hgq/Target/Hls4ml.h"
@@ -25,6 +26,7 @@ int main(int argc, char **argv) {
   hgq::registerOnnxImportTranslation();
   hgq::registerHls4mlTranslations();
   hgq::registerOnnxExportTranslation();
+  hgq::registerKerasImportTranslation();
   return mlir::failed(mlir::mlirTranslateMain(
              argc, argv, "hgq-translate: hgq IR translations\n"))
              ? 1

@@ -8,7 +8,7 @@ packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libgtest-dev libeigen3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-torch
-  libonnx-testdata
+  libonnx-testdata libhdf5-dev python3-h5py
 )
 
 missing=()

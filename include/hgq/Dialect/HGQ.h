@@ -75,6 +75,22 @@ FixedAttr canonicalFixed(mlir::MLIRContext *context, mlir::DenseIntElementsAttr 
                          mlir::DenseIntElementsAttr f, RoundingMode rounding,
                          OverflowMode overflow);
 
+/// The proxy format of HGQ's "kbi" arrays (SEMANTICS.md: keep_negative k,
+/// bits W, integers I = k + i), one value per element of `shape`, row-major:
+/// i = I - k, f = W - I, and a zero-width element is dead (k = i = f = 0).
+/// Checked and canonical; null after a diagnostic from `emitError`.
+FixedAttr kbiFormat(mlir::MLIRContext *context, llvm::ArrayRef<int64_t> shape,
+                    llvm::ArrayRef<int64_t> keep, llvm::ArrayRef<int64_t> bits,
+                    llvm::ArrayRef<int64_t> integers, RoundingMode rounding,
+                    OverflowMode overflow,
+                    llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+
+/// Spatial output size of a sliding window (dynamic in, dynamic out), or
+/// nullopt when the window does not fit the padded input.
+std::optional<int64_t> windowOutput(int64_t input, int64_t window,
+                                    int64_t stride, int64_t dilation,
+                                    int64_t padBegin, int64_t padEnd);
+
 /// The name a location gives (an ONNX node name: a NameLoc, possibly inside
 /// a FusedLoc), or "" when it has none.
 std::string locationName(mlir::Location loc);

@@ -145,42 +145,13 @@ FailureOr<DenseIntElementsAttr> Reader::bits(const json::Object &object,
 
 FailureOr<FixedAttr> Reader::format(const json::Object &object,
                                     const std::string &name) {
-  DenseIntElementsAttr k, i, f;
-  std::optional<StringRef> rounding, overflow;
-  if (const json::Object *exact = object.getObject("format")) {
-    FailureOr<DenseIntElementsAttr> kBits = bits(*exact, "k", name);
-    FailureOr<DenseIntElementsAttr> iBits = bits(*exact, "i", name);
-    FailureOr<DenseIntElementsAttr> fBits = bits(*exact, "f", name);
-    if (failed(kBits) || failed(iBits) || failed(fBits))
-      return failure();
-    k = *kBits, i = *iBits, f = *fBits;
-    rounding = exact->getString("rounding");
-    overflow = exact->getString("overflow");
-  } else {
-    // hls4ml's view: keep_negative, bits = W, integers = k + i.
-    FailureOr<DenseIntElementsAttr> keep = bits(object, "keep_negative", name);
-    FailureOr<DenseIntElementsAttr> width = bits(object, "bits", name);
-    FailureOr<DenseIntElementsAttr> integers = bits(object, "integers", name);
-    if (failed(keep) || failed(width) || failed(integers))
-      return failure();
-    if (keep->getType() != width->getType() ||
-        keep->getType() != integers->getType())
-      return error(name) << "keep_negative, bits and integers must have one "
-                            "shape";
-    SmallVector<int8_t> kv(keep->getValues<int8_t>());
-    SmallVector<int8_t> wv(width->getValues<int8_t>());
-    SmallVector<int8_t> iv(integers->getValues<int8_t>());
-    SmallVector<int8_t> iOut, fOut;
-    for (size_t index = 0; index < kv.size(); ++index) {
-      iOut.push_back(int8_t(iv[index] - kv[index]));
-      fOut.push_back(int8_t(wv[index] - iv[index]));
-    }
-    k = *keep;
-    i = DenseIntElementsAttr::get(keep->getType(), ArrayRef<int8_t>(iOut));
-    f = DenseIntElementsAttr::get(keep->getType(), ArrayRef<int8_t>(fOut));
-    rounding = object.getString("RND");
-    overflow = object.getString("SAT");
-  }
+  // Either the exact form {"format": {k, i, f, rounding, overflow}} or
+  // hls4ml's view: keep_negative, bits = W, integers = k + i, RND, SAT.
+  const json::Object *exact = object.getObject("format");
+  std::optional<StringRef> rounding =
+      exact ? exact->getString("rounding") : object.getString("RND");
+  std::optional<StringRef> overflow =
+      exact ? exact->getString("overflow") : object.getString("SAT");
   std::optional<RoundingMode> r =
       rounding ? symbolizeRoundingMode(*rounding) : std::nullopt;
   std::optional<OverflowMode> o =
@@ -190,10 +161,37 @@ FailureOr<FixedAttr> Reader::format(const json::Object &object,
   if (!o)
     return error(name) << "the overflow mode is missing or unknown";
   auto emit = [&]() { return error(name) << "invalid format: "; };
-  FixedAttr attr = FixedAttr::getChecked(emit, context, k, i, f, *r, *o);
+  if (exact) {
+    FailureOr<DenseIntElementsAttr> k = bits(*exact, "k", name);
+    FailureOr<DenseIntElementsAttr> i = bits(*exact, "i", name);
+    FailureOr<DenseIntElementsAttr> f = bits(*exact, "f", name);
+    if (failed(k) || failed(i) || failed(f))
+      return failure();
+    if (!FixedAttr::getChecked(emit, context, *k, *i, *f, *r, *o))
+      return failure();
+    return canonicalFixed(context, *k, *i, *f, *r, *o);
+  }
+  FailureOr<DenseIntElementsAttr> keep = bits(object, "keep_negative", name);
+  FailureOr<DenseIntElementsAttr> width = bits(object, "bits", name);
+  FailureOr<DenseIntElementsAttr> integers = bits(object, "integers", name);
+  if (failed(keep) || failed(width) || failed(integers))
+    return failure();
+  if (keep->getType() != width->getType() ||
+      keep->getType() != integers->getType())
+    return error(name) << "keep_negative, bits and integers must have one "
+                          "shape";
+  auto values = [](DenseIntElementsAttr attr) {
+    SmallVector<int64_t> result;
+    for (int8_t value : attr.getValues<int8_t>())
+      result.push_back(value);
+    return result;
+  };
+  FixedAttr attr =
+      kbiFormat(context, keep->getType().getShape(), values(*keep),
+                values(*width), values(*integers), *r, *o, emit);
   if (!attr)
     return failure();
-  return canonicalFixed(context, k, i, f, *r, *o);
+  return attr;
 }
 
 FixedAttr Reader::precision(StringRef text) {

@@ -1,0 +1,31 @@
+//===- KerasImporter.h - HGQ's saved Keras proxy models ---------*- C++ -*-===//
+//
+// Reads the Keras HDF5 file HGQ saves a proxy model as (root attribute
+// `model_config`, group `model_weights`) into proxy-level IR: the model is
+// already traced, so FixedPointQuantizer layers become hgq.quantize with
+// their per-element formats directly. docs/keras-proxy.md describes what is
+// accepted.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HGQ_IMPORT_KERASIMPORTER_H
+#define HGQ_IMPORT_KERASIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Support/LLVM.h"
+
+namespace hgq {
+
+/// Reads the bytes of a .h5 file (`path` names it in diagnostics). Returns
+/// null after a diagnostic naming the file, the layer and the field.
+mlir::OwningOpRef<mlir::ModuleOp> importKerasProxy(llvm::StringRef path,
+                                                   llvm::StringRef bytes,
+                                                   mlir::MLIRContext *context);
+
+/// Registers --import-keras-proxy with mlir-translate.
+void registerKerasImportTranslation();
+
+} // namespace hgq
+
+#endif // HGQ_IMPORT_KERASIMPORTER_H

@@ -1,0 +1,160 @@
+//===- Hdf5File.cpp - The little of HDF5 a Keras model file needs ---------===//
+
+#include "Hdf5File.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+using namespace hgq::keras_import;
+
+namespace {
+
+/// Closes an HDF5 handle when it goes out of scope.
+struct Handle {
+  hid_t id;
+  herr_t (*close)(hid_t);
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id(id), close(close) {}
+  ~Handle() {
+    if (id >= 0)
+      close(id);
+  }
+  Handle(const Handle &) = delete;
+  Handle &operator=(const Handle &) = delete;
+  explicit operator bool() const { return id >= 0; }
+};
+
+template <typename T>
+bool readDataset(hid_t file, const std::string &path, hid_t memoryType,
+                 Array<T> &out, std::string &error) {
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) <= 0) {
+    error = "no dataset '" + path + "'";
+    return false;
+  }
+  Handle dataset(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset) {
+    error = "'" + path + "' is not a dataset";
+    return false;
+  }
+  Handle space(H5Dget_space(dataset.id), H5Sclose);
+  int rank = space ? H5Sget_simple_extent_ndims(space.id) : -1;
+  if (rank < 0) {
+    error = "dataset '" + path + "' has no simple shape";
+    return false;
+  }
+  std::vector<hsize_t> dims(rank);
+  H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
+  out.shape.assign(dims.begin(), dims.end());
+  size_t count = 1;
+  for (hsize_t dim : dims)
+    count *= dim;
+  out.values.resize(count);
+  Handle stored(H5Dget_type(dataset.id), H5Tclose);
+  H5T_class_t kind = stored ? H5Tget_class(stored.id) : H5T_NO_CLASS;
+  if (kind != H5T_FLOAT && kind != H5T_INTEGER) {
+    error = "dataset '" + path + "' does not hold numbers";
+    return false;
+  }
+  if (count != 0 && H5Dread(dataset.id, memoryType, H5S_ALL, H5S_ALL,
+                            H5P_DEFAULT, out.values.data()) < 0) {
+    error = "dataset '" + path + "' cannot be read";
+    return false;
+  }
+  return true;
+}
+
+struct VisitState {
+  std::string root;
+  std::map<std::string, std::string> found;
+};
+
+herr_t visitLink(hid_t group, const char *name, const H5L_info_t *,
+                 void *data) {
+  auto *state = static_cast<VisitState *>(data);
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(group, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) <
+          0 ||
+      info.type != H5O_TYPE_DATASET)
+    return 0;
+  std::string relative = name;
+  size_t slash = relative.rfind('/');
+  std::string leaf = slash == std::string::npos ? relative
+                                                : relative.substr(slash + 1);
+  state->found.emplace(leaf, state->root + "/" + relative);
+  return 0;
+}
+
+} // namespace
+
+Hdf5File::Hdf5File(llvm::StringRef bytes, std::string &error) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (bytes.size() < 8 || !bytes.starts_with("\x89HDF\r\n\x1a\n")) {
+    error = "not an HDF5 file";
+    return;
+  }
+  // The image is copied: HDF5 may keep it past this call.
+  std::vector<char> image(bytes.begin(), bytes.end());
+  file = H5LTopen_file_image(image.data(), image.size(), 0);
+  if (file < 0)
+    error = "the HDF5 file is damaged or truncated";
+}
+
+Hdf5File::~Hdf5File() {
+  if (file >= 0)
+    H5Fclose(file);
+}
+
+std::optional<std::string>
+Hdf5File::stringAttribute(const std::string &path,
+                          const std::string &name) const {
+  if (H5Aexists_by_name(file, path.c_str(), name.c_str(), H5P_DEFAULT) <= 0)
+    return std::nullopt;
+  Handle attribute(
+      H5Aopen_by_name(file, path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Aclose);
+  Handle type(attribute ? H5Aget_type(attribute.id) : -1, H5Tclose);
+  if (!type || H5Tget_class(type.id) != H5T_STRING)
+    return std::nullopt;
+  if (H5Tis_variable_str(type.id) > 0) {
+    Handle memory(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(memory.id, H5T_VARIABLE);
+    H5Tset_cset(memory.id, H5Tget_cset(type.id));
+    char *text = nullptr;
+    if (H5Aread(attribute.id, memory.id, &text) < 0 || !text)
+      return std::nullopt;
+    std::string result(text);
+    H5free_memory(text);
+    return result;
+  }
+  size_t size = H5Tget_size(type.id);
+  std::string result(size, '\0');
+  if (H5Aread(attribute.id, type.id, result.data()) < 0)
+    return std::nullopt;
+  result.resize(result.find('\0') == std::string::npos ? size
+                                                       : result.find('\0'));
+  return result;
+}
+
+bool Hdf5File::hasGroup(const std::string &path) const {
+  if (H5Lexists(file, path.c_str(), H5P_DEFAULT) <= 0)
+    return false;
+  H5O_info_t info;
+  return H5Oget_info_by_name2(file, path.c_str(), &info, H5O_INFO_BASIC,
+                              H5P_DEFAULT) >= 0 &&
+         info.type == H5O_TYPE_GROUP;
+}
+
+std::map<std::string, std::string>
+Hdf5File::datasets(const std::string &path) const {
+  VisitState state{path, {}};
+  if (!hasGroup(path))
+    return {};
+  Handle group(H5Gopen2(file, path.c_str(), H5P_DEFAULT), H5Gclose);
+  if (group)
+    H5Lvisit(group.id, H5_INDEX_NAME, H5_ITER_INC, visitLink, &state);
+  return state.found;
+}
+
+bool Hdf5File::readFloats(const std::string &path, Array<float> &out,
+                          std::string &error) const {
+  return readDataset(file, path, H5T_NATIVE_FLOAT, out, error);
+}

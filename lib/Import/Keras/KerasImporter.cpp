@@ -1,0 +1,898 @@
+//===- KerasImporter.cpp - HGQ's saved Keras proxy models to proxy IR -----===//
+//
+// The HDF5 file holds the model's JSON (`model_config`, a Sequential or
+// Functional model) and its weights (`model_weights/<layer>/.../kernel:0`).
+// Keras is channels-last like the dialect, and its kernels are already in
+// the dialect's order ((in, out), (k..., in/groups, out)), so layers map one
+// to one; FixedPointQuantizer layers carry the traced per-element formats as
+// HGQ's kbi arrays. Every refusal names the file, the layer and the field.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Hdf5File.h"
+#include "hgq/Dialect/HGQ.h"
+#include "hgq/Import/KerasImporter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+using namespace mlir;
+namespace json = llvm::json;
+
+namespace hgq {
+namespace {
+
+using keras_import::Array;
+using keras_import::Hdf5File;
+
+int64_t product(ArrayRef<int64_t> dims) {
+  int64_t result = 1;
+  for (int64_t dim : dims)
+    result *= dim;
+  return result;
+}
+
+std::string shapeText(ArrayRef<int64_t> shape) {
+  std::string text = "(";
+  for (auto [index, dim] : llvm::enumerate(shape))
+    text += (index ? ", " : "") + std::to_string(dim);
+  return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+/// One layer of the model config.
+struct Layer {
+  std::string name;
+  std::string className;
+  const json::Object *config = nullptr;
+  std::vector<std::string> inputs; // Functional models
+};
+
+class Reader {
+public:
+  Reader(MLIRContext *context, StringRef path, const Hdf5File &file)
+      : context(context), builder(context), path(path.str()), file(file) {}
+  OwningOpRef<ModuleOp> read();
+
+private:
+  InFlightDiagnostic error(const std::string &layer) {
+    auto diagnostic = emitError(NameLoc::get(StringAttr::get(context, path)))
+                      << path << ": ";
+    if (!layer.empty())
+      diagnostic << "layer '" << layer << "': ";
+    return diagnostic;
+  }
+  RankedTensorType tensorType(ArrayRef<int64_t> features) {
+    SmallVector<int64_t> shape{ShapedType::kDynamic};
+    shape.append(features.begin(), features.end());
+    return RankedTensorType::get(shape, Float32Type::get(context));
+  }
+  static ArrayRef<int64_t> featuresOf(Value value) {
+    return cast<RankedTensorType>(value.getType()).getShape().drop_front();
+  }
+
+  FailureOr<Layer> parseLayer(const json::Value &value, bool functional);
+  FailureOr<std::vector<int64_t>> inputShape(const Layer &layer);
+  FailureOr<std::vector<int64_t>> ints(const Layer &layer, StringRef key,
+                                       size_t count, bool required);
+  FailureOr<std::string> padding(const Layer &layer);
+  LogicalResult channelsLast(const Layer &layer);
+  /// The weight `name` ("kernel" finds "kernel:0" or "kernel"), or nullopt
+  /// when the layer has none; failure after a diagnostic.
+  FailureOr<std::optional<Array<float>>> weight(const Layer &layer,
+                                                StringRef name);
+  FailureOr<DenseElementsAttr> floats(const Layer &layer, StringRef name,
+                                      ArrayRef<int64_t> expected);
+  std::vector<int64_t> samePads(ArrayRef<int64_t> input, ArrayRef<int64_t> window,
+                                ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> dilations);
+
+  FailureOr<Value> build(const Layer &layer, ArrayRef<Value> inputs);
+  FailureOr<Value> quantizer(const Layer &layer, Value input);
+  FailureOr<Value> dense(const Layer &layer, Value input);
+  FailureOr<Value> conv(const Layer &layer, Value input, int64_t spatial);
+  FailureOr<Value> pool(const Layer &layer, Value input, int64_t spatial,
+                        bool average);
+  FailureOr<Value> activation(const Layer &layer, Value input,
+                              StringRef function, Location loc);
+  FailureOr<Value> unaryLut(const Layer &layer, Value input);
+
+  MLIRContext *context;
+  OpBuilder builder;
+  std::string path;
+  const Hdf5File &file;
+};
+
+FailureOr<Layer> Reader::parseLayer(const json::Value &value, bool functional) {
+  const json::Object *object = value.getAsObject();
+  if (!object)
+    return error("") << "model_config: every entry of 'layers' must be an "
+                        "object";
+  Layer layer;
+  layer.config = object->getObject("config");
+  std::optional<StringRef> className = object->getString("class_name");
+  std::optional<StringRef> name =
+      layer.config ? layer.config->getString("name") : std::nullopt;
+  if (!name)
+    name = object->getString("name");
+  if (!name)
+    return error("") << "model_config: a layer has no 'name'";
+  layer.name = name->str();
+  if (!className || !layer.config)
+    return error(layer.name) << "needs 'class_name' and 'config'";
+  layer.className = className->str();
+  if (!functional)
+    return layer;
+  const json::Array *nodes = object->getArray("inbound_nodes");
+  if (!nodes)
+    return error(layer.name) << "field 'inbound_nodes' is missing";
+  if (nodes->size() > 1)
+    return error(layer.name) << "is called " << nodes->size()
+                             << " times; shared layers are not supported";
+  // Keras 2 writes [[name, node, tensor, kwargs], ...]; Keras 3 writes
+  // {"args": [{"class_name": "__keras_tensor__", "config": {"keras_history":
+  // [name, node, tensor]}}, ...]}.
+  std::string bad;
+  std::function<void(const json::Value &)> collect = [&](const json::Value &v) {
+    if (const json::Array *array = v.getAsArray()) {
+      if (array->size() >= 3 && (*array)[0].getAsString() &&
+          (*array)[1].getAsInteger()) {
+        if ((*array)[1].getAsInteger() != 0 || (*array)[2].getAsInteger() != 0)
+          bad = (*array)[0].getAsString()->str();
+        layer.inputs.push_back((*array)[0].getAsString()->str());
+        return;
+      }
+      for (const json::Value &item : *array)
+        collect(item);
+    } else if (const json::Object *o = v.getAsObject()) {
+      if (const json::Object *config = o->getObject("config"))
+        if (const json::Value *history = config->get("keras_history")) {
+          collect(*history);
+          return;
+        }
+      if (const json::Value *args = o->get("args"))
+        collect(*args);
+    }
+  };
+  if (!nodes->empty())
+    collect((*nodes)[0]);
+  if (!bad.empty())
+    return error(layer.name) << "reads a second output or call of '" << bad
+                             << "'; shared layers are not supported";
+  return layer;
+}
+
+FailureOr<std::vector<int64_t>> Reader::inputShape(const Layer &layer) {
+  const json::Array *shape = layer.config->getArray("batch_input_shape");
+  if (!shape)
+    shape = layer.config->getArray("batch_shape");
+  if (!shape)
+    return error(layer.name) << "field 'batch_input_shape' (or 'batch_shape') "
+                                "is missing";
+  std::vector<int64_t> features;
+  for (size_t d = 1; d < shape->size(); ++d) {
+    std::optional<int64_t> dim = (*shape)[d].getAsInteger();
+    if (!dim || *dim <= 0)
+      return error(layer.name) << "field 'batch_input_shape': dimension " << d
+                               << " must be a positive number (only the batch "
+                                  "may be null)";
+    features.push_back(*dim);
+  }
+  if (features.empty())
+    return error(layer.name) << "field 'batch_input_shape' has no dimension "
+                                "besides the batch";
+  return features;
+}
+
+FailureOr<std::vector<int64_t>> Reader::ints(const Layer &layer, StringRef key,
+                                             size_t count, bool required) {
+  const json::Value *value = layer.config->get(key);
+  if (!value || value->kind() == json::Value::Null) {
+    if (required)
+      return error(layer.name) << "field '" << key << "' is missing";
+    return std::vector<int64_t>();
+  }
+  std::vector<int64_t> result;
+  if (std::optional<int64_t> one = value->getAsInteger()) {
+    result.assign(count, *one);
+  } else if (const json::Array *array = value->getAsArray()) {
+    for (const json::Value &item : *array) {
+      std::optional<int64_t> number = item.getAsInteger();
+      if (!number)
+        return error(layer.name) << "field '" << key
+                                 << "' must hold integers";
+      result.push_back(*number);
+    }
+  }
+  if (result.size() != count || llvm::any_of(result, [](int64_t v) { return v <= 0; }))
+    return error(layer.name) << "field '" << key << "' must be " << count
+                             << " positive integer(s)";
+  return result;
+}
+
+FailureOr<std::string> Reader::padding(const Layer &layer) {
+  std::string text =
+      layer.config->getString("padding").value_or("valid").str();
+  if (text != "valid" && text != "same")
+    return error(layer.name) << "field 'padding' is '" << text
+                             << "'; 'valid' and 'same' are supported";
+  return text;
+}
+
+LogicalResult Reader::channelsLast(const Layer &layer) {
+  std::optional<StringRef> format = layer.config->getString("data_format");
+  if (format && *format != "channels_last")
+    return error(layer.name) << "field 'data_format' is '" << *format
+                             << "'; HGQ proxies are channels_last";
+  return success();
+}
+
+FailureOr<std::optional<Array<float>>> Reader::weight(const Layer &layer,
+                                                      StringRef name) {
+  std::map<std::string, std::string> found =
+      file.datasets("/model_weights/" + layer.name);
+  for (std::string candidate : {name.str() + ":0", name.str()}) {
+    auto entry = found.find(candidate);
+    if (entry == found.end())
+      continue;
+    Array<float> array;
+    std::string problem;
+    if (!file.readFloats(entry->second, array, problem))
+      return error(layer.name) << "weight '" << candidate << "': " << problem;
+    for (float value : array.values)
+      if (!std::isfinite(value))
+        return error(layer.name) << "weight '" << candidate
+                                 << "' holds a value that is not finite";
+    return std::optional<Array<float>>(std::move(array));
+  }
+  return std::optional<Array<float>>();
+}
+
+FailureOr<DenseElementsAttr> Reader::floats(const Layer &layer, StringRef name,
+                                            ArrayRef<int64_t> expected) {
+  FailureOr<std::optional<Array<float>>> array = weight(layer, name);
+  if (failed(array))
+    return failure();
+  if (!*array)
+    return error(layer.name) << "weight '" << name
+                             << ":0' is missing from model_weights/"
+                             << layer.name;
+  if ((*array)->shape != std::vector<int64_t>(expected.begin(), expected.end()))
+    return error(layer.name) << "weight '" << name << ":0' has shape "
+                             << shapeText((*array)->shape) << ", expected "
+                             << shapeText(expected);
+  auto type = RankedTensorType::get(expected, Float32Type::get(context));
+  return DenseElementsAttr::get(type, ArrayRef<float>((*array)->values));
+}
+
+/// TensorFlow's 'same' padding: the output is ceil(input / stride); the odd
+/// cell of padding goes at the end.
+std::vector<int64_t> Reader::samePads(ArrayRef<int64_t> input,
+                                      ArrayRef<int64_t> window,
+                                      ArrayRef<int64_t> strides,
+                                      ArrayRef<int64_t> dilations) {
+  size_t spatial = window.size();
+  std::vector<int64_t> pads(2 * spatial, 0);
+  for (size_t axis = 0; axis < spatial; ++axis) {
+    int64_t output = (input[axis] + strides[axis] - 1) / strides[axis];
+    int64_t span = dilations[axis] * (window[axis] - 1) + 1;
+    int64_t total =
+        std::max<int64_t>((output - 1) * strides[axis] + span - input[axis], 0);
+    pads[axis] = total / 2;
+    pads[axis + spatial] = total - total / 2;
+  }
+  return pads;
+}
+
+FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
+  std::string rounding = layer.config->getString("RND").value_or("TRN").str();
+  std::string overflow = layer.config->getString("SAT").value_or("WRAP").str();
+  std::optional<RoundingMode> r = symbolizeRoundingMode(rounding);
+  std::optional<OverflowMode> o = symbolizeOverflowMode(overflow);
+  if (!r)
+    return error(layer.name) << "field 'RND' is '" << rounding
+                             << "', not a rounding mode";
+  if (!o)
+    return error(layer.name) << "field 'SAT' is '" << overflow
+                             << "', not an overflow mode";
+  ArrayRef<int64_t> features = featuresOf(input);
+  // Each array is (1, *features) or (1,): HGQ keeps a leading batch axis of
+  // one. The format keeps their common broadcast shape (one value per
+  // channel stays one per channel), padded to the feature rank.
+  std::vector<std::vector<int64_t>> shapes, contents;
+  for (StringRef name : {"keep_negative", "bits", "integers"}) {
+    FailureOr<std::optional<Array<float>>> array = weight(layer, name);
+    if (failed(array))
+      return failure();
+    if (!*array)
+      return error(layer.name) << "weight '" << name
+                               << ":0' is missing from model_weights/"
+                               << layer.name;
+    std::vector<int64_t> shape = (*array)->shape;
+    std::vector<int64_t> expected{1};
+    expected.insert(expected.end(), features.begin(), features.end());
+    bool fits = !shape.empty() && shape[0] == 1 &&
+                (shape.size() == 1 || shape.size() == expected.size());
+    for (size_t d = 1; fits && shape.size() > 1 && d < shape.size(); ++d)
+      fits = shape[d] == expected[d] || shape[d] == 1;
+    if (!fits)
+      return error(layer.name) << "weight '" << name << ":0' has shape "
+                               << shapeText(shape) << ", expected (1,) or "
+                               << shapeText(expected)
+                               << " (or 1 in place of a dimension)";
+    std::vector<int64_t> values;
+    for (float value : (*array)->values) {
+      if (value != std::floor(value) || std::abs(value) > 127)
+        return error(layer.name) << "weight '" << name << ":0' holds " << value
+                                 << "; bit counts are integers";
+      values.push_back(int64_t(value));
+    }
+    shapes.push_back(shape.size() == 1
+                         ? std::vector<int64_t>()
+                         : std::vector<int64_t>(shape.begin() + 1, shape.end()));
+    contents.push_back(std::move(values));
+  }
+  std::vector<int64_t> common;
+  for (const std::vector<int64_t> &shape : shapes)
+    if (!shape.empty()) {
+      if (common.empty())
+        common.assign(shape.size(), 1);
+      for (size_t d = 0; d < shape.size(); ++d)
+        common[d] = std::max(common[d], shape[d]);
+    }
+  int64_t count = product(common);
+  std::vector<std::vector<int64_t>> arrays;
+  for (auto [shape, values] : llvm::zip(shapes, contents)) {
+    std::vector<int64_t> expanded(count);
+    std::vector<int64_t> index(common.size(), 0);
+    for (int64_t flat = 0; flat < count; ++flat) {
+      int64_t source = 0;
+      for (size_t d = 0; d < shape.size(); ++d)
+        source = source * shape[d] + (shape[d] == 1 ? 0 : index[d]);
+      expanded[flat] = values[source];
+      for (size_t d = common.size(); d-- > 0;) {
+        if (++index[d] < common[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    arrays.push_back(std::move(expanded));
+  }
+  auto emit = [&]() { return error(layer.name) << "invalid format: "; };
+  FixedAttr format = kbiFormat(context, common, arrays[0], arrays[1],
+                               arrays[2], *r, *o, emit);
+  if (!format)
+    return failure();
+  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  return QuantizeOp::create(builder, loc, input.getType(), input, nullptr,
+                            format)
+      .getOutput();
+}
+
+FailureOr<Value> Reader::activation(const Layer &layer, Value input,
+                                    StringRef function, Location loc) {
+  static const std::map<std::string, std::string> names = {
+      {"relu", "relu"},         {"tanh", "tanh"},
+      {"sigmoid", "sigmoid"},   {"softmax", "softmax"},
+      {"elu", "elu"},           {"selu", "selu"},
+      {"softplus", "softplus"}, {"softsign", "softsign"},
+      {"exponential", "exp"},   {"hard_sigmoid", "hard_sigmoid"}};
+  if (function == "linear")
+    return input;
+  auto found = names.find(function.str());
+  if (found == names.end())
+    return error(layer.name) << "field 'activation' is '" << function
+                             << "', which is not supported";
+  return ActivationOp::create(builder, loc, input.getType(), input,
+                              builder.getStringAttr(found->second), nullptr,
+                              nullptr, nullptr, nullptr, nullptr)
+      .getOutput();
+}
+
+/// The layer's own activation (Dense, Conv), as an hgq.activation after it.
+static StringRef activationOf(const Layer &layer) {
+  return layer.config->getString("activation").value_or("linear");
+}
+
+FailureOr<Value> Reader::dense(const Layer &layer, Value input) {
+  ArrayRef<int64_t> features = featuresOf(input);
+  std::optional<int64_t> units = layer.config->getInteger("units");
+  if (!units || *units <= 0)
+    return error(layer.name) << "field 'units' must be a positive integer";
+  FailureOr<DenseElementsAttr> kernel =
+      floats(layer, "kernel", {features.back(), *units});
+  if (failed(kernel))
+    return failure();
+  ElementsAttr bias;
+  if (layer.config->getBoolean("use_bias").value_or(true)) {
+    FailureOr<DenseElementsAttr> b = floats(layer, "bias", {*units});
+    if (failed(b))
+      return failure();
+    bias = *b;
+  }
+  std::vector<int64_t> shape(features.begin(), features.end());
+  shape.back() = *units;
+  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Value result =
+      DenseOp::create(builder, loc, tensorType(shape), input, *kernel, bias,
+                      nullptr, nullptr,
+                      LayerActivationAttr::get(context, LayerActivation::linear))
+          .getOutput();
+  return activation(layer, result, activationOf(layer),
+                    NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
+}
+
+FailureOr<Value> Reader::conv(const Layer &layer, Value input, int64_t spatial) {
+  ArrayRef<int64_t> features = featuresOf(input);
+  if (int64_t(features.size()) != spatial + 1)
+    return error(layer.name) << "expects a rank-" << spatial + 2
+                             << " input (batch, spatial..., channels), got "
+                             << shapeText(features) << " after the batch";
+  std::optional<int64_t> filters = layer.config->getInteger("filters");
+  if (!filters || *filters <= 0)
+    return error(layer.name) << "field 'filters' must be a positive integer";
+  FailureOr<std::vector<int64_t>> window = ints(layer, "kernel_size", spatial, true);
+  FailureOr<std::vector<int64_t>> strides = ints(layer, "strides", spatial, false);
+  FailureOr<std::vector<int64_t>> dilations =
+      ints(layer, "dilation_rate", spatial, false);
+  FailureOr<std::string> pad = padding(layer);
+  if (failed(window) || failed(strides) || failed(dilations) || failed(pad) ||
+      failed(channelsLast(layer)))
+    return failure();
+  if (strides->empty())
+    strides->assign(spatial, 1);
+  if (dilations->empty())
+    dilations->assign(spatial, 1);
+  int64_t groups = layer.config->getInteger("groups").value_or(1);
+  if (groups <= 0 || features.back() % groups != 0 || *filters % groups != 0)
+    return error(layer.name) << "field 'groups' (" << groups
+                             << ") must divide the " << features.back()
+                             << " input channels and the " << *filters
+                             << " filters";
+  std::vector<int64_t> kernelShape(window->begin(), window->end());
+  kernelShape.push_back(features.back() / groups);
+  kernelShape.push_back(*filters);
+  FailureOr<DenseElementsAttr> kernel = floats(layer, "kernel", kernelShape);
+  if (failed(kernel))
+    return failure();
+  ElementsAttr bias;
+  if (layer.config->getBoolean("use_bias").value_or(true)) {
+    FailureOr<DenseElementsAttr> b = floats(layer, "bias", {*filters});
+    if (failed(b))
+      return failure();
+    bias = *b;
+  }
+  std::vector<int64_t> pads =
+      *pad == "same" ? samePads(features.drop_back(), *window, *strides, *dilations)
+                     : std::vector<int64_t>(2 * spatial, 0);
+  std::vector<int64_t> shape;
+  for (int64_t axis = 0; axis < spatial; ++axis) {
+    std::optional<int64_t> size =
+        windowOutput(features[axis], (*window)[axis], (*strides)[axis],
+                     (*dilations)[axis], pads[axis], pads[axis + spatial]);
+    if (!size)
+      return error(layer.name) << "the kernel does not fit spatial dimension "
+                               << axis << " of size " << features[axis];
+    shape.push_back(*size);
+  }
+  shape.push_back(*filters);
+  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Value result =
+      ConvOp::create(builder, loc, tensorType(shape), input, *kernel, bias,
+                     builder.getDenseI64ArrayAttr(*strides),
+                     builder.getDenseI64ArrayAttr(*dilations),
+                     builder.getDenseI64ArrayAttr(pads),
+                     builder.getI64IntegerAttr(groups),
+                     builder.getI64IntegerAttr(1), nullptr, nullptr,
+                     LayerActivationAttr::get(context, LayerActivation::linear))
+          .getOutput();
+  return activation(layer, result, activationOf(layer),
+                    NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
+}
+
+FailureOr<Value> Reader::pool(const Layer &layer, Value input, int64_t spatial,
+                              bool average) {
+  ArrayRef<int64_t> features = featuresOf(input);
+  if (int64_t(features.size()) != spatial + 1)
+    return error(layer.name) << "expects a rank-" << spatial + 2
+                             << " input (batch, spatial..., channels), got "
+                             << shapeText(features) << " after the batch";
+  FailureOr<std::vector<int64_t>> window = ints(layer, "pool_size", spatial, true);
+  FailureOr<std::vector<int64_t>> strides = ints(layer, "strides", spatial, false);
+  FailureOr<std::string> pad = padding(layer);
+  if (failed(window) || failed(strides) || failed(pad) ||
+      failed(channelsLast(layer)))
+    return failure();
+  if (strides->empty())
+    *strides = *window; // Keras: strides default to the pool size
+  std::vector<int64_t> ones(spatial, 1);
+  std::vector<int64_t> pads =
+      *pad == "same" ? samePads(features.drop_back(), *window, *strides, ones)
+                     : std::vector<int64_t>(2 * spatial, 0);
+  std::vector<int64_t> shape;
+  for (int64_t axis = 0; axis < spatial; ++axis) {
+    std::optional<int64_t> size =
+        windowOutput(features[axis], (*window)[axis], (*strides)[axis], 1,
+                     pads[axis], pads[axis + spatial]);
+    if (!size)
+      return error(layer.name) << "the pool window does not fit spatial "
+                                  "dimension "
+                               << axis << " of size " << features[axis];
+    shape.push_back(*size);
+  }
+  shape.push_back(features.back());
+  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  auto arrays = std::make_tuple(builder.getDenseI64ArrayAttr(*window),
+                                builder.getDenseI64ArrayAttr(*strides),
+                                builder.getDenseI64ArrayAttr(pads));
+  if (average)
+    return AvgPoolOp::create(builder, loc, tensorType(shape), input,
+                             std::get<0>(arrays), std::get<1>(arrays),
+                             std::get<2>(arrays))
+        .getOutput();
+  return MaxPoolOp::create(builder, loc, tensorType(shape), input,
+                           std::get<0>(arrays), std::get<1>(arrays),
+                           std::get<2>(arrays))
+      .getOutput();
+}
+
+FailureOr<Value> Reader::unaryLut(const Layer &layer, Value input) {
+  // The table is indexed by the bits of the input word, whose format the
+  // quantizer before it gives; it must be one format for the whole tensor.
+  auto producer = input.getDefiningOp<QuantizeOp>();
+  FixedAttr format = producer ? producer.getFormatAttr() : nullptr;
+  if (!format || !format.getBitsShape().empty())
+    return error(layer.name) << "a UnaryLUT reads the output of a "
+                                "FixedPointQuantizer with one format for the "
+                                "whole tensor (its table is indexed by that "
+                                "format's bits)";
+  FailureOr<std::optional<Array<float>>> table = weight(layer, "table");
+  if (failed(table))
+    return failure();
+  if (!*table || (*table)->shape.size() != 1)
+    return error(layer.name) << "weight 'table:0' must be present and "
+                                "one-dimensional";
+  auto type = RankedTensorType::get({int64_t((*table)->values.size())},
+                                    Float32Type::get(context));
+  StringAttr fn;
+  if (std::optional<StringRef> function = layer.config->getString("function"))
+    fn = builder.getStringAttr(*function);
+  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  return UnaryLutOp::create(builder, loc, input.getType(), input,
+                            DenseElementsAttr::get(
+                                type, ArrayRef<float>((*table)->values)),
+                            format, fn)
+      .getOutput();
+}
+
+FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
+  StringRef kind = layer.className;
+  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  bool merge = kind == "Add" || kind == "Concatenate";
+  if (merge ? inputs.size() < 2 : inputs.size() != 1)
+    return error(layer.name) << kind << " takes "
+                             << (merge ? "two or more inputs" : "one input")
+                             << ", got " << inputs.size();
+  Value input = inputs[0];
+  ArrayRef<int64_t> features = featuresOf(input);
+  FailureOr<Value> result = failure();
+  if (kind == "FixedPointQuantizer") {
+    result = quantizer(layer, input);
+  } else if (kind == "Dense") {
+    result = dense(layer, input);
+  } else if (kind == "Conv1D" || kind == "Conv2D") {
+    result = conv(layer, input, kind == "Conv1D" ? 1 : 2);
+  } else if (kind == "MaxPooling1D" || kind == "MaxPooling2D" ||
+             kind == "AveragePooling1D" || kind == "AveragePooling2D") {
+    result = pool(layer, input, kind.ends_with("1D") ? 1 : 2,
+                  kind.starts_with("Average"));
+  } else if (kind == "Activation") {
+    std::optional<StringRef> fn = layer.config->getString("activation");
+    if (!fn)
+      return error(layer.name) << "field 'activation' is missing";
+    result = activation(layer, input, *fn, loc);
+  } else if (kind == "UnaryLUT") {
+    result = unaryLut(layer, input);
+  } else if (kind == "Flatten") {
+    result = FlattenOp::create(builder, loc, tensorType({product(features)}),
+                               input)
+                 .getOutput();
+  } else if (kind == "Reshape") {
+    const json::Array *target = layer.config->getArray("target_shape");
+    if (!target)
+      return error(layer.name) << "field 'target_shape' is missing";
+    std::vector<int64_t> shape;
+    int64_t known = 1, inferred = -1;
+    for (const json::Value &dim : *target) {
+      std::optional<int64_t> value = dim.getAsInteger();
+      if (!value || (*value <= 0 && *value != -1) ||
+          (*value == -1 && inferred >= 0))
+        return error(layer.name) << "field 'target_shape' must hold positive "
+                                    "integers and at most one -1";
+      if (*value == -1)
+        inferred = int64_t(shape.size());
+      else
+        known *= *value;
+      shape.push_back(*value);
+    }
+    if (inferred >= 0 && product(features) % known == 0)
+      shape[inferred] = product(features) / known;
+    if (product(shape) != product(features) || llvm::is_contained(shape, -1))
+      return error(layer.name) << "field 'target_shape' "
+                               << shapeText(shape) << " does not hold the "
+                               << product(features) << " elements of "
+                               << shapeText(features);
+    result = ReshapeOp::create(builder, loc, tensorType(shape), input)
+                 .getOutput();
+  } else if (kind == "Add") {
+    for (Value other : inputs.drop_front())
+      if (other.getType() != input.getType())
+        return error(layer.name) << "adds inputs of different shapes";
+    Value sum = input;
+    for (Value other : inputs.drop_front())
+      sum = AddOp::create(builder, loc, input.getType(), sum, other, nullptr)
+                .getOutput();
+    result = sum;
+  } else if (kind == "Concatenate") {
+    int64_t rank = int64_t(features.size()) + 1;
+    int64_t axis = layer.config->getInteger("axis").value_or(-1);
+    if (axis < 0)
+      axis += rank;
+    if (axis < 1 || axis >= rank)
+      return error(layer.name) << "field 'axis' must name a non-batch "
+                                  "dimension";
+    std::vector<int64_t> shape(features.begin(), features.end());
+    shape[axis - 1] = 0;
+    for (Value other : inputs) {
+      ArrayRef<int64_t> otherFeatures = featuresOf(other);
+      if (otherFeatures.size() != features.size())
+        return error(layer.name) << "concatenates inputs of different ranks";
+      for (size_t d = 0; d < features.size(); ++d)
+        if (int64_t(d) != axis - 1 && otherFeatures[d] != features[d])
+          return error(layer.name) << "inputs differ outside the "
+                                      "concatenation axis";
+      shape[axis - 1] += otherFeatures[axis - 1];
+    }
+    result = ConcatOp::create(builder, loc, tensorType(shape),
+                              SmallVector<Value>(inputs.begin(), inputs.end()),
+                              builder.getI64IntegerAttr(axis))
+                 .getOutput();
+  } else if (kind == "Dropout") {
+    result = input; // inference: the identity
+  } else {
+    return error(layer.name) << "class_name '" << kind
+                             << "' is not supported";
+  }
+  if (failed(result))
+    return failure();
+  if (Operation *op = result->getDefiningOp())
+    if (failed(mlir::verify(op)))
+      return error(layer.name) << "the layer does not make a valid op (see "
+                                  "the note above)";
+  return result;
+}
+
+OwningOpRef<ModuleOp> Reader::read() {
+  std::optional<std::string> text = file.stringAttribute("/", "model_config");
+  if (!text) {
+    error("") << "no 'model_config' attribute at the root; not a Keras model "
+                 "file";
+    return nullptr;
+  }
+  llvm::Expected<json::Value> parsed = json::parse(*text);
+  if (!parsed) {
+    error("") << "model_config is not JSON: "
+              << llvm::toString(parsed.takeError());
+    return nullptr;
+  }
+  const json::Object *root = parsed->getAsObject();
+  std::optional<StringRef> modelClass =
+      root ? root->getString("class_name") : std::nullopt;
+  const json::Object *config = root ? root->getObject("config") : nullptr;
+  if (!modelClass || !config) {
+    error("") << "model_config needs 'class_name' and 'config'";
+    return nullptr;
+  }
+  bool functional = *modelClass == "Functional" || *modelClass == "Model";
+  if (!functional && *modelClass != "Sequential") {
+    error("") << "model_config: class_name '" << *modelClass
+              << "' is not Sequential or Functional";
+    return nullptr;
+  }
+  const json::Array *layerList = config->getArray("layers");
+  if (!layerList) {
+    error("") << "model_config: field 'layers' is missing";
+    return nullptr;
+  }
+  if (!file.hasGroup("/model_weights")) {
+    error("") << "no 'model_weights' group; the file holds no weights";
+    return nullptr;
+  }
+  std::vector<Layer> layers;
+  std::set<std::string> names;
+  for (const json::Value &value : *layerList) {
+    FailureOr<Layer> layer = parseLayer(value, functional);
+    if (failed(layer))
+      return nullptr;
+    if (!names.insert(layer->name).second) {
+      error(layer->name) << "the name is used twice";
+      return nullptr;
+    }
+    layers.push_back(std::move(*layer));
+  }
+  if (layers.empty()) {
+    error("") << "model_config: the model has no layers";
+    return nullptr;
+  }
+
+  // Inputs: InputLayer entries, or the first layer of a Sequential model
+  // with its batch_input_shape.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> inputs;
+  for (const Layer &layer : layers)
+    if (layer.className == "InputLayer") {
+      FailureOr<std::vector<int64_t>> shape = inputShape(layer);
+      if (failed(shape))
+        return nullptr;
+      inputs.push_back({layer.name, *shape});
+    }
+  bool implicitInput = inputs.empty() && !functional;
+  if (implicitInput) {
+    FailureOr<std::vector<int64_t>> shape = inputShape(layers.front());
+    if (failed(shape))
+      return nullptr;
+    inputs.push_back({"input", *shape});
+  }
+  if (inputs.empty()) {
+    error("") << "model_config: the model has no InputLayer";
+    return nullptr;
+  }
+
+  std::string modelName = config->getString("name").value_or("model").str();
+  OwningOpRef<ModuleOp> module(
+      ModuleOp::create(NameLoc::get(StringAttr::get(context, path))));
+  builder.setInsertionPointToEnd(module->getBody());
+  SmallVector<Type> argumentTypes;
+  for (const auto &entry : inputs)
+    argumentTypes.push_back(tensorType(entry.second));
+  auto function = func::FuncOp::create(
+      builder, NameLoc::get(StringAttr::get(context, modelName)), "main",
+      builder.getFunctionType(argumentTypes, {}));
+  Block *body = function.addEntryBlock();
+  std::map<std::string, Value> values;
+  for (auto [index, entry] : llvm::enumerate(inputs)) {
+    body->getArgument(index).setLoc(
+        NameLoc::get(StringAttr::get(context, entry.first)));
+    values[entry.first] = body->getArgument(index);
+  }
+  builder.setInsertionPointToEnd(body);
+
+  Value last;
+  if (!functional) {
+    last = values.begin()->second;
+    for (const Layer &layer : layers) {
+      if (layer.className == "InputLayer")
+        continue;
+      FailureOr<Value> result = build(layer, {last});
+      if (failed(result))
+        return nullptr;
+      values[layer.name] = last = *result;
+    }
+  } else {
+    // Layers in any order: build each once its inputs exist.
+    std::vector<const Layer *> pending;
+    for (const Layer &layer : layers)
+      if (layer.className != "InputLayer")
+        pending.push_back(&layer);
+    while (!pending.empty()) {
+      std::vector<const Layer *> waiting;
+      for (const Layer *layer : pending) {
+        SmallVector<Value> operands;
+        for (const std::string &input : layer->inputs)
+          if (values.count(input))
+            operands.push_back(values[input]);
+        if (operands.size() != layer->inputs.size()) {
+          waiting.push_back(layer);
+          continue;
+        }
+        FailureOr<Value> result = build(*layer, operands);
+        if (failed(result))
+          return nullptr;
+        values[layer->name] = *result;
+      }
+      if (waiting.size() == pending.size()) {
+        const Layer *stuck = waiting.front();
+        for (const std::string &input : stuck->inputs)
+          if (!names.count(input)) {
+            error(stuck->name) << "field 'inbound_nodes' names '" << input
+                               << "', which is not a layer of the model";
+            return nullptr;
+          }
+        error(stuck->name) << "its inputs form a cycle or come from no input";
+        return nullptr;
+      }
+      pending = std::move(waiting);
+    }
+  }
+
+  // Outputs: output_layers ([[name, 0, 0], ...] or [name, 0, 0]), or the
+  // last layer of a Sequential model.
+  SmallVector<Value> results;
+  if (!functional) {
+    results.push_back(last);
+  } else {
+    const json::Array *outputs = config->getArray("output_layers");
+    if (!outputs || outputs->empty()) {
+      error("") << "model_config: field 'output_layers' is missing";
+      return nullptr;
+    }
+    std::vector<const json::Array *> entries;
+    if ((*outputs)[0].getAsString())
+      entries.push_back(outputs);
+    else
+      for (const json::Value &entry : *outputs)
+        entries.push_back(entry.getAsArray());
+    for (const json::Array *entry : entries) {
+      std::optional<StringRef> name =
+          entry && !entry->empty() ? (*entry)[0].getAsString() : std::nullopt;
+      if (!name || !values.count(name->str())) {
+        error("") << "model_config: field 'output_layers' names "
+                  << (name ? "'" + name->str() + "', which is not a layer"
+                           : std::string("no layer"));
+        return nullptr;
+      }
+      results.push_back(values[name->str()]);
+    }
+  }
+  func::ReturnOp::create(builder,
+                         NameLoc::get(StringAttr::get(context, modelName)),
+                         results);
+  function.setFunctionType(
+      builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
+  if (failed(mlir::verify(*module)))
+    return nullptr;
+  return module;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importKerasProxy(StringRef path, StringRef bytes,
+                                       MLIRContext *context) {
+  context->loadDialect<HGQDialect, func::FuncDialect>();
+  std::string problem;
+  Hdf5File file(bytes, problem);
+  if (!file.isOpen()) {
+    emitError(NameLoc::get(StringAttr::get(context, path)))
+        << path << ": " << problem;
+    return nullptr;
+  }
+  return Reader(context, path, file).read();
+}
+
+void registerKerasImportTranslation() {
+  TranslateToMLIRRegistration import(
+      "import-keras-proxy",
+      "read a proxy model HGQ saved as Keras HDF5 into proxy-level IR",
+      [](llvm::SourceMgr &sourceMgr,
+         MLIRContext *context) -> OwningOpRef<Operation *> {
+        const llvm::MemoryBuffer *buffer =
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+        OwningOpRef<ModuleOp> module = importKerasProxy(
+            buffer->getBufferIdentifier(), buffer->getBuffer(), context);
+        if (!module)
+          return nullptr;
+        return OwningOpRef<Operation *>(module.release());
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<HGQDialect, func::FuncDialect>();
+      });
+}
+
+} // namespace hgq
