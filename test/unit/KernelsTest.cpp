@@ -64,9 +64,11 @@ TEST(Kernels, ExactMatrixEveryArithmeticPath) {
       return v <= INT64_MAX && v >= -Int128(INT64_MAX);
     });
     ASSERT_EQ(status.ok, fits);
-    if (fits)
-      for (size_t index = 0; index < out.size(); ++index)
+    if (fits) {
+      for (size_t index = 0; index < out.size(); ++index) {
         ASSERT_TRUE(Int128(out[index]) == expected[index]) << index;
+      }
+    }
   }
 }
 

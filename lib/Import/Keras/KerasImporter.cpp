@@ -12,14 +12,12 @@
 #include "Hdf5File.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Import/KerasImporter.h"
+#include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/SourceMgr.h"
 
 #include <cmath>
 #include <map>
@@ -91,6 +89,15 @@ private:
                                                 StringRef name);
   FailureOr<DenseElementsAttr> floats(const Layer &layer, StringRef name,
                                       ArrayRef<int64_t> expected);
+  /// `kernel:0` of `kernelShape`, and `bias:0` (one per output, the last
+  /// kernel dimension) unless the config says use_bias: false.
+  LogicalResult kernelAndBias(const Layer &layer, ArrayRef<int64_t> kernelShape,
+                              DenseElementsAttr &kernel, ElementsAttr &bias);
+  /// The spatial output shape of a window op, or an error naming the layer.
+  FailureOr<std::vector<int64_t>>
+  windowShape(const Layer &layer, ArrayRef<int64_t> features,
+              ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
+              ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads);
   std::vector<int64_t> samePads(ArrayRef<int64_t> input, ArrayRef<int64_t> window,
                                 ArrayRef<int64_t> strides,
                                 ArrayRef<int64_t> dilations);
@@ -292,6 +299,42 @@ std::vector<int64_t> Reader::samePads(ArrayRef<int64_t> input,
   return pads;
 }
 
+LogicalResult Reader::kernelAndBias(const Layer &layer,
+                                   ArrayRef<int64_t> kernelShape,
+                                   DenseElementsAttr &kernel,
+                                   ElementsAttr &bias) {
+  FailureOr<DenseElementsAttr> k = floats(layer, "kernel", kernelShape);
+  if (failed(k))
+    return failure();
+  kernel = *k;
+  if (!layer.config->getBoolean("use_bias").value_or(true))
+    return success();
+  FailureOr<DenseElementsAttr> b = floats(layer, "bias", {kernelShape.back()});
+  if (failed(b))
+    return failure();
+  bias = *b;
+  return success();
+}
+
+FailureOr<std::vector<int64_t>>
+Reader::windowShape(const Layer &layer, ArrayRef<int64_t> features,
+                    ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
+                    ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
+  size_t spatial = window.size();
+  std::vector<int64_t> shape;
+  for (size_t axis = 0; axis < spatial; ++axis) {
+    std::optional<int64_t> size =
+        windowOutput(features[axis], window[axis], strides[axis],
+                     dilations[axis], pads[axis], pads[axis + spatial]);
+    if (!size)
+      return error(layer.name) << "the window of size " << window[axis]
+                               << " does not fit spatial dimension " << axis
+                               << " of size " << features[axis];
+    shape.push_back(*size);
+  }
+  return shape;
+}
+
 FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
   std::string rounding = layer.config->getString("RND").value_or("TRN").str();
   std::string overflow = layer.config->getString("SAT").value_or("WRAP").str();
@@ -407,22 +450,15 @@ FailureOr<Value> Reader::dense(const Layer &layer, Value input) {
   std::optional<int64_t> units = layer.config->getInteger("units");
   if (!units || *units <= 0)
     return error(layer.name) << "field 'units' must be a positive integer";
-  FailureOr<DenseElementsAttr> kernel =
-      floats(layer, "kernel", {features.back(), *units});
-  if (failed(kernel))
-    return failure();
+  DenseElementsAttr kernel;
   ElementsAttr bias;
-  if (layer.config->getBoolean("use_bias").value_or(true)) {
-    FailureOr<DenseElementsAttr> b = floats(layer, "bias", {*units});
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  if (failed(kernelAndBias(layer, {features.back(), *units}, kernel, bias)))
+    return failure();
   std::vector<int64_t> shape(features.begin(), features.end());
   shape.back() = *units;
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
   Value result =
-      DenseOp::create(builder, loc, tensorType(shape), input, *kernel, bias,
+      DenseOp::create(builder, loc, tensorType(shape), input, kernel, bias,
                       nullptr, nullptr,
                       LayerActivationAttr::get(context, LayerActivation::linear))
           .getOutput();
@@ -433,8 +469,8 @@ FailureOr<Value> Reader::dense(const Layer &layer, Value input) {
 FailureOr<Value> Reader::conv(const Layer &layer, Value input, int64_t spatial) {
   ArrayRef<int64_t> features = featuresOf(input);
   if (int64_t(features.size()) != spatial + 1)
-    return error(layer.name) << "expects a rank-" << spatial + 2
-                             << " input (batch, spatial..., channels), got "
+    return error(layer.name) << "expects (batch, spatial..., channels) with "
+                             << spatial << " spatial dimension(s), got "
                              << shapeText(features) << " after the batch";
   std::optional<int64_t> filters = layer.config->getInteger("filters");
   if (!filters || *filters <= 0)
@@ -460,33 +496,21 @@ FailureOr<Value> Reader::conv(const Layer &layer, Value input, int64_t spatial) 
   std::vector<int64_t> kernelShape(window->begin(), window->end());
   kernelShape.push_back(features.back() / groups);
   kernelShape.push_back(*filters);
-  FailureOr<DenseElementsAttr> kernel = floats(layer, "kernel", kernelShape);
-  if (failed(kernel))
-    return failure();
+  DenseElementsAttr kernel;
   ElementsAttr bias;
-  if (layer.config->getBoolean("use_bias").value_or(true)) {
-    FailureOr<DenseElementsAttr> b = floats(layer, "bias", {*filters});
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  if (failed(kernelAndBias(layer, kernelShape, kernel, bias)))
+    return failure();
   std::vector<int64_t> pads =
       *pad == "same" ? samePads(features.drop_back(), *window, *strides, *dilations)
                      : std::vector<int64_t>(2 * spatial, 0);
-  std::vector<int64_t> shape;
-  for (int64_t axis = 0; axis < spatial; ++axis) {
-    std::optional<int64_t> size =
-        windowOutput(features[axis], (*window)[axis], (*strides)[axis],
-                     (*dilations)[axis], pads[axis], pads[axis + spatial]);
-    if (!size)
-      return error(layer.name) << "the kernel does not fit spatial dimension "
-                               << axis << " of size " << features[axis];
-    shape.push_back(*size);
-  }
-  shape.push_back(*filters);
+  FailureOr<std::vector<int64_t>> shape =
+      windowShape(layer, features, *window, *strides, *dilations, pads);
+  if (failed(shape))
+    return failure();
+  shape->push_back(*filters);
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
   Value result =
-      ConvOp::create(builder, loc, tensorType(shape), input, *kernel, bias,
+      ConvOp::create(builder, loc, tensorType(*shape), input, kernel, bias,
                      builder.getDenseI64ArrayAttr(*strides),
                      builder.getDenseI64ArrayAttr(*dilations),
                      builder.getDenseI64ArrayAttr(pads),
@@ -502,8 +526,8 @@ FailureOr<Value> Reader::pool(const Layer &layer, Value input, int64_t spatial,
                               bool average) {
   ArrayRef<int64_t> features = featuresOf(input);
   if (int64_t(features.size()) != spatial + 1)
-    return error(layer.name) << "expects a rank-" << spatial + 2
-                             << " input (batch, spatial..., channels), got "
+    return error(layer.name) << "expects (batch, spatial..., channels) with "
+                             << spatial << " spatial dimension(s), got "
                              << shapeText(features) << " after the batch";
   FailureOr<std::vector<int64_t>> window = ints(layer, "pool_size", spatial, true);
   FailureOr<std::vector<int64_t>> strides = ints(layer, "strides", spatial, false);
@@ -517,28 +541,21 @@ FailureOr<Value> Reader::pool(const Layer &layer, Value input, int64_t spatial,
   std::vector<int64_t> pads =
       *pad == "same" ? samePads(features.drop_back(), *window, *strides, ones)
                      : std::vector<int64_t>(2 * spatial, 0);
-  std::vector<int64_t> shape;
-  for (int64_t axis = 0; axis < spatial; ++axis) {
-    std::optional<int64_t> size =
-        windowOutput(features[axis], (*window)[axis], (*strides)[axis], 1,
-                     pads[axis], pads[axis + spatial]);
-    if (!size)
-      return error(layer.name) << "the pool window does not fit spatial "
-                                  "dimension "
-                               << axis << " of size " << features[axis];
-    shape.push_back(*size);
-  }
-  shape.push_back(features.back());
+  FailureOr<std::vector<int64_t>> shape =
+      windowShape(layer, features, *window, *strides, ones, pads);
+  if (failed(shape))
+    return failure();
+  shape->push_back(features.back());
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
   auto arrays = std::make_tuple(builder.getDenseI64ArrayAttr(*window),
                                 builder.getDenseI64ArrayAttr(*strides),
                                 builder.getDenseI64ArrayAttr(pads));
   if (average)
-    return AvgPoolOp::create(builder, loc, tensorType(shape), input,
+    return AvgPoolOp::create(builder, loc, tensorType(*shape), input,
                              std::get<0>(arrays), std::get<1>(arrays),
                              std::get<2>(arrays))
         .getOutput();
-  return MaxPoolOp::create(builder, loc, tensorType(shape), input,
+  return MaxPoolOp::create(builder, loc, tensorType(*shape), input,
                            std::get<0>(arrays), std::get<1>(arrays),
                            std::get<2>(arrays))
       .getOutput();
@@ -877,22 +894,10 @@ OwningOpRef<ModuleOp> importKerasProxy(StringRef path, StringRef bytes,
 }
 
 void registerKerasImportTranslation() {
-  TranslateToMLIRRegistration import(
+  registerFileImport(
       "import-keras-proxy",
       "read a proxy model HGQ saved as Keras HDF5 into proxy-level IR",
-      [](llvm::SourceMgr &sourceMgr,
-         MLIRContext *context) -> OwningOpRef<Operation *> {
-        const llvm::MemoryBuffer *buffer =
-            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        OwningOpRef<ModuleOp> module = importKerasProxy(
-            buffer->getBufferIdentifier(), buffer->getBuffer(), context);
-        if (!module)
-          return nullptr;
-        return OwningOpRef<Operation *>(module.release());
-      },
-      [](DialectRegistry &registry) {
-        registry.insert<HGQDialect, func::FuncDialect>();
-      });
+      importKerasProxy);
 }
 
 } // namespace hgq

@@ -10,6 +10,7 @@
 #include "Importer.h"
 #include "hgq/Import/OnnxImporter.h"
 #include "hgq/Import/OnnxModel.h"
+#include "hgq/Target/Translation.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/Verifier.h"
@@ -781,23 +782,10 @@ OwningOpRef<ModuleOp> importOnnx(llvm::StringRef path, llvm::StringRef bytes,
 }
 
 void registerOnnxImportTranslation() {
-  TranslateToMLIRRegistration registration(
-      "import-onnx",
-      "import an ONNX model (standard ops, hgq domain, QONNX, QDQ) into the "
-      "hgq dialect",
-      [](llvm::SourceMgr &sourceMgr,
-         MLIRContext *context) -> OwningOpRef<Operation *> {
-        const llvm::MemoryBuffer *buffer =
-            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        OwningOpRef<ModuleOp> module = importOnnx(
-            buffer->getBufferIdentifier(), buffer->getBuffer(), context);
-        if (!module)
-          return nullptr;
-        return OwningOpRef<Operation *>(module.release());
-      },
-      [](DialectRegistry &registry) {
-        registry.insert<HGQDialect, func::FuncDialect>();
-      });
+  registerFileImport("import-onnx",
+                     "import an ONNX model (standard ops, hgq domain, QONNX, "
+                     "QDQ) into the hgq dialect",
+                     importOnnx);
 }
 
 } // namespace hgq

@@ -672,16 +672,6 @@ FailureOr<OnnxFormat> qdqFormat(Importer &importer, const onnx::NodeProto &node,
                        fixed::Overflow::SAT);
 }
 
-const onnx::NodeProto *findNode(Importer &importer, const std::string &input,
-                                const std::string &opType) {
-  for (const auto &node : importer.model.graph().node())
-    if (node.op_type() == opType)
-      for (const std::string &name : node.input())
-        if (name == input)
-          return &node;
-  return nullptr;
-}
-
 LogicalResult importQuantizeLinear(Importer &importer,
                                    const onnx::NodeProto &node) {
   FailureOr<LinearQuantization> q = linearParameters(importer, node);

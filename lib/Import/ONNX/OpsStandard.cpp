@@ -612,10 +612,9 @@ LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
       divide ? importer.builder.getUnitAttr() : nullptr);
   if (failed(mlir::verify(op)))
     return failure();
-  Activation result = *input;
-  result.value = op.getOutput();
-  result.uniformFormat = nullptr;
-  importer.setActivation(node.output(0), result);
+  input->value = op.getOutput();
+  input->uniformFormat = nullptr;
+  importer.setActivation(node.output(0), std::move(*input));
   return success();
 }
 

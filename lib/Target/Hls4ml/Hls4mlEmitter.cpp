@@ -7,15 +7,15 @@
 
 #include "Hls4mlCommon.h"
 #include "hgq/Target/Hls4ml.h"
+#include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/JSON.h"
 
+#include <cmath>
 #include <map>
 #include <set>
-
-#include <cmath>
 
 using namespace mlir;
 
@@ -373,12 +373,7 @@ LogicalResult Emitter::emit(func::FuncOp function) {
 } // namespace
 
 LogicalResult emitHls4ml(ModuleOp module, raw_ostream &os) {
-  auto functions = module.getOps<func::FuncOp>();
-  func::FuncOp function;
-  if (std::distance(functions.begin(), functions.end()) == 1)
-    function = *functions.begin();
-  else
-    function = module.lookupSymbol<func::FuncOp>("main");
+  func::FuncOp function = findEntryFunction(module);
   if (!function)
     return module.emitError() << "--emit-hls4ml needs one function, or @main";
   std::string text;

@@ -7,6 +7,7 @@
 
 #include "Hls4mlCommon.h"
 #include "hgq/Target/Hls4ml.h"
+#include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -527,34 +528,15 @@ OwningOpRef<ModuleOp> importHls4ml(StringRef path, StringRef text,
 }
 
 void registerHls4mlTranslations() {
-  TranslateFromMLIRRegistration emit(
-      "emit-hls4ml",
-      "write a proxy-level model as the hls4ml document (JSON, "
-      "docs/hls4ml-format.md)",
-      [](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError() << "--emit-hls4ml needs a module";
-        return emitHls4ml(module, os);
-      },
-      [](DialectRegistry &registry) {
-        registry.insert<HGQDialect, func::FuncDialect>();
-      });
-  TranslateToMLIRRegistration import(
-      "import-hls4ml", "read an hls4ml document back into proxy-level IR",
-      [](llvm::SourceMgr &sourceMgr,
-         MLIRContext *context) -> OwningOpRef<Operation *> {
-        const llvm::MemoryBuffer *buffer =
-            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        OwningOpRef<ModuleOp> module = importHls4ml(
-            buffer->getBufferIdentifier(), buffer->getBuffer(), context);
-        if (!module)
-          return nullptr;
-        return OwningOpRef<Operation *>(module.release());
-      },
-      [](DialectRegistry &registry) {
-        registry.insert<HGQDialect, func::FuncDialect>();
-      });
+  registerModuleEmitter("emit-hls4ml",
+                        "write a proxy-level model as the hls4ml document "
+                        "(JSON, docs/hls4ml-format.md)",
+                        emitHls4ml);
+  registerFileImport("import-hls4ml",
+                     "read an hls4ml document back into proxy-level IR",
+                     [](StringRef path, StringRef bytes, MLIRContext *context) {
+                       return importHls4ml(path, bytes, context);
+                     });
 }
 
 } // namespace hgq

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hgq/Target/OnnxExport.h"
+#include "hgq/Target/Translation.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Import/OnnxModel.h"
 
@@ -522,12 +523,7 @@ LogicalResult Writer::write(func::FuncOp function) {
 } // namespace
 
 LogicalResult emitOnnx(ModuleOp module, raw_ostream &os) {
-  auto functions = module.getOps<func::FuncOp>();
-  func::FuncOp function;
-  if (std::distance(functions.begin(), functions.end()) == 1)
-    function = *functions.begin();
-  else
-    function = module.lookupSymbol<func::FuncOp>("main");
+  func::FuncOp function = findEntryFunction(module);
   if (!function)
     return module.emitError() << "--emit-onnx needs one function, or @main";
   onnx::ModelProto model;
@@ -577,19 +573,10 @@ LogicalResult emitOnnx(ModuleOp module, raw_ostream &os) {
 }
 
 void registerOnnxExportTranslation() {
-  TranslateFromMLIRRegistration registration(
-      "emit-onnx",
-      "write a proxy-level model as ONNX (standard ops, hgq.FixedPointQuantizer, "
-      "hgq.UnaryLUT)",
-      [](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
-        if (!module)
-          return op->emitError() << "--emit-onnx needs a module";
-        return emitOnnx(module, os);
-      },
-      [](DialectRegistry &registry) {
-        registry.insert<HGQDialect, func::FuncDialect>();
-      });
+  registerModuleEmitter("emit-onnx",
+                        "write a proxy-level model as ONNX (standard ops, "
+                        "hgq.FixedPointQuantizer, hgq.UnaryLUT)",
+                        emitOnnx);
 }
 
 } // namespace hgq
