@@ -38,10 +38,6 @@ FixedAttr hgq::kbiFormat(
                   << integer << " (keep_negative is 0 or 1, bits 0..127)";
       return nullptr;
     }
-    if (width == 0) { // a dead element: always 0
-      k.push_back(0), i.push_back(0), f.push_back(0);
-      continue;
-    }
     k.push_back(int8_t(keep[index]));
     i.push_back(int8_t(integer - keep[index]));
     f.push_back(int8_t(width - integer));

@@ -166,10 +166,9 @@ LogicalResult applyFormat(Importer &importer, const onnx::NodeProto &node,
   auto op = QuantizeOp::create(importer.builder, importer.locationOf(node),
                                input->value.getType(), input->value, nullptr,
                                *attr);
-  Activation result = *input;
-  result.value = op.getOutput();
-  result.uniformFormat = attr->isUniform() ? *attr : FixedAttr();
-  importer.setActivation(output, result);
+  input->value = op.getOutput();
+  input->uniformFormat = attr->isUniform() ? *attr : FixedAttr();
+  importer.setActivation(output, std::move(*input));
   return success();
 }
 
@@ -534,20 +533,18 @@ LogicalResult importBipolarQuant(Importer &importer,
       importer.builder, loc, input->value.getType(), input->value,
       importer.builder.getStringAttr("bipolar"), nullptr, nullptr, nullptr,
       nullptr, nullptr);
-  Activation result = *input;
-  result.value = sign.getOutput();
-  result.uniformFormat = nullptr;
+  input->value = sign.getOutput();
+  input->uniformFormat = nullptr;
   bool unit = llvm::all_of((*scale)->values, [](double v) { return v == 1.0; });
   if (!unit) {
     if ((*scale)->size() != 1)
       return importer.nodeError(node) << "per-element BipolarQuant scales on "
                                          "activations are not supported";
-    Value scaled = RescaleOp::create(
-        importer.builder, loc, result.value.getType(), result.value,
+    input->value = RescaleOp::create(
+        importer.builder, loc, input->value.getType(), input->value,
         importer.floatElements({}, (*scale)->values), nullptr);
-    result.value = scaled;
   }
-  importer.setActivation(node.output(0), result);
+  importer.setActivation(node.output(0), std::move(*input));
   return success();
 }
 
