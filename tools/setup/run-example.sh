@@ -24,6 +24,7 @@ write() { # write FILE COMMAND...: run COMMAND into FILE, atomically
   local partial
   partial=$(mktemp "$target.XXXXXX")
   if "$@" >"$partial"; then
+    chmod "$(printf '%o' $((0666 & ~0$(umask))))" "$partial" # mktemp made it 0600
     mv "$partial" "$target"
   else
     rm -f "$partial"
@@ -76,6 +77,11 @@ for p in report["points"]:
             p["min_width"], p["max_width"], p["dead"], p["collapsed"])
     print("%-24s %-7s %-8d %s" % (p["name"], p["role"], elements, detail))
 PY
+echo "== the proxy for hls4ml (JSON document) and as ONNX"
+write "$out/model.hls4ml.json" "$build/bin/hgq-translate" \
+  --emit-hls4ml "$out/model.proxy.mlir"
+write "$out/model.proxy.onnx" "$build/bin/hgq-translate" \
+  --emit-onnx "$out/model.proxy.mlir"
 echo "== wrote $out: model.mlir, model.traced.mlir, model.proxy.mlir, bops.json," \
-     "predictions.npy, format-report.json"
-echo "Not yet available: the HLS project and the hls4ml export (see docs/status.md)."
+     "predictions.npy, format-report.json, model.hls4ml.json, model.proxy.onnx"
+echo "Not yet available: the HLS project (see docs/status.md)."
