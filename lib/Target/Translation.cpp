@@ -9,15 +9,6 @@
 
 using namespace mlir;
 
-func::FuncOp hgq::findEntryFunction(ModuleOp module, StringRef name) {
-  if (!name.empty())
-    return module.lookupSymbol<func::FuncOp>(name);
-  auto functions = module.getOps<func::FuncOp>();
-  if (std::distance(functions.begin(), functions.end()) == 1)
-    return *functions.begin();
-  return module.lookupSymbol<func::FuncOp>("main");
-}
-
 static void registerDialects(DialectRegistry &registry) {
   registry.insert<hgq::HGQDialect, func::FuncDialect>();
 }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hgq/Analysis/Bops.h"
+#include "hgq/Dialect/EntryFunction.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Exec/Executor.h"
 #include "hgq/Fixed/Range.h"
@@ -142,17 +143,11 @@ struct TraceMinMaxPass
 
 FailureOr<func::FuncOp> TraceMinMaxPass::findFunction() {
   ModuleOp module = getOperation();
-  if (!functionName.empty()) {
-    if (auto function = module.lookupSymbol<func::FuncOp>(functionName))
-      return function;
+  if (auto function = findEntryFunction(module, functionName))
+    return function;
+  if (!functionName.empty())
     return module.emitError() << "hgq-trace-minmax: no function @"
                               << functionName;
-  }
-  auto functions = module.getOps<func::FuncOp>();
-  if (std::distance(functions.begin(), functions.end()) == 1)
-    return *functions.begin();
-  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
-    return main;
   return module.emitError() << "hgq-trace-minmax: the module has several "
                                "functions and none is @main; choose one "
                                "with function=NAME";

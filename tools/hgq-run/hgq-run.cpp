@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hgq/Dialect/EntryFunction.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Exec/Executor.h"
 #include "hgq/Support/Npy.h"
@@ -126,19 +127,13 @@ int main(int argc, char **argv) {
   if (!module)
     return fail("cannot read a valid hgq model from " + modelPath);
 
-  func::FuncOp function;
-  std::vector<func::FuncOp> functions(module->getOps<func::FuncOp>().begin(),
-                                      module->getOps<func::FuncOp>().end());
-  if (!functionName.empty()) {
-    function = module->lookupSymbol<func::FuncOp>(functionName);
-    if (!function)
-      return fail(modelPath + " has no function @" + functionName);
-  } else if (functions.size() == 1) {
-    function = functions.front();
-  } else if (auto main = module->lookupSymbol<func::FuncOp>("main")) {
-    function = main;
-  } else {
-    return fail(modelPath + " has " + llvm::Twine(functions.size()) +
+  func::FuncOp function = hgq::findEntryFunction(*module, functionName);
+  if (!function && !functionName.empty())
+    return fail(modelPath + " has no function @" + functionName);
+  if (!function) {
+    auto functions = module->getOps<func::FuncOp>();
+    return fail(modelPath + " has " +
+                llvm::Twine(std::distance(functions.begin(), functions.end())) +
                 " functions and none is @main: choose one with --function");
   }
 

@@ -1,25 +1,20 @@
 //===- Translation.h - What every hgq-translate format shares ---*- C++ -*-===//
 //
-// The entry function of a module, and the registration of importers (bytes
-// of a file in, a module out) and emitters (a module in, bytes out) with
-// MLIR's translate driver, so each format only writes its own conversion.
+// The registration of importers (bytes of a file in, a module out) and
+// emitters (a module in, bytes out) with MLIR's translate driver, so each
+// format only writes its own conversion.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef HGQ_TARGET_TRANSLATION_H
 #define HGQ_TARGET_TRANSLATION_H
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "hgq/Dialect/EntryFunction.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
 namespace hgq {
-
-/// The function a tool works on: the one named `name` when it is given,
-/// else the module's only function, else @main; null when there is none
-/// (the caller says why, in its own words).
-mlir::func::FuncOp findEntryFunction(mlir::ModuleOp module,
-                                     llvm::StringRef name = "");
 
 /// Reads the bytes of a file (`path` names it in diagnostics).
 using FileImporter = mlir::OwningOpRef<mlir::ModuleOp> (*)(

@@ -1,0 +1,14 @@
+//===- EntryFunction.cpp - Which function of a module a tool runs ---------===//
+
+#include "hgq/Dialect/EntryFunction.h"
+
+using namespace mlir;
+
+func::FuncOp hgq::findEntryFunction(ModuleOp module, StringRef name) {
+  if (!name.empty())
+    return module.lookupSymbol<func::FuncOp>(name);
+  auto functions = module.getOps<func::FuncOp>();
+  if (std::distance(functions.begin(), functions.end()) == 1)
+    return *functions.begin();
+  return module.lookupSymbol<func::FuncOp>("main");
+}
