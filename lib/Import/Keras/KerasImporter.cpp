@@ -87,6 +87,7 @@ private:
   /// when the layer has none; failure after a diagnostic.
   FailureOr<std::optional<Array<float>>> weight(const Layer &layer,
                                                 StringRef name);
+  FailureOr<Array<float>> requiredWeight(const Layer &layer, StringRef name);
   FailureOr<DenseElementsAttr> floats(const Layer &layer, StringRef name,
                                       ArrayRef<int64_t> expected);
   /// `kernel:0` of `kernelShape`, and `bias:0` (one per output, the last
@@ -263,8 +264,8 @@ FailureOr<std::optional<Array<float>>> Reader::weight(const Layer &layer,
   return std::optional<Array<float>>();
 }
 
-FailureOr<DenseElementsAttr> Reader::floats(const Layer &layer, StringRef name,
-                                            ArrayRef<int64_t> expected) {
+FailureOr<Array<float>> Reader::requiredWeight(const Layer &layer,
+                                              StringRef name) {
   FailureOr<std::optional<Array<float>>> array = weight(layer, name);
   if (failed(array))
     return failure();
@@ -272,12 +273,20 @@ FailureOr<DenseElementsAttr> Reader::floats(const Layer &layer, StringRef name,
     return error(layer.name) << "weight '" << name
                              << ":0' is missing from model_weights/"
                              << layer.name;
-  if ((*array)->shape != std::vector<int64_t>(expected.begin(), expected.end()))
+  return std::move(**array);
+}
+
+FailureOr<DenseElementsAttr> Reader::floats(const Layer &layer, StringRef name,
+                                            ArrayRef<int64_t> expected) {
+  FailureOr<Array<float>> array = requiredWeight(layer, name);
+  if (failed(array))
+    return failure();
+  if (array->shape != std::vector<int64_t>(expected.begin(), expected.end()))
     return error(layer.name) << "weight '" << name << ":0' has shape "
-                             << shapeText((*array)->shape) << ", expected "
+                             << shapeText(array->shape) << ", expected "
                              << shapeText(expected);
   auto type = RankedTensorType::get(expected, Float32Type::get(context));
-  return DenseElementsAttr::get(type, ArrayRef<float>((*array)->values));
+  return DenseElementsAttr::get(type, ArrayRef<float>(array->values));
 }
 
 /// TensorFlow's 'same' padding: the output is ceil(input / stride); the odd
@@ -352,14 +361,10 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
   // channel stays one per channel), padded to the feature rank.
   std::vector<std::vector<int64_t>> shapes, contents;
   for (StringRef name : {"keep_negative", "bits", "integers"}) {
-    FailureOr<std::optional<Array<float>>> array = weight(layer, name);
+    FailureOr<Array<float>> array = requiredWeight(layer, name);
     if (failed(array))
       return failure();
-    if (!*array)
-      return error(layer.name) << "weight '" << name
-                               << ":0' is missing from model_weights/"
-                               << layer.name;
-    std::vector<int64_t> shape = (*array)->shape;
+    std::vector<int64_t> shape = array->shape;
     std::vector<int64_t> expected{1};
     expected.insert(expected.end(), features.begin(), features.end());
     bool fits = !shape.empty() && shape[0] == 1 &&
@@ -372,7 +377,7 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
                                << shapeText(expected)
                                << " (or 1 in place of a dimension)";
     std::vector<int64_t> values;
-    for (float value : (*array)->values) {
+    for (float value : array->values) {
       if (value != std::floor(value) || std::abs(value) > 127)
         return error(layer.name) << "weight '" << name << ":0' holds " << value
                                  << "; bit counts are integers";

@@ -10,6 +10,7 @@
 #include "Importer.h"
 #include "hgq/Import/OnnxImporter.h"
 #include "hgq/Import/OnnxModel.h"
+#include "hgq/Support/Permute.h"
 #include "hgq/Target/Translation.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -461,22 +462,8 @@ Importer::physicalBits(const onnx::NodeProto &node, const ConstTensor &bits,
     physicalShape[activation.physicalOf[d] - 1] = shape[d - 1];
     sourceDimOf[activation.physicalOf[d] - 1] = d - 1;
   }
-  std::vector<int64_t> strides(featureRank, 1);
-  for (int64_t d = featureRank - 1; d-- > 0;)
-    strides[d] = strides[d + 1] * shape[d + 1];
-  std::vector<int64_t> permuted(values.size());
-  std::vector<int64_t> position(featureRank, 0);
-  for (size_t flat = 0; flat < values.size(); ++flat) {
-    int64_t source = 0;
-    for (int64_t d = 0; d < featureRank; ++d)
-      source += position[d] * strides[sourceDimOf[d]];
-    permuted[flat] = values[source];
-    for (int64_t d = featureRank; d-- > 0;) {
-      if (++position[d] < physicalShape[d])
-        break;
-      position[d] = 0;
-    }
-  }
+  std::vector<int64_t> permuted =
+      permuteValues(values, shape, sourceDimOf);
   return bitsElements(physicalShape, permuted);
 }
 

@@ -11,6 +11,7 @@
 #include "Importer.h"
 
 #include "hgq/Fixed/UnaryFunctions.h"
+#include "hgq/Support/Permute.h"
 
 #include "mlir/IR/Verifier.h"
 
@@ -27,33 +28,6 @@ int64_t product(ArrayRef<int64_t> shape) {
   for (int64_t dim : shape)
     count *= dim;
   return count;
-}
-
-/// Reorders the values of a row-major tensor: result dim i = dim
-/// permutation[i] of the source.
-std::vector<double> permuteValues(const std::vector<double> &values,
-                                  const std::vector<int64_t> &shape,
-                                  const std::vector<int64_t> &permutation) {
-  size_t rank = shape.size();
-  std::vector<int64_t> resultShape(rank), strides(rank, 1);
-  for (size_t d = 0; d < rank; ++d)
-    resultShape[d] = shape[permutation[d]];
-  for (size_t d = rank - 1; rank && d-- > 0;)
-    strides[d] = strides[d + 1] * shape[d + 1];
-  std::vector<double> result(values.size());
-  std::vector<int64_t> position(rank, 0);
-  for (size_t flat = 0; flat < values.size(); ++flat) {
-    int64_t source = 0;
-    for (size_t d = 0; d < rank; ++d)
-      source += position[d] * strides[permutation[d]];
-    result[flat] = values[source];
-    for (size_t d = rank; d-- > 0;) {
-      if (++position[d] < resultShape[d])
-        break;
-      position[d] = 0;
-    }
-  }
-  return result;
 }
 
 /// The op a value was computed by, when nothing else reads it.

@@ -14,6 +14,7 @@
 #include "hgq/Target/Translation.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Import/OnnxModel.h"
+#include "hgq/Support/Permute.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
@@ -297,22 +298,8 @@ LogicalResult Writer::layer(LayerOp op, const std::string &name) {
     std::vector<int64_t> shape;
     for (int64_t d : permutation)
       shape.push_back(kernelType.getDimSize(d));
-    std::vector<int64_t> strides(rank, 1);
-    for (int64_t d = rank - 1; d-- > 0;)
-      strides[d] = strides[d + 1] * kernelType.getDimSize(d + 1);
-    std::vector<float> reordered(kernel.size());
-    std::vector<int64_t> position(rank, 0);
-    for (size_t flat = 0; flat < kernel.size(); ++flat) {
-      int64_t source = 0;
-      for (int64_t d = 0; d < rank; ++d)
-        source += position[d] * strides[permutation[d]];
-      reordered[flat] = kernel[source];
-      for (int64_t d = rank; d-- > 0;) {
-        if (++position[d] < shape[d])
-          break;
-        position[d] = 0;
-      }
-    }
+    std::vector<float> reordered = permuteValues(
+        kernel, std::vector<int64_t>(kernelType.getShape()), permutation);
     int64_t inputRank = op.getInput().getType().getRank();
     std::string first =
         transpose(input, name + "/to_nchw", toChannelsFirst(inputRank));
