@@ -7,6 +7,7 @@
 #   mlp.h5      Sequential (Keras 2 style): quantizers per element and per
 #               tensor, Dense, ReLU, a UnaryLUT, several rounding/overflow modes
 #   mlp_k3.h5   the same model as a Keras 3 style Functional config
+#   mlp_no_input_layer.h5  the same Sequential model without an InputLayer
 #   conv.h5     Functional (Keras 2 style): Conv2D 'same', MaxPooling2D,
 #               AveragePooling2D, Add, Reshape, Conv1D 'valid', Flatten,
 #               Concatenate, Dense, per-channel quantizers
@@ -290,6 +291,13 @@ for name, (config, weights, x, y) in {"mlp": make_mlp(), "conv": make_conv()}.it
     np.save(os.path.join(OUT, name + ".expected.npy"), y.astype(np.float32))
     if name == "mlp":
         save(os.path.join(OUT, "mlp_k3.h5"), keras3(config), weights)
+        # Older Sequential configs have no InputLayer: the first layer
+        # carries batch_input_shape.
+        implicit = json.loads(json.dumps(config))
+        layers = implicit["config"]["layers"]
+        shape = layers.pop(0)["config"]["batch_input_shape"]
+        layers[0]["config"]["batch_input_shape"] = shape
+        save(os.path.join(OUT, "mlp_no_input_layer.h5"), implicit, weights)
 
 # --- Malformed files -------------------------------------------------------------
 config, weights, _, _ = make_mlp()
