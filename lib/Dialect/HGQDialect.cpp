@@ -201,6 +201,48 @@ SmallVector<int> hgq::expandFractionalBits(QuantizerAttr quantizer,
   return broadcastBits(quantizer.getF(), shape);
 }
 
+FixedAttr hgq::kbiFormat(MLIRContext *context, DenseIntElementsAttr keep,
+                         DenseIntElementsAttr bits,
+                         DenseIntElementsAttr integers, RoundingMode rounding,
+                         OverflowMode overflow,
+                         function_ref<InFlightDiagnostic()> emitError) {
+  std::optional<SmallVector<int64_t>> shape = broadcastShapes(
+      keep.getType().getShape(), bits.getType().getShape());
+  if (shape)
+    shape = broadcastShapes(*shape, integers.getType().getShape());
+  if (!shape) {
+    emitError() << "keep_negative, bits and integers do not broadcast "
+                   "against each other";
+    return nullptr;
+  }
+  SmallVector<int> k = broadcastBits(keep, *shape);
+  SmallVector<int> w = broadcastBits(bits, *shape);
+  SmallVector<int> integer = broadcastBits(integers, *shape);
+  SmallVector<int8_t> i, f;
+  for (size_t index = 0; index < k.size(); ++index) {
+    int iValue = integer[index] - k[index], fValue = w[index] - integer[index];
+    if ((k[index] != 0 && k[index] != 1) || w[index] < 0 ||
+        iValue < INT8_MIN || iValue > INT8_MAX || fValue < INT8_MIN ||
+        fValue > INT8_MAX) {
+      emitError() << "element " << index << " has keep_negative " << k[index]
+                  << ", bits " << w[index] << ", integers " << integer[index]
+                  << " (keep_negative is 0 or 1, bits 0..127)";
+      return nullptr;
+    }
+    i.push_back(int8_t(iValue));
+    f.push_back(int8_t(fValue));
+  }
+  auto type = RankedTensorType::get(*shape, IntegerType::get(context, 8));
+  auto kAttr = DenseIntElementsAttr::get(
+      type, SmallVector<int8_t>(k.begin(), k.end()));
+  auto iAttr = DenseIntElementsAttr::get(type, ArrayRef<int8_t>(i));
+  auto fAttr = DenseIntElementsAttr::get(type, ArrayRef<int8_t>(f));
+  if (!FixedAttr::getChecked(emitError, context, kAttr, iAttr, fAttr, rounding,
+                             overflow))
+    return nullptr;
+  return canonicalFixed(context, kAttr, iAttr, fAttr, rounding, overflow);
+}
+
 static std::string shapeString(ArrayRef<int64_t> shape) {
   std::string text = "[";
   for (auto [index, dim] : llvm::enumerate(shape)) {

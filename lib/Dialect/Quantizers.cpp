@@ -24,35 +24,6 @@ FixedAttr hgq::canonicalFixed(MLIRContext *context, DenseIntElementsAttr k,
                         rounding, overflow);
 }
 
-FixedAttr hgq::kbiFormat(
-    MLIRContext *context, ArrayRef<int64_t> shape, ArrayRef<int64_t> keep,
-    ArrayRef<int64_t> bits, ArrayRef<int64_t> integers, RoundingMode rounding,
-    OverflowMode overflow, function_ref<InFlightDiagnostic()> emitError) {
-  SmallVector<int8_t> k, i, f;
-  for (size_t index = 0; index < keep.size(); ++index) {
-    int64_t width = bits[index], integer = integers[index];
-    if ((keep[index] != 0 && keep[index] != 1) || width < 0 ||
-        width > INT8_MAX || integer < INT8_MIN || integer > INT8_MAX) {
-      emitError() << "element " << index << " has keep_negative "
-                  << keep[index] << ", bits " << width << ", integers "
-                  << integer << " (keep_negative is 0 or 1, bits 0..127)";
-      return nullptr;
-    }
-    k.push_back(int8_t(keep[index]));
-    i.push_back(int8_t(integer - keep[index]));
-    f.push_back(int8_t(width - integer));
-  }
-  auto type = RankedTensorType::get(shape, IntegerType::get(context, 8));
-  auto array = [&](ArrayRef<int8_t> values) {
-    return DenseIntElementsAttr::get(type, values);
-  };
-  if (!FixedAttr::getChecked(emitError, context, array(k), array(i), array(f),
-                             rounding, overflow))
-    return nullptr;
-  return canonicalFixed(context, array(k), array(i), array(f), rounding,
-                        overflow);
-}
-
 std::string hgq::locationName(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().str();

@@ -76,13 +76,13 @@ FixedAttr canonicalFixed(mlir::MLIRContext *context, mlir::DenseIntElementsAttr 
                          OverflowMode overflow);
 
 /// The proxy format of HGQ's "kbi" arrays (SEMANTICS.md: keep_negative k,
-/// bits W, integers I = k + i), one value per element of `shape`, row-major:
-/// i = I - k, f = W - I, kept as written (a zero-width element is dead
-/// whatever its k and I, and round trips keep them). Checked and canonical;
-/// null after a diagnostic from `emitError`.
-FixedAttr kbiFormat(mlir::MLIRContext *context, llvm::ArrayRef<int64_t> shape,
-                    llvm::ArrayRef<int64_t> keep, llvm::ArrayRef<int64_t> bits,
-                    llvm::ArrayRef<int64_t> integers, RoundingMode rounding,
+/// bits W, integers I = k + i), int8 arrays that broadcast together: i = I -
+/// k, f = W - I, kept as written (a zero-width element is dead whatever its
+/// k and I, and round trips keep them). Checked and canonical; null after a
+/// diagnostic from `emitError`.
+FixedAttr kbiFormat(mlir::MLIRContext *context, mlir::DenseIntElementsAttr keep,
+                    mlir::DenseIntElementsAttr bits,
+                    mlir::DenseIntElementsAttr integers, RoundingMode rounding,
                     OverflowMode overflow,
                     llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 

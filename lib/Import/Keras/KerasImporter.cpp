@@ -359,7 +359,7 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
   // Each array is (1, *features) or (1,): HGQ keeps a leading batch axis of
   // one. The format keeps their common broadcast shape (one value per
   // channel stays one per channel), padded to the feature rank.
-  std::vector<std::vector<int64_t>> shapes, contents;
+  SmallVector<DenseIntElementsAttr, 3> arrays;
   for (StringRef name : {"keep_negative", "bits", "integers"}) {
     FailureOr<Array<float>> array = requiredWeight(layer, name);
     if (failed(array))
@@ -376,47 +376,22 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
                                << shapeText(shape) << ", expected (1,) or "
                                << shapeText(expected)
                                << " (or 1 in place of a dimension)";
-    std::vector<int64_t> values;
+    SmallVector<int8_t> values;
     for (float value : array->values) {
       if (value != std::floor(value) || std::abs(value) > 127)
         return error(layer.name) << "weight '" << name << ":0' holds " << value
                                  << "; bit counts are integers";
-      values.push_back(int64_t(value));
+      values.push_back(int8_t(value));
     }
-    shapes.push_back(shape.size() == 1
-                         ? std::vector<int64_t>()
-                         : std::vector<int64_t>(shape.begin() + 1, shape.end()));
-    contents.push_back(std::move(values));
-  }
-  std::vector<int64_t> common;
-  for (const std::vector<int64_t> &shape : shapes)
-    if (!shape.empty()) {
-      if (common.empty())
-        common.assign(shape.size(), 1);
-      for (size_t d = 0; d < shape.size(); ++d)
-        common[d] = std::max(common[d], shape[d]);
-    }
-  int64_t count = product(common);
-  std::vector<std::vector<int64_t>> arrays;
-  for (auto [shape, values] : llvm::zip(shapes, contents)) {
-    std::vector<int64_t> expanded(count);
-    std::vector<int64_t> index(common.size(), 0);
-    for (int64_t flat = 0; flat < count; ++flat) {
-      int64_t source = 0;
-      for (size_t d = 0; d < shape.size(); ++d)
-        source = source * shape[d] + (shape[d] == 1 ? 0 : index[d]);
-      expanded[flat] = values[source];
-      for (size_t d = common.size(); d-- > 0;) {
-        if (++index[d] < common[d])
-          break;
-        index[d] = 0;
-      }
-    }
-    arrays.push_back(std::move(expanded));
+    // Without HGQ's leading axis of one; (1,) becomes one value.
+    std::vector<int64_t> own(shape.begin() + 1, shape.end());
+    arrays.push_back(DenseIntElementsAttr::get(
+        RankedTensorType::get(own, IntegerType::get(context, 8)),
+        ArrayRef<int8_t>(values)));
   }
   auto emit = [&]() { return error(layer.name) << "invalid format: "; };
-  FixedAttr format = kbiFormat(context, common, arrays[0], arrays[1],
-                               arrays[2], *r, *o, emit);
+  FixedAttr format =
+      kbiFormat(context, arrays[0], arrays[1], arrays[2], *r, *o, emit);
   if (!format)
     return failure();
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));

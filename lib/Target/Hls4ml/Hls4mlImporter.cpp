@@ -181,15 +181,7 @@ FailureOr<FixedAttr> Reader::format(const json::Object &object,
       keep->getType() != integers->getType())
     return error(name) << "keep_negative, bits and integers must have one "
                           "shape";
-  auto values = [](DenseIntElementsAttr attr) {
-    SmallVector<int64_t> result;
-    for (int8_t value : attr.getValues<int8_t>())
-      result.push_back(value);
-    return result;
-  };
-  FixedAttr attr =
-      kbiFormat(context, keep->getType().getShape(), values(*keep),
-                values(*width), values(*integers), *r, *o, emit);
+  FixedAttr attr = kbiFormat(context, *keep, *width, *integers, *r, *o, emit);
   if (!attr)
     return failure();
   return attr;
