@@ -35,16 +35,6 @@ struct Widths {
   std::vector<int> nominal; ///< HGQ2 nominal bits (EBOPs)
 };
 
-std::vector<int64_t> featuresOf(Value value) {
-  ArrayRef<int64_t> shape =
-      cast<RankedTensorType>(value.getType()).getShape().drop_front();
-  return std::vector<int64_t>(shape.begin(), shape.end());
-}
-
-bool isStatic(ArrayRef<int64_t> shape) {
-  return llvm::none_of(shape, ShapedType::isDynamic);
-}
-
 Widths widthsOf(ArrayRef<fixed::Format> formats,
                 std::optional<fixed::Overflow> overflow) {
   Widths widths;
@@ -132,7 +122,7 @@ void Analysis::setFromQuantizer(Value value, QuantizerAttr quantizer) {
   if (!quantizer || !quantizer.isTraced())
     return;
   std::vector<int64_t> features = featuresOf(value);
-  if (!isStatic(features))
+  if (!ShapedType::isStaticShape(features))
     return;
   set(value, widthsOf(expandFormats(quantizer, features), std::nullopt));
 }
@@ -233,7 +223,7 @@ void Analysis::visit(Operation *op) {
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](QuantizeOp quantize) {
         std::vector<int64_t> features = featuresOf(quantize.getOutput());
-        if (!isStatic(features))
+        if (!ShapedType::isStaticShape(features))
           return;
         if (FixedAttr format = quantize.getFormatAttr())
           set(quantize.getOutput(),
@@ -244,7 +234,7 @@ void Analysis::visit(Operation *op) {
       })
       .Case([&](SignatureOp signature) {
         std::vector<int64_t> features = featuresOf(signature.getOutput());
-        if (isStatic(features))
+        if (ShapedType::isStaticShape(features))
           set(signature.getOutput(),
               widthsOf(expandFormats(signature.getFormat(), features),
                        toFixed(signature.getFormat().getOverflow())));
@@ -279,7 +269,7 @@ void Analysis::visit(Operation *op) {
         LayerBops &layer = addLayer(pool, "pool");
         std::optional<Widths> in = widths(pool.getInput());
         std::vector<int64_t> features = featuresOf(pool.getInput());
-        if (!in || !isStatic(features)) {
+        if (!in || !ShapedType::isStaticShape(features)) {
           layer.missing = "input widths unknown";
           return;
         }
@@ -322,7 +312,7 @@ void Analysis::visit(Operation *op) {
             fixed::minimalContainer(table.data(), table.size());
         std::vector<int64_t> features = featuresOf(lut.getOutput());
         fixed::Format input = expandFormats(lut.getInputFormat(), {})[0];
-        if (!container || !isStatic(features)) {
+        if (!container || !ShapedType::isStaticShape(features)) {
           layer.missing = "table or shape unknown";
           return;
         }

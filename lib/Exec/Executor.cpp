@@ -43,16 +43,6 @@ struct ValueInfo {
   int64_t frac = 0;
 };
 
-std::vector<int64_t> featuresOf(Value value) {
-  ArrayRef<int64_t> shape =
-      cast<RankedTensorType>(value.getType()).getShape().drop_front();
-  return std::vector<int64_t>(shape.begin(), shape.end());
-}
-
-bool isStatic(ArrayRef<int64_t> shape) {
-  return llvm::none_of(shape, ShapedType::isDynamic);
-}
-
 /// For each element of `target` (row-major), the index of the element of the
 /// right-aligned broadcast `bits` shape it reads.
 std::vector<int64_t> broadcastIndices(ArrayRef<int64_t> bits,
@@ -204,7 +194,7 @@ private:
 
   FailureOr<std::vector<int64_t>> staticFeatures(Operation *op, Value value) {
     std::vector<int64_t> features = featuresOf(value);
-    if (!isStatic(features))
+    if (!ShapedType::isStaticShape(features))
       return op->emitOpError()
              << "hgq-run needs static non-batch dimensions here";
     return features;
@@ -348,7 +338,7 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
   std::vector<float> bias;
   if (biasAttr) {
     std::vector<int64_t> features = featuresOf(op.getOutput());
-    if (quantizer && !isStatic(features))
+    if (quantizer && !ShapedType::isStaticShape(features))
       return op.emitOpError()
              << "hgq-run needs static non-batch dimensions here";
     FailureOr<QuantizedConstants> quantizedBias =
@@ -368,7 +358,7 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
   int64_t channels = 0, groups = 1, taps = 1;
   if constexpr (isConv) {
     auto inputType = cast<RankedTensorType>(input.getType());
-    if (!isStatic(inputType.getShape().drop_front()))
+    if (!ShapedType::isStaticShape(inputType.getShape().drop_front()))
       return op.emitOpError()
              << "hgq-run needs static non-batch dimensions here";
     int64_t spatial = op.getSpatialRank();
@@ -516,7 +506,7 @@ LogicalResult Compiler::compileBatchNorm(BatchNormOp op) {
 
 LogicalResult Compiler::compileRescale(RescaleOp op) {
   std::vector<int64_t> features = featuresOf(op.getInput());
-  if (!isStatic(features))
+  if (!ShapedType::isStaticShape(features))
     return op.emitOpError() << "hgq-run needs static non-batch dimensions here";
   auto scaleType = cast<ShapedType>(op.getScale().getType());
   std::vector<float> scale = floatsOf(op.getScale());
@@ -649,7 +639,7 @@ LogicalResult Compiler::compilePool(PoolOp op, bool average) {
   Value input = op.getInput();
   ValueInfo in = infoOf(input);
   auto inputType = cast<RankedTensorType>(input.getType());
-  if (!isStatic(inputType.getShape().drop_front()))
+  if (!ShapedType::isStaticShape(inputType.getShape().drop_front()))
     return op.emitOpError() << "hgq-run needs static non-batch dimensions here";
   int64_t spatial = op.getSpatialRank();
   ArrayRef<int64_t> window = op.getWindow();
@@ -700,7 +690,7 @@ LogicalResult Compiler::compileConcat(ConcatOp op) {
 LogicalResult Compiler::compileReshape(Operation *op, Value input,
                                        Value output) {
   std::vector<int64_t> features = featuresOf(output);
-  if (!isStatic(features))
+  if (!ShapedType::isStaticShape(features))
     return op->emitOpError() << "hgq-run needs static non-batch dimensions here";
   addStep(op, {input}, output, infoOf(input),
           [features](const std::vector<const Tensor *> &ins, Tensor &out,

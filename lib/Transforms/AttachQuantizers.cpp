@@ -310,12 +310,6 @@ AttachQuantizersPass::makeQuantizer(Operation *op, bool kernel,
                             DenseIntElementsAttr());
 }
 
-std::vector<int64_t> featuresOf(Value value) {
-  ArrayRef<int64_t> shape =
-      cast<RankedTensorType>(value.getType()).getShape().drop_front();
-  return std::vector<int64_t>(shape.begin(), shape.end());
-}
-
 void AttachQuantizersPass::runOnOperation() {
   ModuleOp module = getOperation();
   kernelDefaults.initBw = kernelInitBw;

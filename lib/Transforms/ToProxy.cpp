@@ -27,12 +27,6 @@ using namespace hgq;
 
 namespace {
 
-std::vector<int64_t> featuresOf(Value value) {
-  ArrayRef<int64_t> shape =
-      cast<RankedTensorType>(value.getType()).getShape().drop_front();
-  return std::vector<int64_t>(shape.begin(), shape.end());
-}
-
 RoundingMode toDialect(fixed::Rounding rounding) {
   return RoundingMode(uint32_t(rounding));
 }

@@ -92,6 +92,14 @@ std::optional<int64_t> windowOutput(int64_t input, int64_t window,
                                     int64_t stride, int64_t dilation,
                                     int64_t padBegin, int64_t padEnd);
 
+/// One sample's shape: a ranked tensor value's shape without its batch
+/// dimension (the type's storage, valid as long as the context).
+inline llvm::ArrayRef<int64_t> featuresOf(mlir::Value value) {
+  return mlir::cast<mlir::RankedTensorType>(value.getType())
+      .getShape()
+      .drop_front();
+}
+
 /// The name a location gives (an ONNX node name: a NameLoc, possibly inside
 /// a FusedLoc), or "" when it has none.
 std::string locationName(mlir::Location loc);

@@ -73,9 +73,6 @@ private:
     shape.append(features.begin(), features.end());
     return RankedTensorType::get(shape, Float32Type::get(context));
   }
-  static ArrayRef<int64_t> featuresOf(Value value) {
-    return cast<RankedTensorType>(value.getType()).getShape().drop_front();
-  }
 
   FailureOr<Layer> parseLayer(const json::Value &value, bool functional);
   FailureOr<std::vector<int64_t>> inputShape(const Layer &layer);
