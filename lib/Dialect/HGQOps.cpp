@@ -163,6 +163,13 @@ LogicalResult verifyChannelsLast(Operation *op, RankedTensorType type) {
 } // namespace
 
 /// Spatial output size of a sliding window, or nullopt if it does not fit.
+int64_t hgq::samePaddingTotal(int64_t input, int64_t window, int64_t stride,
+                              int64_t dilation) {
+  int64_t output = (input + stride - 1) / stride;
+  int64_t span = dilation * (window - 1) + 1;
+  return std::max<int64_t>((output - 1) * stride + span - input, 0);
+}
+
 std::optional<int64_t> hgq::windowOutput(int64_t input, int64_t window,
                                     int64_t stride, int64_t dilation,
                                     int64_t padBegin, int64_t padEnd) {

@@ -92,6 +92,12 @@ std::optional<int64_t> windowOutput(int64_t input, int64_t window,
                                     int64_t stride, int64_t dilation,
                                     int64_t padBegin, int64_t padEnd);
 
+/// The total padding of one spatial dimension under "same" padding
+/// (TensorFlow's, ONNX's SAME_*): the output has ceil(input / stride)
+/// positions. SAME_UPPER and TensorFlow put the odd cell at the end.
+int64_t samePaddingTotal(int64_t input, int64_t window, int64_t stride,
+                         int64_t dilation);
+
 /// One sample's shape: a ranked tensor value's shape without its batch
 /// dimension (the type's storage, valid as long as the context).
 inline llvm::ArrayRef<int64_t> featuresOf(mlir::Value value) {

@@ -32,13 +32,6 @@ namespace {
 using keras_import::Array;
 using keras_import::Hdf5File;
 
-int64_t product(ArrayRef<int64_t> dims) {
-  int64_t result = 1;
-  for (int64_t dim : dims)
-    result *= dim;
-  return result;
-}
-
 std::string shapeText(ArrayRef<int64_t> shape) {
   std::string text = "(";
   for (auto [index, dim] : llvm::enumerate(shape))
@@ -295,10 +288,8 @@ std::vector<int64_t> Reader::samePads(ArrayRef<int64_t> input,
   size_t spatial = window.size();
   std::vector<int64_t> pads(2 * spatial, 0);
   for (size_t axis = 0; axis < spatial; ++axis) {
-    int64_t output = (input[axis] + strides[axis] - 1) / strides[axis];
-    int64_t span = dilations[axis] * (window[axis] - 1) + 1;
-    int64_t total =
-        std::max<int64_t>((output - 1) * strides[axis] + span - input[axis], 0);
+    int64_t total = samePaddingTotal(input[axis], window[axis], strides[axis],
+                                     dilations[axis]);
     pads[axis] = total / 2;
     pads[axis + spatial] = total - total / 2;
   }
@@ -577,6 +568,7 @@ FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
                              << ", got " << inputs.size();
   Value input = inputs[0];
   ArrayRef<int64_t> features = featuresOf(input);
+  int64_t elements = ShapedType::getNumElements(features);
   FailureOr<Value> result = failure();
   if (kind == "FixedPointQuantizer") {
     result = quantizer(layer, input);
@@ -596,8 +588,7 @@ FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
   } else if (kind == "UnaryLUT") {
     result = unaryLut(layer, input);
   } else if (kind == "Flatten") {
-    result = FlattenOp::create(builder, loc, tensorType({product(features)}),
-                               input)
+    result = FlattenOp::create(builder, loc, tensorType({elements}), input)
                  .getOutput();
   } else if (kind == "Reshape") {
     const json::Array *target = layer.config->getArray("target_shape");
@@ -617,13 +608,13 @@ FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
         known *= *value;
       shape.push_back(*value);
     }
-    if (inferred >= 0 && product(features) % known == 0)
-      shape[inferred] = product(features) / known;
-    if (product(shape) != product(features) || llvm::is_contained(shape, -1))
-      return error(layer.name) << "field 'target_shape' "
-                               << shapeText(shape) << " does not hold the "
-                               << product(features) << " elements of "
-                               << shapeText(features);
+    if (inferred >= 0 && elements % known == 0)
+      shape[inferred] = elements / known;
+    if (llvm::is_contained(shape, -1) ||
+        ShapedType::getNumElements(shape) != elements)
+      return error(layer.name) << "field 'target_shape' " << shapeText(shape)
+                               << " does not hold the " << elements
+                               << " elements of " << shapeText(features);
     result = ReshapeOp::create(builder, loc, tensorType(shape), input)
                  .getOutput();
   } else if (kind == "Add") {

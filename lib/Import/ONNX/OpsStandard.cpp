@@ -23,13 +23,6 @@ using namespace mlir;
 namespace hgq::onnx_import {
 namespace {
 
-int64_t product(ArrayRef<int64_t> shape) {
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    count *= dim;
-  return count;
-}
-
 /// The op a value was computed by, when nothing else reads it.
 template <typename OpTy>
 OpTy soleProducer(Importer &importer, const onnx::NodeProto &node,
@@ -379,9 +372,8 @@ LogicalResult windowPads(Importer &importer, const onnx::NodeProto &node,
     if (ShapedType::isDynamic(input[d]))
       return importer.nodeError(node)
              << "auto_pad needs static spatial dimensions";
-    int64_t out = (input[d] + strides[d] - 1) / strides[d];
-    int64_t span = (window[d] - 1) * dilations[d] + 1;
-    int64_t total = std::max<int64_t>((out - 1) * strides[d] + span - input[d], 0);
+    int64_t total =
+        samePaddingTotal(input[d], window[d], strides[d], dilations[d]);
     int64_t small = total / 2, large = total - small;
     pads[d] = autoPad == "SAME_UPPER" ? small : large;
     pads[d + spatial] = autoPad == "SAME_UPPER" ? large : small;
@@ -791,7 +783,7 @@ LogicalResult flattenTo2D(Importer &importer, const onnx::NodeProto &node,
   ArrayRef<int64_t> physicalShape =
       cast<RankedTensorType>(input.value.getType()).getShape();
   std::vector<int64_t> physical(physicalShape.begin(), physicalShape.end());
-  int64_t features = product(ArrayRef<int64_t>(physical).drop_front());
+  int64_t features = ShapedType::getNumElements(ArrayRef<int64_t>(physical).drop_front());
   if (input.rank() == 2 && !input.flatten) {
     importer.setActivation(node.output(0), input);
     return success();
@@ -848,7 +840,7 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
     target.push_back(int64_t(value));
   if (target.empty())
     return importer.nodeError(node) << "cannot reshape to a scalar";
-  int64_t features = product(ArrayRef<int64_t>(logical).drop_front());
+  int64_t features = ShapedType::getNumElements(ArrayRef<int64_t>(logical).drop_front());
   // Dimension 0 is the batch, whatever number the exporter wrote there.
   std::vector<int64_t> shape{ShapedType::kDynamic};
   int64_t known = 1, inferred = -1;
@@ -877,7 +869,7 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
       return importer.nodeError(node) << "cannot infer the -1 dimension";
     shape[inferred] = features / known;
   }
-  if (product(ArrayRef<int64_t>(shape).drop_front()) != features)
+  if (ShapedType::getNumElements(ArrayRef<int64_t>(shape).drop_front()) != features)
     return importer.nodeError(node)
            << "the target shape does not hold the " << features
            << " elements per sample (dimension 0 is the batch and stays the "
