@@ -56,13 +56,14 @@ QuantizePlan::QuantizePlan(std::vector<Format> formats, Rounding rounding,
   }
 }
 
-bool QuantizePlan::slowPath(size_t element, int64_t mantissa, int64_t &out,
-                            bool &overflowed) const {
+bool QuantizePlan::wide(size_t element, int64_t mantissa,
+                        int64_t fractionalBits, int64_t &out,
+                        bool &overflowed) const {
   const Format &format = formats_[element];
   Quantized<Int128> result =
-      overflow_ ? quantize<Int128>(mantissa, inputFractionalBits_, format,
-                                   rounding_, *overflow_)
-                : roundTo<Int128>(mantissa, inputFractionalBits_,
+      overflow_ ? quantize<Int128>(mantissa, fractionalBits, format, rounding_,
+                                   *overflow_)
+                : roundTo<Int128>(mantissa, fractionalBits,
                                   format.fractionalBits, rounding_);
   if (!result.ok())
     return false;
@@ -71,6 +72,11 @@ bool QuantizePlan::slowPath(size_t element, int64_t mantissa, int64_t &out,
       result.mantissa < std::numeric_limits<int64_t>::min())
     return false;
   return shiftOut(elements_[element], int64_t(result.mantissa), out);
+}
+
+bool QuantizePlan::slowPath(size_t element, int64_t mantissa, int64_t &out,
+                            bool &overflowed) const {
+  return wide(element, mantissa, inputFractionalBits_, out, overflowed);
 }
 
 bool QuantizePlan::applyDouble(size_t element, double value, int64_t &out,
@@ -83,19 +89,8 @@ bool QuantizePlan::applyDouble(size_t element, double value, int64_t &out,
   std::optional<Scaled<int64_t>> exact = exactFromDouble(value);
   if (!exact)
     return false;
-  const Format &format = formats_[element];
-  Quantized<Int128> result =
-      overflow_ ? quantize<Int128>(exact->mantissa, exact->fractionalBits,
-                                   format, rounding_, *overflow_)
-                : roundTo<Int128>(exact->mantissa, exact->fractionalBits,
-                                  format.fractionalBits, rounding_);
-  if (!result.ok())
-    return false;
-  overflowed = result.overflowed;
-  if (result.mantissa > std::numeric_limits<int64_t>::max() ||
-      result.mantissa < std::numeric_limits<int64_t>::min())
-    return false;
-  return shiftOut(elements_[element], int64_t(result.mantissa), out);
+  return wide(element, exact->mantissa, exact->fractionalBits, out,
+              overflowed);
 }
 
 } // namespace hgq::fixed

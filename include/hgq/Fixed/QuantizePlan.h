@@ -131,6 +131,9 @@ private:
   }
   bool slowPath(size_t element, int64_t mantissa, int64_t &out,
                 bool &overflowed) const;
+  /// The exact 128-bit path for a mantissa at any fractional bits.
+  bool wide(size_t element, int64_t mantissa, int64_t fractionalBits,
+            int64_t &out, bool &overflowed) const;
 
   std::vector<Format> formats_;
   std::vector<Element> elements_;
