@@ -253,6 +253,11 @@ void Importer::setActivation(const std::string &name, Activation activation) {
   activations[name] = std::move(activation);
 }
 
+void Importer::setElementwise(const std::string &name, const Activation &like,
+                              Value value, FixedAttr uniform) {
+  activations[name] = Activation{value, like.physicalOf, like.flatten, uniform};
+}
+
 void Importer::setConstant(const std::string &name, ConstTensor constant) {
   constants[name] = std::move(constant);
 }

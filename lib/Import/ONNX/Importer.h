@@ -85,6 +85,11 @@ public:
   mlir::FailureOr<const ConstTensor *> constant(const onnx::NodeProto &node,
                                                 int index);
   void setActivation(const std::string &name, Activation activation);
+  /// Records `name` as `value`, an elementwise result of `like`: the same
+  /// layout and flatten bookkeeping; `uniform` is the one format covering
+  /// it, when there is one.
+  void setElementwise(const std::string &name, const Activation &like,
+                      mlir::Value value, FixedAttr uniform = nullptr);
   void setConstant(const std::string &name, ConstTensor constant);
   /// Another node reads `name` (Dropout masks, fused biases).
   bool isUsedElsewhere(const std::string &name,

@@ -166,9 +166,8 @@ LogicalResult applyFormat(Importer &importer, const onnx::NodeProto &node,
   auto op = QuantizeOp::create(importer.builder, importer.locationOf(node),
                                input->value.getType(), input->value, nullptr,
                                *attr);
-  input->value = op.getOutput();
-  input->uniformFormat = attr->isUniform() ? *attr : FixedAttr();
-  importer.setActivation(output, std::move(*input));
+  importer.setElementwise(output, *input, op.getOutput(),
+                          attr->isUniform() ? *attr : FixedAttr());
   return success();
 }
 
@@ -278,10 +277,7 @@ LogicalResult importHgqQuantizer(Importer &importer,
   }
   auto op = QuantizeOp::create(importer.builder, loc, input->value.getType(),
                                input->value, quantizer, nullptr);
-  Activation result = *input;
-  result.value = op.getOutput();
-  result.uniformFormat = nullptr;
-  importer.setActivation(node.output(0), result);
+  importer.setElementwise(node.output(0), *input, op.getOutput());
   return success();
 }
 
@@ -341,10 +337,7 @@ LogicalResult importSignature(Importer &importer, const onnx::NodeProto &node) {
     return failure();
   auto op = SignatureOp::create(importer.builder, importer.locationOf(node),
                                 input->value.getType(), input->value, format);
-  Activation result = *input;
-  result.value = op.getOutput();
-  result.uniformFormat = format;
-  importer.setActivation(node.output(0), result);
+  importer.setElementwise(node.output(0), *input, op.getOutput(), format);
   return success();
 }
 
@@ -368,10 +361,7 @@ LogicalResult importUnaryLut(Importer &importer, const onnx::NodeProto &node) {
       importer.builder, importer.locationOf(node), input->value.getType(),
       input->value, importer.floatElements({entries}, (*table)->values),
       input->uniformFormat, nullptr);
-  Activation result = *input;
-  result.value = op.getOutput();
-  result.uniformFormat = nullptr;
-  importer.setActivation(node.output(0), result);
+  importer.setElementwise(node.output(0), *input, op.getOutput());
   return success();
 }
 
@@ -450,10 +440,7 @@ LogicalResult rescaledInteger(Importer &importer, const onnx::NodeProto &node,
   // Q(x / scale), then * scale, through two internal names.
   std::string integerName = node.output(0) + "/integer";
   std::string quantizedName = node.output(0) + "/quantized";
-  Activation divActivation = *input;
-  divActivation.value = divided;
-  divActivation.uniformFormat = nullptr;
-  importer.setActivation(integerName, divActivation);
+  importer.setElementwise(integerName, *input, divided);
   onnx::NodeProto inner = node;
   inner.set_input(0, integerName);
   if (failed(applyFormat(importer, inner, integer, quantizedName)))
@@ -465,10 +452,7 @@ LogicalResult rescaledInteger(Importer &importer, const onnx::NodeProto &node,
   Value multiplied =
       RescaleOp::create(importer.builder, loc, quantized->value.getType(),
                         quantized->value, scaleAttr, nullptr);
-  Activation result = *quantized;
-  result.value = multiplied;
-  result.uniformFormat = nullptr;
-  importer.setActivation(node.output(0), result);
+  importer.setElementwise(node.output(0), *quantized, multiplied);
   return success();
 }
 
@@ -533,18 +517,17 @@ LogicalResult importBipolarQuant(Importer &importer,
       importer.builder, loc, input->value.getType(), input->value,
       importer.builder.getStringAttr("bipolar"), nullptr, nullptr, nullptr,
       nullptr, nullptr);
-  input->value = sign.getOutput();
-  input->uniformFormat = nullptr;
+  Value result = sign.getOutput();
   bool unit = llvm::all_of((*scale)->values, [](double v) { return v == 1.0; });
   if (!unit) {
     if ((*scale)->size() != 1)
       return importer.nodeError(node) << "per-element BipolarQuant scales on "
                                          "activations are not supported";
-    input->value = RescaleOp::create(
-        importer.builder, loc, input->value.getType(), input->value,
-        importer.floatElements({}, (*scale)->values), nullptr);
+    result = RescaleOp::create(importer.builder, loc, result.getType(), result,
+                               importer.floatElements({}, (*scale)->values),
+                               nullptr);
   }
-  importer.setActivation(node.output(0), std::move(*input));
+  importer.setElementwise(node.output(0), *input, result);
   return success();
 }
 

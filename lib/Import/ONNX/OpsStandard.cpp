@@ -135,9 +135,7 @@ LogicalResult importActivation(Importer &importer, const onnx::NodeProto &node) 
         return false;
       layer.setActivation(LayerActivation::relu);
       layer->setLoc(FusedLoc::get(importer.context, {layer.getLoc(), loc}));
-      Activation output = *input;
-      output.uniformFormat = nullptr;
-      importer.setActivation(node.output(0), output);
+      importer.setElementwise(node.output(0), *input, input->value);
       return true;
     };
     if (fuse(soleProducer<DenseOp>(importer, node, *input)) ||
@@ -160,9 +158,7 @@ LogicalResult importActivation(Importer &importer, const onnx::NodeProto &node) 
     setParameter("beta", info->defaults.beta, &ActivationOp::setBetaAttr);
   if (info->usesGamma)
     setParameter("gamma", info->defaults.gamma, &ActivationOp::setGammaAttr);
-  importer.setActivation(node.output(0),
-                         Activation{op.getOutput(), input->physicalOf,
-                                    input->flatten, nullptr});
+  importer.setElementwise(node.output(0), *input, op.getOutput());
   return success();
 }
 
@@ -194,9 +190,7 @@ LogicalResult importSoftmax(Importer &importer, const onnx::NodeProto &node) {
       input->value, importer.builder.getStringAttr("softmax"), nullptr,
       nullptr, nullptr, importer.builder.getI64IntegerAttr(physicalAxis),
       nullptr);
-  importer.setActivation(node.output(0),
-                         Activation{op.getOutput(), input->physicalOf,
-                                    input->flatten, nullptr});
+  importer.setElementwise(node.output(0), *input, op.getOutput());
   return success();
 }
 
@@ -578,9 +572,7 @@ LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
       divide ? importer.builder.getUnitAttr() : nullptr);
   if (failed(mlir::verify(op)))
     return failure();
-  input->value = op.getOutput();
-  input->uniformFormat = nullptr;
-  importer.setActivation(node.output(0), std::move(*input));
+  importer.setElementwise(node.output(0), *input, op.getOutput());
   return success();
 }
 
@@ -683,9 +675,7 @@ LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
            << left.value.getType() << " and " << right.value.getType();
   auto op = AddOp::create(importer.builder, loc, left.value.getType(),
                           left.value, right.value, nullptr);
-  importer.setActivation(node.output(0),
-                         Activation{op.getOutput(), left.physicalOf,
-                                    left.flatten, nullptr});
+  importer.setElementwise(node.output(0), left, op.getOutput());
   return success();
 }
 
