@@ -50,6 +50,10 @@ private:
 
   FailureOr<std::vector<int64_t>> ints(const json::Object &object,
                                        StringRef key, const std::string &layer);
+  /// A {"shape", "data"} field, or an error naming the layer and field.
+  LogicalResult tensor(const json::Object &object, StringRef key,
+                       const std::string &layer, StringRef what,
+                       std::vector<int64_t> &shape, std::vector<double> &data);
   FailureOr<DenseElementsAttr> floats(const json::Object &object, StringRef key,
                                       const std::string &layer);
   FailureOr<DenseIntElementsAttr> bits(const json::Object &object,
@@ -108,15 +112,25 @@ static bool readTensor(const json::Object *object, std::vector<int64_t> &shape,
   return int64_t(data.size()) == count;
 }
 
+LogicalResult Reader::tensor(const json::Object &object, StringRef key,
+                             const std::string &layer, StringRef what,
+                             std::vector<int64_t> &shape,
+                             std::vector<double> &data) {
+  if (readTensor(object.getObject(key), shape, data))
+    return success();
+  return error(layer) << "field '" << key
+                      << "' must be {\"shape\": [...], \"data\": [...]} "
+                         "with as many "
+                      << what << " as the shape holds";
+}
+
 FailureOr<DenseElementsAttr> Reader::floats(const json::Object &object,
                                             StringRef key,
                                             const std::string &layer) {
   std::vector<int64_t> shape;
   std::vector<double> data;
-  if (!readTensor(object.getObject(key), shape, data))
-    return error(layer) << "field '" << key
-                        << "' must be {\"shape\": [...], \"data\": [...]} "
-                           "with as many numbers as the shape holds";
+  if (failed(tensor(object, key, layer, "numbers", shape, data)))
+    return failure();
   std::vector<float> narrow(data.begin(), data.end());
   return DenseElementsAttr::get(
       RankedTensorType::get(shape, Float32Type::get(context)),
@@ -128,10 +142,8 @@ FailureOr<DenseIntElementsAttr> Reader::bits(const json::Object &object,
                                              const std::string &layer) {
   std::vector<int64_t> shape;
   std::vector<double> data;
-  if (!readTensor(object.getObject(key), shape, data))
-    return error(layer) << "field '" << key
-                        << "' must be {\"shape\": [...], \"data\": [...]} "
-                           "with as many integers as the shape holds";
+  if (failed(tensor(object, key, layer, "integers", shape, data)))
+    return failure();
   std::vector<int8_t> narrow;
   for (double value : data) {
     if (value != std::round(value) || value < -128 || value > 127)
