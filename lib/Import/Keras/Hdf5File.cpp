@@ -91,9 +91,9 @@ Hdf5File::Hdf5File(llvm::StringRef bytes, std::string &error) {
     error = "not an HDF5 file";
     return;
   }
-  // The image is copied: HDF5 may keep it past this call.
-  std::vector<char> image(bytes.begin(), bytes.end());
-  file = H5LTopen_file_image(image.data(), image.size(), 0);
+  // Without H5LT_FILE_IMAGE_DONT_COPY, HDF5 takes its own copy of the image
+  // and never writes to ours.
+  file = H5LTopen_file_image(const_cast<char *>(bytes.data()), bytes.size(), 0);
   if (file < 0)
     error = "the HDF5 file is damaged or truncated";
 }

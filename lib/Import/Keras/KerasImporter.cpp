@@ -107,6 +107,8 @@ private:
   OpBuilder builder;
   std::string path;
   const Hdf5File &file;
+  /// Per layer: its datasets by name ("kernel:0") to their paths.
+  std::map<std::string, std::map<std::string, std::string>> datasets;
 };
 
 FailureOr<Layer> Reader::parseLayer(const json::Value &value, bool functional) {
@@ -235,8 +237,14 @@ LogicalResult Reader::channelsLast(const Layer &layer) {
 
 FailureOr<std::optional<Array<float>>> Reader::weight(const Layer &layer,
                                                       StringRef name) {
-  std::map<std::string, std::string> found =
-      file.datasets("/model_weights/" + layer.name);
+  // One walk of the layer's group serves all its weights.
+  auto cached = datasets.find(layer.name);
+  if (cached == datasets.end())
+    cached = datasets
+                 .emplace(layer.name,
+                          file.datasets("/model_weights/" + layer.name))
+                 .first;
+  const std::map<std::string, std::string> &found = cached->second;
   for (std::string candidate : {name.str() + ":0", name.str()}) {
     auto entry = found.find(candidate);
     if (entry == found.end())
