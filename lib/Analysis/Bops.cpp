@@ -183,20 +183,10 @@ void Analysis::linearLayer(LayerOp op) {
 
   if constexpr (isConv) {
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
-    int64_t spatial = op.getSpatialRank();
-    SmallVector<int64_t> strides = op.getStrideValues();
-    SmallVector<int64_t> dilations = op.getDilationValues();
-    SmallVector<int64_t> pads = op.getPadValues();
     fixed::ConvGeometry geometry;
-    int first = 2 - int(spatial);
-    for (int64_t axis = 0; axis < spatial; ++axis) {
-      geometry.inputSize[first + axis] = inputType.getDimSize(axis + 1);
-      geometry.kernelSize[first + axis] = kernelType.getDimSize(axis);
-      geometry.strides[first + axis] = strides[axis];
-      geometry.dilations[first + axis] = dilations[axis];
-      geometry.padBegin[first + axis] = pads[axis];
-      geometry.padEnd[first + axis] = pads[axis + spatial];
-    }
+    static_cast<fixed::WindowGeometry &>(geometry) = windowGeometry(
+        inputType, kernelType.getShape().take_front(op.getSpatialRank()),
+        op.getStrideValues(), op.getDilationValues(), op.getPadValues());
     geometry.inputChannels = inputType.getShape().back();
     geometry.outputChannels = outputs;
     geometry.groups = int64_t(op.getGroups());

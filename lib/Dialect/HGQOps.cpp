@@ -163,6 +163,25 @@ LogicalResult verifyChannelsLast(Operation *op, RankedTensorType type) {
 } // namespace
 
 /// Spatial output size of a sliding window, or nullopt if it does not fit.
+fixed::WindowGeometry hgq::windowGeometry(RankedTensorType input,
+                                          ArrayRef<int64_t> window,
+                                          ArrayRef<int64_t> strides,
+                                          ArrayRef<int64_t> dilations,
+                                          ArrayRef<int64_t> pads) {
+  fixed::WindowGeometry geometry;
+  size_t spatial = window.size();
+  size_t first = 2 - spatial;
+  for (size_t axis = 0; axis < spatial; ++axis) {
+    geometry.input[first + axis] = input.getDimSize(axis + 1);
+    geometry.window[first + axis] = window[axis];
+    geometry.strides[first + axis] = strides[axis];
+    geometry.dilations[first + axis] = dilations.empty() ? 1 : dilations[axis];
+    geometry.padBegin[first + axis] = pads[axis];
+    geometry.padEnd[first + axis] = pads[axis + spatial];
+  }
+  return geometry;
+}
+
 int64_t hgq::samePaddingTotal(int64_t input, int64_t window, int64_t stride,
                               int64_t dilation) {
   int64_t output = (input + stride - 1) / stride;

@@ -361,19 +361,9 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
     if (!ShapedType::isStaticShape(inputType.getShape().drop_front()))
       return op.emitOpError()
              << "hgq-run needs static non-batch dimensions here";
-    int64_t spatial = op.getSpatialRank();
-    SmallVector<int64_t> strides = op.getStrideValues();
-    SmallVector<int64_t> dilations = op.getDilationValues();
-    SmallVector<int64_t> pads = op.getPadValues();
-    int first = 2 - int(spatial);
-    for (int64_t axis = 0; axis < spatial; ++axis) {
-      geometry.input[first + axis] = inputType.getDimSize(axis + 1);
-      geometry.window[first + axis] = kernelType.getDimSize(axis);
-      geometry.strides[first + axis] = strides[axis];
-      geometry.dilations[first + axis] = dilations[axis];
-      geometry.padBegin[first + axis] = pads[axis];
-      geometry.padEnd[first + axis] = pads[axis + spatial];
-    }
+    geometry = windowGeometry(
+        inputType, kernelType.getShape().take_front(op.getSpatialRank()),
+        op.getStrideValues(), op.getDilationValues(), op.getPadValues());
     channels = inputType.getShape().back();
     groups = int64_t(op.getGroups());
     taps = geometry.window[0] * geometry.window[1];
@@ -644,16 +634,8 @@ LogicalResult Compiler::compilePool(PoolOp op, bool average) {
   int64_t spatial = op.getSpatialRank();
   ArrayRef<int64_t> window = op.getWindow();
   SmallVector<int64_t> strides = op.getStrideValues();
-  SmallVector<int64_t> pads = op.getPadValues();
-  WindowGeometry geometry;
-  int first = 2 - int(spatial);
-  for (int64_t axis = 0; axis < spatial; ++axis) {
-    geometry.input[first + axis] = inputType.getDimSize(axis + 1);
-    geometry.window[first + axis] = window[axis];
-    geometry.strides[first + axis] = strides[axis];
-    geometry.padBegin[first + axis] = pads[axis];
-    geometry.padEnd[first + axis] = pads[axis + spatial];
-  }
+  WindowGeometry geometry =
+      windowGeometry(inputType, window, strides, {}, op.getPadValues());
   int64_t channels = inputType.getShape().back();
   int64_t extraBits = 0;
   while (average && (int64_t(1) << extraBits) < window[0] * (spatial == 2 ? window[1] : 1))

@@ -306,16 +306,6 @@ void denseFloat(const Tensor &in, const std::vector<float> &kernel,
         out.floats[r * outputs + o] += (*bias)[o];
 }
 
-std::array<int64_t, 2> WindowGeometry::output() const {
-  std::array<int64_t, 2> result{};
-  for (int axis = 0; axis < 2; ++axis) {
-    int64_t span = dilations[axis] * (window[axis] - 1) + 1;
-    int64_t padded = input[axis] + padBegin[axis] + padEnd[axis];
-    result[axis] = padded < span ? 0 : (padded - span) / strides[axis] + 1;
-  }
-  return result;
-}
-
 template <typename T>
 std::vector<std::vector<T>> splitKernelGroups(const std::vector<T> &kernel,
                                               int64_t taps, int64_t cinPerGroup,

@@ -27,11 +27,11 @@ double denseBitOps(const int *inputBits, const int *weightBits,
   return total;
 }
 
-std::array<int64_t, 2> ConvGeometry::outputSize() const {
+std::array<int64_t, 2> WindowGeometry::output() const {
   std::array<int64_t, 2> out{};
   for (int axis = 0; axis < 2; ++axis) {
-    int64_t span = dilations[axis] * (kernelSize[axis] - 1) + 1;
-    int64_t padded = inputSize[axis] + padBegin[axis] + padEnd[axis];
+    int64_t span = dilations[axis] * (window[axis] - 1) + 1;
+    int64_t padded = input[axis] + padBegin[axis] + padEnd[axis];
     out[axis] = padded < span ? 0 : (padded - span) / strides[axis] + 1;
   }
   return out;
@@ -42,7 +42,7 @@ ConvBitOps convBitOps(const int *inputBits, const int *weightBits,
   const int64_t groups = std::max<int64_t>(g.groups, 1);
   const int64_t cinPerGroup = g.inputChannels / groups;
   const int64_t coutPerGroup = g.outputChannels / groups;
-  const int64_t kernelPositions = g.kernelSize[0] * g.kernelSize[1];
+  const int64_t kernelPositions = g.window[0] * g.window[1];
   // Sum of weight bits over the output channels of each group, per kernel
   // tap and input channel: the inner loop then touches each input once.
   std::vector<double> tapSums(kernelPositions * cinPerGroup * groups, 0.0);
@@ -52,21 +52,21 @@ ConvBitOps convBitOps(const int *inputBits, const int *weightBits,
         tapSums[(tap * cinPerGroup + ci) * groups + co / coutPerGroup] +=
             weightBits[(tap * cinPerGroup + ci) * g.outputChannels + co];
 
-  std::array<int64_t, 2> out = g.outputSize();
+  std::array<int64_t, 2> out = g.output();
   double total = 0.0;
   for (int64_t oh = 0; oh < out[0]; ++oh)
     for (int64_t ow = 0; ow < out[1]; ++ow)
-      for (int64_t kh = 0; kh < g.kernelSize[0]; ++kh) {
+      for (int64_t kh = 0; kh < g.window[0]; ++kh) {
         int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
-        if (ih < 0 || ih >= g.inputSize[0])
+        if (ih < 0 || ih >= g.input[0])
           continue; // padding costs nothing
-        for (int64_t kw = 0; kw < g.kernelSize[1]; ++kw) {
+        for (int64_t kw = 0; kw < g.window[1]; ++kw) {
           int64_t iw = ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
-          if (iw < 0 || iw >= g.inputSize[1])
+          if (iw < 0 || iw >= g.input[1])
             continue;
-          int64_t tap = kh * g.kernelSize[1] + kw;
+          int64_t tap = kh * g.window[1] + kw;
           const int *pixel =
-              inputBits + (ih * g.inputSize[1] + iw) * g.inputChannels;
+              inputBits + (ih * g.input[1] + iw) * g.inputChannels;
           for (int64_t group = 0; group < groups; ++group)
             for (int64_t ci = 0; ci < cinPerGroup; ++ci)
               total += double(pixel[group * cinPerGroup + ci]) *

@@ -27,8 +27,8 @@ TEST(BitOps, DenseByHand) {
 TEST(BitOps, Conv1DSamePaddingByHand) {
   // Input bits [1, 2, 3, 4], kernel 3 taps of span 1, pads 1/1.
   ConvGeometry g;
-  g.inputSize = {1, 4};
-  g.kernelSize = {1, 3};
+  g.input = {1, 4};
+  g.window = {1, 3};
   g.padBegin = {0, 1};
   g.padEnd = {0, 1};
   const int inputBits[] = {1, 2, 3, 4};
@@ -44,25 +44,25 @@ TEST(BitOps, Conv1DSamePaddingByHand) {
 /// group, output channel.
 double naiveConv(const std::vector<int> &inputBits,
                  const std::vector<int> &weightBits, const ConvGeometry &g) {
-  auto out = g.outputSize();
+  auto out = g.output();
   int64_t cinPerGroup = g.inputChannels / g.groups;
   int64_t coutPerGroup = g.outputChannels / g.groups;
   double total = 0;
   for (int64_t oh = 0; oh < out[0]; ++oh)
     for (int64_t ow = 0; ow < out[1]; ++ow)
       for (int64_t co = 0; co < g.outputChannels; ++co)
-        for (int64_t kh = 0; kh < g.kernelSize[0]; ++kh)
-          for (int64_t kw = 0; kw < g.kernelSize[1]; ++kw)
+        for (int64_t kh = 0; kh < g.window[0]; ++kh)
+          for (int64_t kw = 0; kw < g.window[1]; ++kw)
             for (int64_t ci = 0; ci < cinPerGroup; ++ci) {
               int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
               int64_t iw = ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
-              if (ih < 0 || iw < 0 || ih >= g.inputSize[0] ||
-                  iw >= g.inputSize[1])
+              if (ih < 0 || iw < 0 || ih >= g.input[0] ||
+                  iw >= g.input[1])
                 continue;
               int64_t channel = (co / coutPerGroup) * cinPerGroup + ci;
-              total += inputBits[(ih * g.inputSize[1] + iw) * g.inputChannels +
+              total += inputBits[(ih * g.input[1] + iw) * g.inputChannels +
                                  channel] *
-                       weightBits[((kh * g.kernelSize[1] + kw) * cinPerGroup +
+                       weightBits[((kh * g.window[1] + kw) * cinPerGroup +
                                    ci) *
                                       g.outputChannels +
                                   co];
@@ -85,8 +85,8 @@ TEST(BitOps, Conv2DAgainstNaiveReference) {
   };
   for (const Case &c : cases) {
     ConvGeometry g;
-    g.inputSize = {c.h, c.w};
-    g.kernelSize = {c.kh, c.kw};
+    g.input = {c.h, c.w};
+    g.window = {c.kh, c.kw};
     g.strides = {c.sh, c.sw};
     g.dilations = {c.dh, c.dw};
     g.padBegin = {c.ph0, c.pw0};

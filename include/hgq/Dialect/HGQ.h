@@ -3,6 +3,7 @@
 #ifndef HGQ_DIALECT_HGQ_H
 #define HGQ_DIALECT_HGQ_H
 
+#include "hgq/Fixed/BitOps.h"
 #include "hgq/Fixed/Fixed.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
@@ -91,6 +92,15 @@ FixedAttr kbiFormat(mlir::MLIRContext *context, mlir::DenseIntElementsAttr keep,
 std::optional<int64_t> windowOutput(int64_t input, int64_t window,
                                     int64_t stride, int64_t dilation,
                                     int64_t padBegin, int64_t padEnd);
+
+/// The 2-D window geometry of a conv or pool over a channels-last `input`
+/// (static spatial dims): per spatial axis the window, strides, dilations
+/// (empty: 1) and pads (begins, then ends). 1-D ops fill the second axis.
+fixed::WindowGeometry windowGeometry(mlir::RankedTensorType input,
+                                     llvm::ArrayRef<int64_t> window,
+                                     llvm::ArrayRef<int64_t> strides,
+                                     llvm::ArrayRef<int64_t> dilations,
+                                     llvm::ArrayRef<int64_t> pads);
 
 /// The total padding of one spatial dimension under "same" padding
 /// (TensorFlow's, ONNX's SAME_*): the output has ceil(input / stride)

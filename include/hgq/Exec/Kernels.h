@@ -12,6 +12,7 @@
 #define HGQ_EXEC_KERNELS_H
 
 #include "hgq/Exec/Tensor.h"
+#include "hgq/Fixed/BitOps.h"
 #include "hgq/Fixed/QuantizePlan.h"
 #include "hgq/Fixed/UnaryFunctions.h"
 
@@ -75,17 +76,7 @@ void denseFloat(const Tensor &in, const std::vector<float> &kernel,
                 int64_t inputs, int64_t outputs,
                 const std::vector<float> *bias, Tensor &out);
 
-/// Geometry of a channels-last convolution or pooling window (1-D uses the
-/// second entry; the first is then 1).
-struct WindowGeometry {
-  std::array<int64_t, 2> input{1, 1};
-  std::array<int64_t, 2> window{1, 1};
-  std::array<int64_t, 2> strides{1, 1};
-  std::array<int64_t, 2> dilations{1, 1};
-  std::array<int64_t, 2> padBegin{0, 0};
-  std::array<int64_t, 2> padEnd{0, 0};
-  std::array<int64_t, 2> output() const;
-};
+using fixed::WindowGeometry;
 
 /// Convolution with `groups` groups; the kernel is (KH, KW, Cin/g, Cout)
 /// flattened, as one ExactMatrix per group of shape (KH*KW*Cin/g, Cout/g).

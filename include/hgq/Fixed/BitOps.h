@@ -28,24 +28,29 @@ int nominalBits(Format format, Overflow overflow);
 double denseBitOps(const int *inputBits, const int *weightBits,
                    int64_t positions, int64_t inputs, int64_t outputs);
 
-/// Geometry of a channels-last 1-D or 2-D convolution. 1-D uses only the
-/// second spatial entry; the first is then 1 with no padding.
-struct ConvGeometry {
-  std::array<int64_t, 2> inputSize{1, 1};   ///< spatial input (H, W)
-  std::array<int64_t, 2> kernelSize{1, 1};  ///< (KH, KW)
+/// Geometry of a channels-last 1-D or 2-D convolution or pooling window.
+/// 1-D uses only the second spatial entry; the first is then 1 with no
+/// padding.
+struct WindowGeometry {
+  std::array<int64_t, 2> input{1, 1};  ///< spatial input (H, W)
+  std::array<int64_t, 2> window{1, 1}; ///< (KH, KW)
   std::array<int64_t, 2> strides{1, 1};
   std::array<int64_t, 2> dilations{1, 1};
   std::array<int64_t, 2> padBegin{0, 0};
   std::array<int64_t, 2> padEnd{0, 0};
+
+  std::array<int64_t, 2> output() const;
+  int64_t outputPositions() const {
+    auto out = output();
+    return out[0] * out[1];
+  }
+};
+
+/// A convolution: its window and its channels.
+struct ConvGeometry : WindowGeometry {
   int64_t inputChannels = 1;  ///< Cin (total)
   int64_t outputChannels = 1; ///< Cout
   int64_t groups = 1;
-
-  std::array<int64_t, 2> outputSize() const;
-  int64_t outputPositions() const {
-    auto out = outputSize();
-    return out[0] * out[1];
-  }
 };
 
 /// Convolution bit operations. `inputBits` is (H, W, Cin) channels-last,
