@@ -25,3 +25,14 @@ tool_dirs = [config.hgq_tools_dir, config.llvm_tools_dir]
 tools = ["hgq-opt", "hgq-translate", "hgq-run"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# The vendor's open-source ap_types, the oracle for the runtime headers and the
+# emitted C simulation, live beside the project (../shared/vendor); tests that
+# need them require the feature and report themselves unsupported without it.
+config.substitutions.append(
+    ("%hgq_runtime", os.path.join(config.hgq_src_root, "runtime", "include")))
+vendor_ap_types = os.path.join(os.path.dirname(config.hgq_src_root), "shared",
+                               "vendor", "ap_types", "include")
+if os.path.isfile(os.path.join(vendor_ap_types, "ap_fixed.h")):
+    config.available_features.add("vendor-ap-types")
+    config.substitutions.append(("%vendor_ap_types", vendor_ap_types))
