@@ -1,0 +1,140 @@
+//===- Interval.cpp - Exact value intervals of fixed-point data -----------===//
+
+#include "hgq/Fixed/Interval.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace hgq::fixed {
+namespace {
+
+using Int = __int128;
+constexpr int kLimitBits = 126;
+
+int bitLength(unsigned __int128 value) {
+  int bits = 0;
+  while (value) {
+    ++bits;
+    value >>= 1;
+  }
+  return bits;
+}
+
+/// Magnitude bits of an integer (sign excluded).
+int magnitudeBits(Int value) {
+  return bitLength(value < 0 ? (unsigned __int128)(-(value + 1))
+                             : (unsigned __int128)value);
+}
+
+bool fits(Int value) { return magnitudeBits(value) <= kLimitBits; }
+
+} // namespace
+
+Interval Interval::of(Format format) {
+  Interval interval;
+  if (format.isDead())
+    return interval;
+  int magnitude = format.integerBits + format.fractionalBits;
+  interval.fractionalBits = format.fractionalBits;
+  interval.high = (Int(1) << magnitude) - 1;
+  interval.low = format.keepNegative ? -(Int(1) << magnitude) : 0;
+  return interval;
+}
+
+std::optional<Interval> Interval::constant(double value) {
+  if (!std::isfinite(value))
+    return std::nullopt;
+  Interval interval;
+  if (value == 0)
+    return interval;
+  int exponent = 0;
+  double fraction = std::frexp(value, &exponent);
+  int64_t mantissa = int64_t(std::ldexp(fraction, 53));
+  int frac = 53 - exponent;
+  while (mantissa % 2 == 0) {
+    mantissa /= 2;
+    --frac;
+  }
+  interval.low = interval.high = mantissa;
+  interval.fractionalBits = frac;
+  return interval;
+}
+
+std::optional<Interval> Interval::at(int target) const {
+  if (target < fractionalBits)
+    return std::nullopt;
+  int shift = target - fractionalBits;
+  Interval result = *this;
+  result.fractionalBits = target;
+  if (isZero())
+    return result;
+  if (shift >= kLimitBits ||
+      std::max(magnitudeBits(low), magnitudeBits(high)) + shift > kLimitBits)
+    return std::nullopt;
+  result.low = low * (Int(1) << shift);
+  result.high = high * (Int(1) << shift);
+  return result;
+}
+
+Format Interval::format() const {
+  if (isZero())
+    return Format{};
+  Format result;
+  result.keepNegative = low < 0 ? 1 : 0;
+  int magnitude = std::max(high > 0 ? magnitudeBits(high) : 0,
+                           low < 0 ? magnitudeBits(low) : 0);
+  result.fractionalBits = fractionalBits;
+  result.integerBits = magnitude - fractionalBits;
+  return result;
+}
+
+/// Both intervals at the finer of their scales.
+static std::optional<std::pair<Interval, Interval>>
+aligned(const Interval &lhs, const Interval &rhs) {
+  int frac = std::max(lhs.fractionalBits, rhs.fractionalBits);
+  std::optional<Interval> a = lhs.at(frac), b = rhs.at(frac);
+  if (!a || !b)
+    return std::nullopt;
+  return std::make_pair(*a, *b);
+}
+
+std::optional<Interval> add(const Interval &lhs, const Interval &rhs) {
+  auto both = aligned(lhs, rhs);
+  if (!both)
+    return std::nullopt;
+  Interval result = both->first;
+  result.low += both->second.low;
+  result.high += both->second.high;
+  if (!fits(result.low) || !fits(result.high))
+    return std::nullopt;
+  return result;
+}
+
+std::optional<Interval> multiply(const Interval &lhs, const Interval &rhs) {
+  Interval result;
+  result.fractionalBits = lhs.fractionalBits + rhs.fractionalBits;
+  if (lhs.isZero() || rhs.isZero())
+    return result;
+  int bits = std::max(magnitudeBits(lhs.low), magnitudeBits(lhs.high)) +
+             std::max(magnitudeBits(rhs.low), magnitudeBits(rhs.high));
+  if (bits > kLimitBits)
+    return std::nullopt;
+  Int corners[] = {lhs.low * rhs.low, lhs.low * rhs.high, lhs.high * rhs.low,
+                   lhs.high * rhs.high};
+  result.low = *std::min_element(corners, corners + 4);
+  result.high = *std::max_element(corners, corners + 4);
+  return result;
+}
+
+std::optional<Interval> hull(const Interval &lhs, const Interval &rhs) {
+  auto both = aligned(lhs, rhs);
+  if (!both)
+    return std::nullopt;
+  Interval result = both->first;
+  result.low = std::min(result.low, both->second.low);
+  result.high = std::max(result.high, both->second.high);
+  return result;
+}
+
+} // namespace hgq::fixed
