@@ -101,3 +101,11 @@ hgq::quantizeBias(Operation *op, ElementsAttr bias, QuantizerAttr quantizer,
         std::max(perChannel[index % channels], perElement[index]);
   return roundConstants(op, "bias", bias, perChannel, rounding);
 }
+
+bool hgq::isProxyLevel(Operation *op) {
+  if (isa<SignatureOp>(op))
+    return false;
+  return llvm::none_of(op->getAttrs(), [](NamedAttribute attribute) {
+    return isa<QuantizerAttr>(attribute.getValue());
+  });
+}

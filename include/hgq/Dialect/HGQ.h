@@ -120,6 +120,11 @@ inline llvm::ArrayRef<int64_t> featuresOf(mlir::Value value) {
 /// a FusedLoc), or "" when it has none.
 std::string locationName(mlir::Location loc);
 
+/// True when `op` is at proxy level (or at both levels): it carries no HGQ
+/// quantizer (#hgq.quantizer) and is not an hgq.signature, which the
+/// conversion to the proxy turns into a quantizer.
+bool isProxyLevel(mlir::Operation *op);
+
 /// HGQ's can_bias_cover_rnd: the layer has a bias and its pre-activation bit
 /// widths are one per tensor or one per channel (the last dimension).
 bool biasCanAbsorbRounding(bool hasBias, QuantizerAttr quantizer);
