@@ -8,6 +8,7 @@
 #include "hgq/Import/KerasImporter.h"
 #include "hgq/Import/OnnxImporter.h"
 #include "hgq/Target/FormatReport.h"
+#include "hgq/Target/Hls.h"
 #include "hgq/Target/Hls4ml.h"
 #include "hgq/Target/OnnxExport.h"
 
@@ -25,6 +26,7 @@ int main(int argc, char **argv) {
   hgq::registerFormatReportTranslation();
   hgq::registerOnnxImportTranslation();
   hgq::registerHls4mlTranslations();
+  hgq::registerHlsTranslation();
   hgq::registerOnnxExportTranslation();
   hgq::registerKerasImportTranslation();
   return mlir::failed(mlir::mlirTranslateMain(

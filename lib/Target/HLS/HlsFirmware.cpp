@@ -1,0 +1,1000 @@
+//===- HlsFirmware.cpp - The firmware of the HLS project ------------------===//
+//
+// io_parallel firmware for a proxy-level function: one function per layer,
+// straight-line code in which every element keeps its own exact format.
+// Each value is tracked as a C array whose elements have known formats (the
+// container type of the array holds all of them exactly): a per-element
+// quantizer becomes one cast per element to that element's ap_fixed, a dead
+// element is the constant 0, zero weights and dead inputs never reach a
+// multiplication, and every accumulator is declared exactly as wide as the
+// interval of all its partial sums (lib/Fixed/Interval), so the arithmetic
+// is the proxy's, exactly. What cannot be written exactly is refused with a
+// diagnostic on the op; the IR is only read.
+//
+//===----------------------------------------------------------------------===//
+
+#include "HlsFirmware.h"
+
+#include "hgq/Dialect/HGQ.h"
+#include "hgq/Fixed/Interval.h"
+#include "hgq/Fixed/Range.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <set>
+
+using namespace mlir;
+using hgq::fixed::Format;
+using hgq::fixed::Interval;
+
+namespace hgq::hls {
+
+std::string apType(Format format, fixed::Rounding rounding,
+                   fixed::Overflow overflow) {
+  std::string text = format.keepNegative ? "ap_fixed<" : "ap_ufixed<";
+  text += std::to_string(format.width()) + "," +
+          std::to_string(format.keepNegative + format.integerBits);
+  bool modes = rounding != fixed::Rounding::TRN ||
+               overflow != fixed::Overflow::WRAP;
+  if (modes)
+    text += std::string(",AP_") + fixed::roundingName(rounding) + ",AP_" +
+            fixed::overflowName(overflow);
+  return text + ">";
+}
+
+std::string exactDecimal(double value) {
+  if (value == 0)
+    return "0";
+  int exponent = 0;
+  std::frexp(value, &exponent);
+  // value = m * 2^(exponent - 53): at most 53 - exponent fractional digits.
+  int digits = std::max(0, 53 - exponent);
+  std::vector<char> buffer(digits + 400);
+  std::snprintf(buffer.data(), buffer.size(), "%.*f", digits, value);
+  std::string text(buffer.data());
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0')
+      text.pop_back();
+    if (text.back() == '.')
+      text.pop_back();
+  }
+  return text;
+}
+
+namespace {
+
+/// Widths the runtime headers (and this emitter's exact arithmetic) hold.
+constexpr int kMaxWidth = 126;
+
+/// A value of the function: a C array of `formats.size()` elements (the
+/// shape without the batch), each element exactly in its own format (dead:
+/// the constant 0), stored in `container`.
+struct ArrayValue {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<Format> formats;
+  Format container;
+  std::string typeName;
+};
+
+/// The container of a set of element formats: max k, max i, max f over the
+/// live elements (a 1-bit unsigned type when every element is dead).
+Format containerOf(const std::vector<Format> &formats) {
+  std::vector<Format> live;
+  for (const Format &format : formats)
+    if (!format.isDead())
+      live.push_back(format);
+  if (live.empty())
+    return Format{0, 1, 0};
+  return fixed::collapse(live.data(), live.size());
+}
+
+class FirmwareWriter {
+public:
+  FirmwareWriter(func::FuncOp function, const HlsOptions &options)
+      : function(function), options(options) {}
+  FailureOr<Firmware> write();
+
+private:
+  LogicalResult writeOp(Operation *op);
+  LogicalResult writeInput(BlockArgument argument);
+  LogicalResult writeQuantize(QuantizeOp op);
+  template <typename LayerOp> LogicalResult writeLinear(LayerOp op);
+  LogicalResult writeRelu(ActivationOp op);
+  LogicalResult writeUnaryLut(UnaryLutOp op);
+  LogicalResult writeAdd(AddOp op);
+  template <typename PoolOp> LogicalResult writePool(PoolOp op, bool average);
+  LogicalResult writeCopy(Operation *op, ArrayRef<Value> inputs,
+                          ArrayRef<std::pair<int, int64_t>> sources);
+  LogicalResult writeReshape(Operation *op);
+  LogicalResult writeTranspose(TransposeOp op);
+  LogicalResult writeConcat(ConcatOp op);
+
+  /// A new array for `value` with the given element formats; checks that the
+  /// container fits the runtime's widths.
+  FailureOr<ArrayValue *> define(Operation *op, Value value,
+                                 std::vector<Format> formats);
+  /// Opens `static void NAME(inputs..., output)` for `op`.
+  void openLayer(Operation *op, ArrayRef<Value> inputs, Value output,
+                 StringRef summary);
+  void closeLayer();
+  std::string layerName(Operation *op);
+  /// `in[j]` typed as its element's own format when that is narrower than
+  /// the array's container (the multiplier then has the element's width).
+  std::string elementOperand(const ArrayValue &array, int64_t index,
+                             StringRef name);
+  /// The cast of `source` (of `sourceType`) to `target`, widening the
+  /// integer part first where the vendor's conversion would read past the
+  /// source's MSB (it asserts there).
+  std::string castTo(StringRef source, Format sourceType, Format target,
+                   fixed::Rounding rounding, fixed::Overflow overflow);
+  LogicalResult checkWidth(Operation *op, Format format, StringRef what);
+  /// `static const NAME_t NAME[N] = {...};` with exact decimals, and the
+  /// typedef of NAME_t in defines.h.
+  std::string constantArray(const std::string &name, Format type,
+                            ArrayRef<double> values);
+
+  func::FuncOp function;
+  const HlsOptions &options;
+  llvm::DenseMap<Value, std::unique_ptr<ArrayValue>> arrays;
+  std::set<std::string> usedNames;
+  int layerIndex = 0;
+
+  std::string layers;       ///< the per-layer functions
+  std::string top;          ///< the body of the top function
+  std::string defines;      ///< typedefs
+  std::string parameters;   ///< per-layer constants
+  std::map<std::string, std::string> weights; ///< weights/NAME.h
+  std::string current;      ///< the layer being written
+  std::string currentName;
+  std::vector<std::string> currentCall;
+  Firmware firmware;
+};
+
+std::string FirmwareWriter::layerName(Operation *op) {
+  std::string base = locationName(op->getLoc());
+  for (char &c : base)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  if (base.empty() || std::isdigit(static_cast<unsigned char>(base[0])))
+    base = "layer" + std::to_string(layerIndex) +
+           (base.empty() ? "_" + op->getName().stripDialect().str()
+                         : "_" + base);
+  std::string name = base;
+  for (int suffix = 1; usedNames.count(name); ++suffix)
+    name = base + "_" + std::to_string(suffix);
+  usedNames.insert(name);
+  return name;
+}
+
+LogicalResult FirmwareWriter::checkWidth(Operation *op, Format format,
+                                         StringRef what) {
+  if (format.width() > kMaxWidth || format.keepNegative + format.integerBits >
+                                        kMaxWidth + 64 ||
+      format.fractionalBits > kMaxWidth + 64)
+    return op->emitOpError()
+           << "--emit-hls: the " << what << " needs " << format.str()
+           << ", wider than the " << kMaxWidth
+           << " bits the emitted arithmetic holds exactly";
+  return success();
+}
+
+FailureOr<ArrayValue *> FirmwareWriter::define(Operation *op, Value value,
+                                               std::vector<Format> formats) {
+  auto array = std::make_unique<ArrayValue>();
+  array->shape = featuresOf(value);
+  array->formats = std::move(formats);
+  array->container = containerOf(array->formats);
+  if (failed(checkWidth(op, array->container, "array of this layer's result")))
+    return failure();
+  ArrayValue *result = array.get();
+  arrays[value] = std::move(array);
+  return result;
+}
+
+std::string FirmwareWriter::elementOperand(const ArrayValue &array,
+                                           int64_t index, StringRef name) {
+  std::string element = (name + "[" + std::to_string(index) + "]").str();
+  const Format &format = array.formats[index];
+  if (format == array.container)
+    return element;
+  return apType(format) + "(" + element + ")";
+}
+
+std::string FirmwareWriter::constantArray(const std::string &name,
+                                          Format type,
+                                          ArrayRef<double> values) {
+  defines += "typedef " + apType(type) + " " + name + "_t;\n";
+  std::string text = "static const " + name + "_t " + name + "[" +
+                     std::to_string(values.size()) + "] = {";
+  for (size_t index = 0; index < values.size(); ++index)
+    text += (index % 8 ? " " : "\n    ") + exactDecimal(values[index]) + ",";
+  return text + "\n};\n";
+}
+
+std::string FirmwareWriter::castTo(StringRef source, Format sourceType,
+                                 Format target, fixed::Rounding rounding,
+                                 fixed::Overflow overflow) {
+  int sourceFrac = sourceType.fractionalBits;
+  int targetFrac = target.fractionalBits;
+  int guard = sourceFrac - targetFrac - sourceType.width();
+  std::string operand = source.str();
+  if (guard > 0 && rounding != fixed::Rounding::TRN) {
+    Format widened = sourceType;
+    widened.integerBits += guard;
+    operand = apType(widened) + "(" + operand + ")";
+  }
+  return apType(target, rounding, overflow) + "(" + operand + ")";
+}
+
+void FirmwareWriter::openLayer(Operation *op, ArrayRef<Value> inputs,
+                               Value output, StringRef summary) {
+  currentName = layerName(op);
+  ArrayValue &result = *arrays[output];
+  result.name = currentName + "_out";
+  result.typeName = currentName + "_t";
+  defines += "typedef " + apType(result.container) + " " + result.typeName +
+             ";\n";
+  current.clear();
+  llvm::raw_string_ostream os(current);
+  os << "// " << currentName << ": " << summary << "\n";
+  os << "static void " << currentName << "(";
+  currentCall.clear();
+  for (auto [index, input] : llvm::enumerate(inputs)) {
+    const ArrayValue &array = *arrays[input];
+    os << "const " << array.typeName << " in" << index << "["
+       << array.formats.size() << "], ";
+    currentCall.push_back(array.name);
+  }
+  os << result.typeName << " out[" << result.formats.size() << "]) {\n";
+  os << "#pragma HLS INLINE\n";
+  currentCall.push_back(result.name);
+  top += "  " + result.typeName + " " + result.name + "[" +
+         std::to_string(result.formats.size()) + "];\n";
+  top += "#pragma HLS ARRAY_PARTITION variable=" + result.name +
+         " complete dim=0\n";
+  std::string call = "  " + currentName + "(";
+  for (auto [index, argument] : llvm::enumerate(currentCall))
+    call += (index ? ", " : "") + argument;
+  top += call + ");\n";
+}
+
+void FirmwareWriter::closeLayer() {
+  layers += current + "}\n\n";
+  ++layerIndex;
+}
+
+LogicalResult FirmwareWriter::writeInput(BlockArgument argument) {
+  // The port carries the first quantizer's values: when every use is one
+  // quantizer with a uniform format the port has that format (the
+  // testbench's conversion is the quantizer); a per-element quantizer gets
+  // a port that loses nothing the per-element casts need (one guard bit for
+  // RND, a wider integer part for saturation), then the casts.
+  SmallVector<QuantizeOp> users;
+  for (Operation *user : argument.getUsers()) {
+    auto quantize = dyn_cast<QuantizeOp>(user);
+    if (!quantize || !quantize.getFormatAttr())
+      return user->emitOpError()
+             << "--emit-hls: reads input " << argument.getArgNumber()
+             << " before any quantizer; the design needs fixed-point inputs "
+                "(quantize every input first)";
+    users.push_back(quantize);
+  }
+  Port port;
+  port.name = "input_" + std::to_string(argument.getArgNumber() + 1);
+  port.shape = featuresOf(argument);
+  port.size = 1;
+  for (int64_t dim : port.shape)
+    port.size *= dim;
+  std::vector<Format> formats;
+  fixed::Rounding rounding = fixed::Rounding::TRN;
+  fixed::Overflow overflow = fixed::Overflow::WRAP;
+  bool uniform = users.size() == 1 && users[0].getFormatAttr().isUniform();
+  for (auto [position, user] : llvm::enumerate(users)) {
+    FixedAttr format = user.getFormatAttr();
+    SmallVector<Format> expanded = expandFormats(format, port.shape);
+    formats.insert(formats.end(), expanded.begin(), expanded.end());
+    if (position > 0 && (toFixed(format.getRounding()) != rounding ||
+                         toFixed(format.getOverflow()) != overflow))
+      return user.emitOpError()
+             << "--emit-hls: the quantizers of one input must share their "
+                "rounding and overflow modes (the input port is one type)";
+    rounding = toFixed(format.getRounding());
+    overflow = toFixed(format.getOverflow());
+    // A signed 1-bit symmetric saturation holds only 0 (SEMANTICS); the
+    // vendor's type keeps -2^I: not a port type.
+    if (overflow == fixed::Overflow::SAT_SYM)
+      uniform = false;
+    if (!uniform && rounding != fixed::Rounding::TRN &&
+        rounding != fixed::Rounding::RND)
+      return user.emitOpError()
+             << "--emit-hls: a per-element input quantizer must round with "
+                "TRN or RND (the input port is one type); this one uses "
+             << stringifyRoundingMode(format.getRounding());
+  }
+  Format portFormat = containerOf(formats);
+  std::string portType;
+  if (uniform) {
+    portType = apType(portFormat, rounding, overflow);
+  } else {
+    if (rounding == fixed::Rounding::RND)
+      ++portFormat.fractionalBits;
+    if (overflow != fixed::Overflow::WRAP)
+      ++portFormat.integerBits;
+    portType = apType(portFormat, fixed::Rounding::TRN,
+                      overflow == fixed::Overflow::WRAP ? overflow
+                                                        : fixed::Overflow::SAT);
+  }
+  if (failed(checkWidth(users[0], portFormat, "input port")))
+    return failure();
+  std::string typeName = port.name + "_t";
+  defines += "typedef " + portType + " " + typeName + ";\n";
+  port.type = typeName;
+  port.format = portFormat;
+  firmware.inputs.push_back(port);
+  auto array = std::make_unique<ArrayValue>();
+  array->name = port.name;
+  array->typeName = typeName;
+  array->shape = port.shape;
+  array->container = portFormat;
+  array->formats.assign(port.size, portFormat);
+  arrays[argument] = std::move(array);
+  // A uniform quantizer is the port's own conversion.
+  if (uniform) {
+    auto quantized = std::make_unique<ArrayValue>(*arrays[argument]);
+    quantized->formats.assign(formats.begin(), formats.end());
+    arrays[users[0].getOutput()] = std::move(quantized);
+  }
+  return success();
+}
+
+LogicalResult FirmwareWriter::writeQuantize(QuantizeOp op) {
+  if (arrays.count(op.getOutput()))
+    return success(); // folded into the input port
+  FixedAttr attr = op.getFormatAttr();
+  const ArrayValue &in = *arrays[op.getInput()];
+  SmallVector<Format> expanded = expandFormats(attr, in.shape);
+  fixed::Rounding rounding = toFixed(attr.getRounding());
+  fixed::Overflow overflow = toFixed(attr.getOverflow());
+  std::vector<Format> formats(expanded.begin(), expanded.end());
+  // A signed 1-bit element saturating symmetrically can only hold 0.
+  for (Format &format : formats)
+    if (overflow == fixed::Overflow::SAT_SYM && format.keepNegative &&
+        format.width() == 1)
+      format = Format{};
+  if (failed(define(op, op.getOutput(), formats)))
+    return failure();
+  for (const Format &format : formats)
+    if (failed(checkWidth(op, format, "quantizer")))
+      return failure();
+  openLayer(op, {op.getInput()}, op.getOutput(),
+            llvm::formatv("quantizer, {0} elements, {1}", formats.size(),
+                          attr.isUniform() ? "one format"
+                                           : "one format per element")
+                .str());
+  llvm::raw_string_ostream os(current);
+  for (size_t index = 0; index < formats.size(); ++index) {
+    os << "  out[" << index << "] = ";
+    if (formats[index].isDead())
+      os << "0;\n";
+    else
+      os << castTo("in0[" + std::to_string(index) + "]", in.container,
+                 formats[index], rounding, overflow)
+         << ";\n";
+  }
+  closeLayer();
+  return success();
+}
+
+/// One term of a sum: input element `input` times weight `weight`.
+struct Term {
+  int64_t input;
+  int64_t weight;
+};
+
+template <typename LayerOp>
+LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
+  constexpr bool isConv = std::is_same_v<LayerOp, ConvOp>;
+  const ArrayValue &in = *arrays[op.getInput()];
+  auto kernelType = cast<ShapedType>(op.getKernel().getType());
+  SmallVector<double> kernel;
+  for (APFloat value : op.getKernel().template getValues<APFloat>())
+    kernel.push_back(value.convertToDouble());
+  SmallVector<double> bias;
+  if (op.getBias())
+    for (APFloat value : op.getBias()->template getValues<APFloat>())
+      bias.push_back(value.convertToDouble());
+  int64_t outputs = kernelType.getShape().back();
+  std::vector<int64_t> outShape = featuresOf(op.getOutput());
+  int64_t outSize = 1;
+  for (int64_t dim : outShape)
+    outSize *= dim;
+
+  // For each output element, its terms (input element, weight index).
+  std::vector<std::vector<Term>> terms(outSize);
+  int64_t skipped = 0;
+  auto addTerm = [&](int64_t output, int64_t input, int64_t weight) {
+    if (kernel[weight] == 0 || in.formats[input].isDead()) {
+      ++skipped;
+      return;
+    }
+    terms[output].push_back({input, weight});
+  };
+  if constexpr (isConv) {
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    fixed::WindowGeometry g = windowGeometry(
+        inputType, kernelType.getShape().take_front(op.getSpatialRank()),
+        op.getStrideValues(), op.getDilationValues(), op.getPadValues());
+    std::array<int64_t, 2> out = g.output();
+    int64_t channels = inputType.getShape().back();
+    int64_t groups = op.getGroups();
+    int64_t perGroupIn = channels / groups, perGroupOut = outputs / groups;
+    for (int64_t oh = 0; oh < out[0]; ++oh)
+      for (int64_t ow = 0; ow < out[1]; ++ow)
+        for (int64_t o = 0; o < outputs; ++o) {
+          int64_t output = (oh * out[1] + ow) * outputs + o;
+          int64_t group = o / perGroupOut;
+          for (int64_t kh = 0; kh < g.window[0]; ++kh) {
+            int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
+            if (ih < 0 || ih >= g.input[0])
+              continue;
+            for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+              int64_t iw =
+                  ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
+              if (iw < 0 || iw >= g.input[1])
+                continue;
+              for (int64_t c = 0; c < perGroupIn; ++c) {
+                int64_t input =
+                    (ih * g.input[1] + iw) * channels + group * perGroupIn + c;
+                int64_t weight =
+                    ((kh * g.window[1] + kw) * perGroupIn + c) * outputs + o;
+                addTerm(output, input, weight);
+              }
+            }
+          }
+        }
+  } else {
+    int64_t inner = kernelType.getShape().front();
+    for (int64_t position = 0; position < outSize / outputs; ++position)
+      for (int64_t o = 0; o < outputs; ++o)
+        for (int64_t j = 0; j < inner; ++j)
+          addTerm(position * outputs + o, position * inner + j,
+                  j * outputs + o);
+  }
+
+  // The exact interval of every partial sum of each output.
+  std::vector<Format> formats(outSize);
+  std::vector<Format> accumulators(outSize);
+  auto tooWide = [&]() {
+    return op.emitOpError() << "--emit-hls: an accumulator of this layer "
+                               "needs more than 126 bits";
+  };
+  for (int64_t output = 0; output < outSize; ++output) {
+    Interval running;
+    if (!bias.empty()) {
+      std::optional<Interval> b = Interval::constant(bias[output % outputs]);
+      if (!b)
+        return tooWide();
+      running = *b;
+    }
+    std::optional<Interval> partials = running;
+    for (const Term &term : terms[output]) {
+      std::optional<Interval> w = Interval::constant(kernel[term.weight]);
+      std::optional<Interval> product =
+          w ? multiply(*w, Interval::of(in.formats[term.input])) : std::nullopt;
+      std::optional<Interval> sum =
+          product ? add(running, *product) : std::nullopt;
+      if (!sum)
+        return tooWide();
+      running = *sum;
+      partials = hull(*partials, running);
+      if (!partials)
+        return tooWide();
+    }
+    formats[output] = running.format();
+    accumulators[output] = partials->format();
+    if (failed(checkWidth(op, accumulators[output], "accumulator")))
+      return failure();
+  }
+  // The proxy's kernel and bias: the smallest containers of their values.
+  std::optional<Format> weightType =
+      fixed::minimalContainer(kernel.data(), kernel.size());
+  std::optional<Format> biasType =
+      bias.empty() ? std::nullopt
+                   : fixed::minimalContainer(bias.data(), bias.size());
+
+  if (failed(define(op, op.getOutput(), formats)))
+    return failure();
+  int64_t multiplications = 0;
+  for (const std::vector<Term> &list : terms)
+    multiplications += list.size();
+  firmware.multiplications += multiplications;
+  firmware.skippedMultiplications += skipped;
+  openLayer(op, {op.getInput()}, op.getOutput(),
+            llvm::formatv("{0}, {1} multiplications ({2} skipped: zero "
+                          "weights or dead inputs)",
+                          isConv ? "convolution" : "dense", multiplications,
+                          skipped)
+                .str());
+  std::string weightName = "w_" + currentName, biasName = "b_" + currentName;
+  // Weights and biases as exact decimals.
+  std::string header;
+  llvm::raw_string_ostream hs(header);
+  hs << "// " << currentName << ": kernel " << kernel.size() << " values";
+  if (!bias.empty())
+    hs << ", bias " << bias.size();
+  hs << " (exact decimals).\n#ifndef " << weightName << "_H\n#define "
+     << weightName << "_H\n\n";
+  if (weightType)
+    hs << constantArray(weightName, *weightType, kernel);
+  if (biasType)
+    hs << constantArray(biasName, *biasType, bias);
+  hs << "\n#endif\n";
+  weights["weights/" + weightName + ".h"] = header;
+  parameters += llvm::formatv(
+      "struct config_{0} {{\n  static const unsigned n_in = {1};\n"
+      "  static const unsigned n_out = {2};\n"
+      "  static const unsigned reuse_factor = {3};\n"
+      "  static const unsigned multiplications = {4};\n",
+      currentName, in.formats.size(), outSize, options.reuseFactor,
+      multiplications);
+  if constexpr (isConv)
+    parameters +=
+        llvm::formatv("  static const unsigned parallel_factor = {0};\n",
+                      op.getParallelFactor());
+  parameters += "};\n";
+
+  llvm::raw_string_ostream os(current);
+  for (int64_t output = 0; output < outSize; ++output) {
+    if (formats[output].isDead()) {
+      os << "  out[" << output << "] = 0;\n";
+      continue;
+    }
+    std::string accumulator = apType(accumulators[output]);
+    os << "  {\n    " << accumulator << " acc = ";
+    double b = bias.empty() ? 0.0 : bias[output % outputs];
+    if (b != 0)
+      os << biasName << "[" << output % outputs << "];\n";
+    else
+      os << "0;\n";
+    for (const Term &term : terms[output])
+      os << "    acc += " << elementOperand(in, term.input, "in0") << " * "
+         << weightName << "[" << term.weight << "];\n";
+    os << "    out[" << output << "] = acc;\n  }\n";
+  }
+  closeLayer();
+  return success();
+}
+
+LogicalResult FirmwareWriter::writeRelu(ActivationOp op) {
+  const ArrayValue &in = *arrays[op.getInput()];
+  std::vector<Format> formats;
+  for (Format format : in.formats) {
+    format.keepNegative = 0;
+    formats.push_back(format.normalized());
+  }
+  if (failed(define(op, op.getOutput(), formats)))
+    return failure();
+  openLayer(op, {op.getInput()}, op.getOutput(), "relu");
+  llvm::raw_string_ostream os(current);
+  for (size_t index = 0; index < formats.size(); ++index) {
+    if (formats[index].isDead() || in.formats[index].isDead()) {
+      os << "  out[" << index << "] = 0;\n";
+      continue;
+    }
+    if (!in.formats[index].keepNegative) {
+      os << "  out[" << index << "] = in0[" << index << "];\n";
+      continue;
+    }
+    const std::string &outType = arrays[op.getOutput()]->typeName;
+    os << "  out[" << index << "] = in0[" << index << "] > "
+       << arrays[op.getInput()]->typeName << "(0) ? " << outType << "(in0["
+       << index << "]) : " << outType << "(0);\n";
+  }
+  closeLayer();
+  return success();
+}
+
+LogicalResult FirmwareWriter::writeUnaryLut(UnaryLutOp op) {
+  const ArrayValue &in = *arrays[op.getInput()];
+  FixedAttr indexAttr = op.getInputFormat();
+  Format index = expandFormats(indexAttr, {})[0];
+  fixed::Rounding rounding = toFixed(indexAttr.getRounding());
+  SmallVector<double> table;
+  for (APFloat value : op.getTable().getValues<APFloat>())
+    table.push_back(value.convertToDouble());
+  std::optional<Format> entryType =
+      fixed::minimalContainer(table.data(), table.size());
+  std::vector<Format> formats(in.formats.size(),
+                              entryType ? *entryType : Format{});
+  if (index.isDead())
+    formats.assign(formats.size(), Format{});
+  if (failed(define(op, op.getOutput(), formats)))
+    return failure();
+  openLayer(op, {op.getInput()}, op.getOutput(),
+            llvm::formatv("lookup table of {0} entries{1}", table.size(),
+                          op.getFn() ? " (" + op.getFn()->str() + ")" : "")
+                .str());
+  std::string tableName = "table_" + currentName;
+  if (entryType)
+    weights["weights/" + tableName + ".h"] =
+        "// " + currentName + ": lookup table, " +
+        std::to_string(table.size()) +
+        " entries in two's-complement index order.\n#ifndef " + tableName +
+        "_H\n#define " + tableName + "_H\n\n" +
+        constantArray(tableName, *entryType, table) + "\n#endif\n";
+  llvm::raw_string_ostream os(current);
+  for (size_t element = 0; element < formats.size(); ++element) {
+    if (formats[element].isDead()) {
+      os << "  out[" << element << "] = 0;\n";
+      continue;
+    }
+    // The raw bits of the input word are the index.
+    os << "  out[" << element << "] = " << tableName << "[ap_uint<"
+       << index.width() << ">("
+       << castTo("in0[" + std::to_string(element) + "]", in.container, index,
+               rounding, fixed::Overflow::WRAP)
+       << ".range(" << index.width() - 1 << ", 0))];\n";
+  }
+  closeLayer();
+  return success();
+}
+
+LogicalResult FirmwareWriter::writeAdd(AddOp op) {
+  const ArrayValue &lhs = *arrays[op.getLhs()], &rhs = *arrays[op.getRhs()];
+  std::vector<Format> formats;
+  for (size_t index = 0; index < lhs.formats.size(); ++index) {
+    std::optional<Interval> sum = add(Interval::of(lhs.formats[index]),
+                                      Interval::of(rhs.formats[index]));
+    if (!sum)
+      return op.emitOpError() << "--emit-hls: a sum needs more than 126 bits";
+    formats.push_back(sum->format());
+  }
+  if (failed(define(op, op.getOutput(), formats)))
+    return failure();
+  openLayer(op, {op.getLhs(), op.getRhs()}, op.getOutput(), "add");
+  llvm::raw_string_ostream os(current);
+  for (size_t index = 0; index < formats.size(); ++index) {
+    os << "  out[" << index << "] = ";
+    bool left = !lhs.formats[index].isDead(),
+         right = !rhs.formats[index].isDead();
+    std::string i = std::to_string(index);
+    if (left && right)
+      os << "in0[" << i << "] + in1[" << i << "];\n";
+    else if (left)
+      os << "in0[" << i << "];\n";
+    else if (right)
+      os << "in1[" << i << "];\n";
+    else
+      os << "0;\n";
+  }
+  closeLayer();
+  return success();
+}
+
+template <typename PoolOp>
+LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
+  const ArrayValue &in = *arrays[op.getInput()];
+  auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  fixed::WindowGeometry g = windowGeometry(inputType, op.getWindow(),
+                                           op.getStrideValues(), {},
+                                           op.getPadValues());
+  std::array<int64_t, 2> out = g.output();
+  int64_t channels = inputType.getShape().back();
+  /// Each output's non-padded cells, and for averages the format of every
+  /// partial sum and the shift that divides by the cell count.
+  struct Window {
+    std::vector<int64_t> cells;
+    Format partialSums;
+    int shift = 0;
+  };
+  std::vector<Window> windows;
+  std::vector<Format> formats;
+  for (int64_t oh = 0; oh < out[0]; ++oh)
+    for (int64_t ow = 0; ow < out[1]; ++ow)
+      for (int64_t c = 0; c < channels; ++c) {
+        Window window;
+        for (int64_t kh = 0; kh < g.window[0]; ++kh) {
+          int64_t ih = oh * g.strides[0] + kh - g.padBegin[0];
+          if (ih < 0 || ih >= g.input[0])
+            continue;
+          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+            int64_t iw = ow * g.strides[1] + kw - g.padBegin[1];
+            if (iw < 0 || iw >= g.input[1])
+              continue;
+            window.cells.push_back((ih * g.input[1] + iw) * channels + c);
+          }
+        }
+        // Max: the hull of the cells. Average: the running sum's interval
+        // (all partial sums), divided by the cell count (a power of two, as
+        // the verifier requires) at more fractional bits.
+        std::optional<Interval> range = Interval(), partials = Interval();
+        for (auto [position, cell] : llvm::enumerate(window.cells)) {
+          Interval value = Interval::of(in.formats[cell]);
+          if (position == 0)
+            range = value;
+          else
+            range = average ? add(*range, value) : hull(*range, value);
+          partials = range ? hull(*partials, *range) : std::nullopt;
+          if (!partials)
+            return op.emitOpError()
+                   << "--emit-hls: a window sum needs more than 126 bits";
+        }
+        while ((int64_t(1) << window.shift) < int64_t(window.cells.size()))
+          ++window.shift;
+        window.partialSums = partials->format();
+        if (average)
+          range->fractionalBits += window.shift;
+        formats.push_back(range->format());
+        windows.push_back(std::move(window));
+      }
+  if (failed(define(op, op.getOutput(), formats)))
+    return failure();
+  openLayer(op, {op.getInput()}, op.getOutput(),
+            llvm::formatv("{0} pooling, window {1}x{2}",
+                          average ? "average" : "max", g.window[0],
+                          g.window[1])
+                .str());
+  llvm::raw_string_ostream os(current);
+  for (size_t index = 0; index < windows.size(); ++index) {
+    if (formats[index].isDead()) {
+      os << "  out[" << index << "] = 0;\n";
+      continue;
+    }
+    const std::vector<int64_t> &cells = windows[index].cells;
+    if (!average) {
+      os << "  {\n    " << arrays[op.getInput()]->typeName << " m = in0["
+         << cells[0] << "];\n";
+      for (size_t cell = 1; cell < cells.size(); ++cell)
+        os << "    if (in0[" << cells[cell] << "] > m) m = in0[" << cells[cell]
+           << "];\n";
+      os << "    out[" << index << "] = m;\n  }\n";
+      continue;
+    }
+    const Window &window = windows[index];
+    int shift = window.shift;
+    os << "  {\n    " << apType(window.partialSums) << " sum = 0;\n";
+    for (int64_t cell : cells)
+      os << "    sum += in0[" << cell << "];\n";
+    if (shift == 0)
+      os << "    out[" << index << "] = sum;\n  }\n";
+    else
+      os << "    out[" << index << "] = sum * ap_ufixed<1," << 1 - shift
+         << ">(" << exactDecimal(std::ldexp(1.0, -shift)) << ");\n  }\n";
+  }
+  closeLayer();
+  return success();
+}
+
+LogicalResult
+FirmwareWriter::writeCopy(Operation *op, ArrayRef<Value> inputs,
+                          ArrayRef<std::pair<int, int64_t>> sources) {
+  std::vector<Format> formats;
+  for (auto [input, index] : sources)
+    formats.push_back(arrays[inputs[input]]->formats[index]);
+  if (failed(define(op, op->getResult(0), formats)))
+    return failure();
+  openLayer(op, inputs, op->getResult(0),
+            op->getName().stripDialect().str() + " (element copies)");
+  llvm::raw_string_ostream os(current);
+  for (auto [index, source] : llvm::enumerate(sources)) {
+    os << "  out[" << index << "] = ";
+    if (formats[index].isDead())
+      os << "0;\n";
+    else
+      os << "in" << source.first << "[" << source.second << "];\n";
+  }
+  closeLayer();
+  return success();
+}
+
+LogicalResult FirmwareWriter::writeReshape(Operation *op) {
+  int64_t size = arrays[op->getOperand(0)]->formats.size();
+  std::vector<std::pair<int, int64_t>> sources;
+  for (int64_t index = 0; index < size; ++index)
+    sources.push_back({0, index});
+  return writeCopy(op, {op->getOperand(0)}, sources);
+}
+
+LogicalResult FirmwareWriter::writeTranspose(TransposeOp op) {
+  std::vector<int64_t> inShape = featuresOf(op.getInput());
+  std::vector<int64_t> outShape = featuresOf(op.getOutput());
+  ArrayRef<int64_t> permutation = op.getPermutation();
+  int64_t rank = inShape.size();
+  std::vector<int64_t> inStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * inShape[d + 1];
+  int64_t size = arrays[op.getInput()]->formats.size();
+  std::vector<std::pair<int, int64_t>> sources;
+  std::vector<int64_t> position(rank, 0);
+  for (int64_t index = 0; index < size; ++index) {
+    int64_t source = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      source += position[d] * inStrides[permutation[d + 1] - 1];
+    sources.push_back({0, source});
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++position[d] < outShape[d])
+        break;
+      position[d] = 0;
+    }
+  }
+  return writeCopy(op, {op.getInput()}, sources);
+}
+
+LogicalResult FirmwareWriter::writeConcat(ConcatOp op) {
+  std::vector<int64_t> outShape = featuresOf(op.getOutput());
+  int64_t rank = outShape.size() + 1;
+  int64_t axis = static_cast<int64_t>(op.getAxis());
+  if (axis < 0)
+    axis += rank;
+  // Elements before the axis (outer), and after it (inner).
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 1; d < axis; ++d)
+    outer *= outShape[d - 1];
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= outShape[d - 1];
+  std::vector<Value> inputs(op.getInputs().begin(), op.getInputs().end());
+  std::vector<std::pair<int, int64_t>> sources;
+  for (int64_t o = 0; o < outer; ++o)
+    for (auto [which, input] : llvm::enumerate(inputs)) {
+      int64_t length = featuresOf(input)[axis - 1];
+      for (int64_t a = 0; a < length; ++a)
+        for (int64_t i = 0; i < inner; ++i)
+          sources.push_back({int(which), (o * length + a) * inner + i});
+    }
+  return writeCopy(op, inputs, sources);
+}
+
+LogicalResult FirmwareWriter::writeOp(Operation *op) {
+  for (Value operand : op->getOperands())
+    if (!arrays.count(operand))
+      return op->emitOpError() << "--emit-hls: an operand has no fixed-point "
+                                  "value (is it produced by a float op?)";
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](QuantizeOp o) { return writeQuantize(o); })
+      .Case([&](DenseOp o) { return writeLinear(o); })
+      .Case([&](ConvOp o) { return writeLinear(o); })
+      .Case([&](ActivationOp o) -> LogicalResult {
+        if (o.getFn() == "relu")
+          return writeRelu(o);
+        if (o.getFn() == "linear")
+          return writeReshape(o);
+        return o.emitOpError()
+               << "--emit-hls: activation '" << o.getFn()
+               << "' has no bit-exact fixed-point implementation at proxy "
+                  "level; lower it to a lookup table "
+                  "(--hgq-lower-unary-lut) or use relu";
+      })
+      .Case([&](UnaryLutOp o) { return writeUnaryLut(o); })
+      .Case([&](AddOp o) { return writeAdd(o); })
+      .Case([&](MaxPoolOp o) { return writePool(o, false); })
+      .Case([&](AvgPoolOp o) { return writePool(o, true); })
+      .Case([&](ConcatOp o) { return writeConcat(o); })
+      .Case<ReshapeOp, FlattenOp>([&](Operation *o) { return writeReshape(o); })
+      .Case([&](TransposeOp o) { return writeTranspose(o); })
+      .Case<BatchNormOp, RescaleOp>([&](Operation *o) {
+        return o->emitOpError()
+               << "--emit-hls: computes in float32, which hardware "
+                  "fixed-point arithmetic cannot reproduce exactly; fuse it "
+                  "(--hgq-fuse-batchnorm) or quantize its scales";
+      })
+      .Case([&](func::ReturnOp) { return success(); })
+      .Default([&](Operation *o) {
+        return o->emitOpError() << "--emit-hls: no HLS implementation for "
+                                   "this op";
+      });
+}
+
+FailureOr<Firmware> FirmwareWriter::write() {
+  const std::string &name = options.projectName;
+  for (Operation &op : function.getBody().front())
+    if (!isProxyLevel(&op))
+      return op.emitOpError()
+             << "--emit-hls: the model is at layer level (HGQ quantizers "
+                "without explicit formats); run hgq-opt "
+                "--hgq-proxy-pipeline first";
+  for (BlockArgument argument : function.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(argument.getType());
+    if (!type || !ShapedType::isStaticShape(type.getShape().drop_front()))
+      return function.emitOpError()
+             << "--emit-hls: input " << argument.getArgNumber()
+             << " needs static non-batch dimensions";
+    if (failed(writeInput(argument)))
+      return failure();
+  }
+  for (Operation &op : function.getBody().front()) {
+    for (Value result : op.getResults()) {
+      auto type = dyn_cast<RankedTensorType>(result.getType());
+      if (!type || !ShapedType::isStaticShape(type.getShape().drop_front()))
+        return op.emitOpError()
+               << "--emit-hls: needs static non-batch dimensions";
+    }
+    if (failed(writeOp(&op)))
+      return failure();
+  }
+  auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
+  std::string outputs;
+  for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
+    const ArrayValue &array = *arrays[value];
+    Port port;
+    port.name = "output_" + std::to_string(index + 1);
+    port.shape = array.shape;
+    port.size = array.formats.size();
+    port.type = port.name + "_t";
+    port.format = array.container;
+    defines +=
+        "typedef " + apType(array.container) + " " + port.type + ";\n";
+    outputs += "  for (int i = 0; i < " + std::to_string(port.size) +
+               "; ++i)\n#pragma HLS UNROLL\n    " + port.name + "[i] = " +
+               array.name + "[i];\n";
+    firmware.outputs.push_back(port);
+  }
+
+  std::string signature = "void " + name + "(";
+  std::string pragmas;
+  for (const Port &port : firmware.inputs) {
+    signature += "const " + port.type + " " + port.name + "[" +
+                 std::to_string(port.size) + "], ";
+    pragmas += "#pragma HLS ARRAY_PARTITION variable=" + port.name +
+               " complete dim=0\n";
+  }
+  for (auto [index, port] : llvm::enumerate(firmware.outputs)) {
+    signature += (index ? ", " : "") + port.type + " " + port.name + "[" +
+                 std::to_string(port.size) + "]";
+    pragmas += "#pragma HLS ARRAY_PARTITION variable=" + port.name +
+               " complete dim=0\n";
+  }
+  signature += ")";
+  std::string interfaces = "#pragma HLS INTERFACE mode=ap_vld port=";
+  for (auto [index, port] : llvm::enumerate(firmware.inputs))
+    interfaces += (index ? "," : "") + port.name;
+  for (const Port &port : firmware.outputs)
+    interfaces += "," + port.name;
+
+  std::string guard = name;
+  for (char &c : guard)
+    c = std::toupper(static_cast<unsigned char>(c));
+  firmware.files["firmware/defines.h"] =
+      "// Types of " + name +
+      ": one per array (its container holds every element's own format\n"
+      "// exactly), per weight/bias/table array, and per port.\n#ifndef " +
+      guard + "_DEFINES_H\n#define " + guard +
+      "_DEFINES_H\n\n#include \"ap_fixed.h\"\n#include \"ap_int.h\"\n\n" +
+      defines + "\n#endif\n";
+  firmware.files["firmware/parameters.h"] =
+      "// Per-layer parameters of " + name + " (io_parallel, reuse factor " +
+      std::to_string(options.reuseFactor) + ").\n#ifndef " + guard +
+      "_PARAMETERS_H\n#define " + guard +
+      "_PARAMETERS_H\n\n#include \"defines.h\"\n\n" + parameters +
+      "\n#endif\n";
+  std::string includes;
+  for (auto &[path, text] : weights) {
+    firmware.files["firmware/" + path] = text;
+    includes += "#include \"" + path + "\"\n";
+  }
+  firmware.files["firmware/" + name + ".h"] =
+      "// Top function of " + name + ".\n#ifndef " + guard + "_H\n#define " +
+      guard + "_H\n\n#include \"defines.h\"\n\n" + signature + ";\n\n#endif\n";
+  firmware.files["firmware/" + name + ".cpp"] =
+      "// " + name +
+      ": generated by hgq-translate --emit-hls from proxy-level hgq IR.\n"
+      "// Every element is computed in its own exact format; the C "
+      "simulation\n// equals hgq-run on the same IR bit for bit.\n"
+      "#include \"" + name + ".h\"\n#include \"parameters.h\"\n" + includes +
+      "\n" + layers + signature + " {\n" + interfaces + "\n" + pragmas +
+      "#pragma HLS PIPELINE II=" + std::to_string(options.reuseFactor) +
+      "\n\n" + top + outputs + "}\n";
+  return firmware;
+}
+
+} // namespace
+
+FailureOr<Firmware> emitFirmware(func::FuncOp function,
+                                 const HlsOptions &options) {
+  return FirmwareWriter(function, options).write();
+}
+
+} // namespace hgq::hls
