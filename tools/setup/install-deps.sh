@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build ccache g++ python3 python3-numpy
+  cmake ninja-build ccache g++ make python3 python3-numpy
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libgtest-dev libeigen3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-torch
