@@ -163,6 +163,10 @@ std::string FirmwareWriter::layerName(Operation *op) {
     base = "layer" + std::to_string(layerIndex) +
            (base.empty() ? "_" + op->getName().stripDialect().str()
                          : "_" + base);
+  // Ops of one layer share its location (dense_1, then its relu): the op
+  // kind tells them apart before a number does.
+  if (usedNames.count(base))
+    base += "_" + op->getName().stripDialect().str();
   std::string name = base;
   for (int suffix = 1; usedNames.count(name); ++suffix)
     name = base + "_" + std::to_string(suffix);
