@@ -340,30 +340,19 @@ template <typename T>
 void im2col(const T *input, int64_t batch, const WindowGeometry &g,
             int64_t channels, int64_t firstChannel, int64_t cinPerGroup,
             std::vector<T> &columns) {
-  std::array<int64_t, 2> out = g.output();
+  int64_t positions = g.outputPositions();
   int64_t taps = g.window[0] * g.window[1];
   int64_t rowLength = taps * cinPerGroup;
-  columns.assign(batch * out[0] * out[1] * rowLength, T(0));
+  columns.assign(batch * positions * rowLength, T(0));
   T *row = columns.data();
   for (int64_t n = 0; n < batch; ++n) {
     const T *image = input + n * g.input[0] * g.input[1] * channels;
-    for (int64_t oh = 0; oh < out[0]; ++oh)
-      for (int64_t ow = 0; ow < out[1]; ++ow, row += rowLength)
-        for (int64_t kh = 0; kh < g.window[0]; ++kh) {
-          int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
-          if (ih < 0 || ih >= g.input[0])
-            continue;
-          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
-            int64_t iw =
-                ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
-            if (iw < 0 || iw >= g.input[1])
-              continue;
-            const T *pixel =
-                image + (ih * g.input[1] + iw) * channels + firstChannel;
-            std::copy(pixel, pixel + cinPerGroup,
-                      row + (kh * g.window[1] + kw) * cinPerGroup);
-          }
-        }
+    for (int64_t position = 0; position < positions;
+         ++position, row += rowLength)
+      g.forEachTap(position, [&](int64_t tap, int64_t inputPosition) {
+        const T *pixel = image + inputPosition * channels + firstChannel;
+        std::copy(pixel, pixel + cinPerGroup, row + tap * cinPerGroup);
+      });
   }
 }
 
@@ -449,30 +438,21 @@ std::vector<int64_t> poolOutputShape(const Tensor &in, const WindowGeometry &g,
 template <typename Visit, typename Done>
 void forEachWindow(const Tensor &in, const WindowGeometry &g, int64_t channels,
                    Visit visit, Done done) {
-  std::array<int64_t, 2> out = g.output();
+  int64_t positions = g.outputPositions();
+  int64_t pixels = g.input[0] * g.input[1];
   for (int64_t n = 0; n < in.batch(); ++n)
-    for (int64_t oh = 0; oh < out[0]; ++oh)
-      for (int64_t ow = 0; ow < out[1]; ++ow) {
-        int64_t outputBase = ((n * out[0] + oh) * out[1] + ow) * channels;
-        int64_t cells = 0;
-        for (int64_t kh = 0; kh < g.window[0]; ++kh) {
-          int64_t ih = oh * g.strides[0] + kh - g.padBegin[0];
-          if (ih < 0 || ih >= g.input[0])
-            continue;
-          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
-            int64_t iw = ow * g.strides[1] + kw - g.padBegin[1];
-            if (iw < 0 || iw >= g.input[1])
-              continue;
-            int64_t inputBase =
-                ((n * g.input[0] + ih) * g.input[1] + iw) * channels;
-            for (int64_t c = 0; c < channels; ++c)
-              visit(outputBase + c, inputBase + c, cells == 0);
-            ++cells;
-          }
-        }
+    for (int64_t position = 0; position < positions; ++position) {
+      int64_t outputBase = (n * positions + position) * channels;
+      int64_t cells = 0;
+      g.forEachTap(position, [&](int64_t, int64_t inputPosition) {
+        int64_t inputBase = (n * pixels + inputPosition) * channels;
         for (int64_t c = 0; c < channels; ++c)
-          done(outputBase + c, cells);
-      }
+          visit(outputBase + c, inputBase + c, cells == 0);
+        ++cells;
+      });
+      for (int64_t c = 0; c < channels; ++c)
+        done(outputBase + c, cells);
+    }
 }
 
 } // namespace

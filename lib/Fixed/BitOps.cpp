@@ -52,30 +52,19 @@ ConvBitOps convBitOps(const int *inputBits, const int *weightBits,
         tapSums[(tap * cinPerGroup + ci) * groups + co / coutPerGroup] +=
             weightBits[(tap * cinPerGroup + ci) * g.outputChannels + co];
 
-  std::array<int64_t, 2> out = g.output();
   double total = 0.0;
-  for (int64_t oh = 0; oh < out[0]; ++oh)
-    for (int64_t ow = 0; ow < out[1]; ++ow)
-      for (int64_t kh = 0; kh < g.window[0]; ++kh) {
-        int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
-        if (ih < 0 || ih >= g.input[0])
-          continue; // padding costs nothing
-        for (int64_t kw = 0; kw < g.window[1]; ++kw) {
-          int64_t iw = ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
-          if (iw < 0 || iw >= g.input[1])
-            continue;
-          int64_t tap = kh * g.window[1] + kw;
-          const int *pixel =
-              inputBits + (ih * g.input[1] + iw) * g.inputChannels;
-          for (int64_t group = 0; group < groups; ++group)
-            for (int64_t ci = 0; ci < cinPerGroup; ++ci)
-              total += double(pixel[group * cinPerGroup + ci]) *
-                       tapSums[(tap * cinPerGroup + ci) * groups + group];
-        }
-      }
+  int64_t positions = g.outputPositions();
+  // Padding costs nothing: only the taps inside the input count.
+  for (int64_t position = 0; position < positions; ++position)
+    g.forEachTap(position, [&](int64_t tap, int64_t inputPosition) {
+      const int *pixel = inputBits + inputPosition * g.inputChannels;
+      for (int64_t group = 0; group < groups; ++group)
+        for (int64_t ci = 0; ci < cinPerGroup; ++ci)
+          total += double(pixel[group * cinPerGroup + ci]) *
+                   tapSums[(tap * cinPerGroup + ci) * groups + group];
+    });
   ConvBitOps result;
   result.fullLayer = total;
-  int64_t positions = out[0] * out[1];
   result.perPosition =
       positions ? total * double(parallelFactor) / double(positions) : 0.0;
   return result;

@@ -44,6 +44,27 @@ struct WindowGeometry {
     auto out = output();
     return out[0] * out[1];
   }
+
+  /// Calls visit(tap, inputPosition) for each window cell of output
+  /// `position` (oh * OW + ow) that lies inside the input, in (kh, kw)
+  /// order: tap = kh * KW + kw, inputPosition = ih * IW + iw. Padded cells
+  /// are skipped. The one definition of "which input a window reads".
+  template <typename Visit>
+  void forEachTap(int64_t position, Visit &&visit) const {
+    int64_t outputWidth = output()[1];
+    int64_t oh = position / outputWidth, ow = position % outputWidth;
+    for (int64_t kh = 0; kh < window[0]; ++kh) {
+      int64_t ih = oh * strides[0] + kh * dilations[0] - padBegin[0];
+      if (ih < 0 || ih >= input[0])
+        continue;
+      for (int64_t kw = 0; kw < window[1]; ++kw) {
+        int64_t iw = ow * strides[1] + kw * dilations[1] - padBegin[1];
+        if (iw < 0 || iw >= input[1])
+          continue;
+        visit(kh * window[1] + kw, ih * input[1] + iw);
+      }
+    }
+  }
 };
 
 /// A convolution: its window and its channels.

@@ -432,34 +432,19 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
     fixed::WindowGeometry g = windowGeometry(
         inputType, kernelType.getShape().take_front(op.getSpatialRank()),
         op.getStrideValues(), op.getDilationValues(), op.getPadValues());
-    std::array<int64_t, 2> out = g.output();
     int64_t channels = inputType.getShape().back();
     int64_t groups = op.getGroups();
     int64_t perGroupIn = channels / groups, perGroupOut = outputs / groups;
-    for (int64_t oh = 0; oh < out[0]; ++oh)
-      for (int64_t ow = 0; ow < out[1]; ++ow)
-        for (int64_t o = 0; o < outputs; ++o) {
-          int64_t output = (oh * out[1] + ow) * outputs + o;
-          int64_t group = o / perGroupOut;
-          for (int64_t kh = 0; kh < g.window[0]; ++kh) {
-            int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
-            if (ih < 0 || ih >= g.input[0])
-              continue;
-            for (int64_t kw = 0; kw < g.window[1]; ++kw) {
-              int64_t iw =
-                  ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
-              if (iw < 0 || iw >= g.input[1])
-                continue;
-              for (int64_t c = 0; c < perGroupIn; ++c) {
-                int64_t input =
-                    (ih * g.input[1] + iw) * channels + group * perGroupIn + c;
-                int64_t weight =
-                    ((kh * g.window[1] + kw) * perGroupIn + c) * outputs + o;
-                addTerm(output, input, weight);
-              }
-            }
-          }
-        }
+    for (int64_t position = 0; position < g.outputPositions(); ++position)
+      for (int64_t o = 0; o < outputs; ++o) {
+        int64_t group = o / perGroupOut;
+        g.forEachTap(position, [&](int64_t tap, int64_t inputPosition) {
+          for (int64_t c = 0; c < perGroupIn; ++c)
+            addTerm(position * outputs + o,
+                    inputPosition * channels + group * perGroupIn + c,
+                    (tap * perGroupIn + c) * outputs + o);
+        });
+      }
   } else {
     int64_t inner = kernelType.getShape().front();
     for (int64_t position = 0; position < outSize / outputs; ++position)
@@ -686,7 +671,6 @@ LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
   fixed::WindowGeometry g = windowGeometry(inputType, op.getWindow(),
                                            op.getStrideValues(), {},
                                            op.getPadValues());
-  std::array<int64_t, 2> out = g.output();
   int64_t channels = inputType.getShape().back();
   /// Each output's non-padded cells, and for averages the format of every
   /// partial sum and the shift that divides by the cell count.
@@ -697,44 +681,35 @@ LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
   };
   std::vector<Window> windows;
   std::vector<Format> formats;
-  for (int64_t oh = 0; oh < out[0]; ++oh)
-    for (int64_t ow = 0; ow < out[1]; ++ow)
-      for (int64_t c = 0; c < channels; ++c) {
-        Window window;
-        for (int64_t kh = 0; kh < g.window[0]; ++kh) {
-          int64_t ih = oh * g.strides[0] + kh - g.padBegin[0];
-          if (ih < 0 || ih >= g.input[0])
-            continue;
-          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
-            int64_t iw = ow * g.strides[1] + kw - g.padBegin[1];
-            if (iw < 0 || iw >= g.input[1])
-              continue;
-            window.cells.push_back((ih * g.input[1] + iw) * channels + c);
-          }
-        }
-        // Max: the hull of the cells. Average: the running sum's interval
-        // (all partial sums), divided by the cell count (a power of two, as
-        // the verifier requires) at more fractional bits.
-        std::optional<Interval> range = Interval(), partials = Interval();
-        for (auto [position, cell] : llvm::enumerate(window.cells)) {
-          Interval value = Interval::of(in.formats[cell]);
-          if (position == 0)
-            range = value;
-          else
-            range = average ? add(*range, value) : hull(*range, value);
-          partials = range ? hull(*partials, *range) : std::nullopt;
-          if (!partials)
-            return op.emitOpError()
-                   << "--emit-hls: a window sum needs more than 126 bits";
-        }
-        while ((int64_t(1) << window.shift) < int64_t(window.cells.size()))
-          ++window.shift;
-        window.partialSums = partials->format();
-        if (average)
-          range->fractionalBits += window.shift;
-        formats.push_back(range->format());
-        windows.push_back(std::move(window));
+  for (int64_t position = 0; position < g.outputPositions(); ++position)
+    for (int64_t c = 0; c < channels; ++c) {
+      Window window;
+      g.forEachTap(position, [&](int64_t, int64_t inputPosition) {
+        window.cells.push_back(inputPosition * channels + c);
+      });
+      // Max: the hull of the cells. Average: the running sum's interval
+      // (all partial sums), divided by the cell count (a power of two, as
+      // the verifier requires) at more fractional bits.
+      std::optional<Interval> range = Interval(), partials = Interval();
+      for (auto [cellIndex, cell] : llvm::enumerate(window.cells)) {
+        Interval value = Interval::of(in.formats[cell]);
+        if (cellIndex == 0)
+          range = value;
+        else
+          range = average ? add(*range, value) : hull(*range, value);
+        partials = range ? hull(*partials, *range) : std::nullopt;
+        if (!partials)
+          return op.emitOpError()
+                 << "--emit-hls: a window sum needs more than 126 bits";
       }
+      while ((int64_t(1) << window.shift) < int64_t(window.cells.size()))
+        ++window.shift;
+      window.partialSums = partials->format();
+      if (average)
+        range->fractionalBits += window.shift;
+      formats.push_back(range->format());
+      windows.push_back(std::move(window));
+    }
   if (failed(define(op, op.getOutput(), formats)))
     return failure();
   openLayer(op, {op.getInput()}, op.getOutput(),
