@@ -139,9 +139,8 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
   return true;
 }
 
-bool writeNpy(const std::string &path, const std::vector<int64_t> &shape,
-              const std::vector<double> &values, NpyType type,
-              std::string &error) {
+std::string encodeNpy(const std::vector<int64_t> &shape,
+                      const std::vector<double> &values, NpyType type) {
   std::ostringstream dict;
   dict << "{'descr': '" << (type == NpyType::Float32 ? "<f4" : "<f8")
        << "', 'fortran_order': False, 'shape': (";
@@ -157,23 +156,33 @@ bool writeNpy(const std::string &path, const std::vector<int64_t> &shape,
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
 
+  unsigned char preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                                (unsigned char)(header.size() & 0xff),
+                                (unsigned char)(header.size() >> 8)};
+  std::string bytes(reinterpret_cast<const char *>(preamble), 10);
+  bytes += header;
+  if (type == NpyType::Float32) {
+    std::vector<float> narrow(values.begin(), values.end());
+    bytes.append(reinterpret_cast<const char *>(narrow.data()),
+                 narrow.size() * 4);
+  } else {
+    bytes.append(reinterpret_cast<const char *>(values.data()),
+                 values.size() * 8);
+  }
+  return bytes;
+}
+
+bool writeNpy(const std::string &path, const std::vector<int64_t> &shape,
+              const std::vector<double> &values, NpyType type,
+              std::string &error) {
+  std::string bytes = encodeNpy(shape, values, type);
   std::string temporary = path + ".partial." + std::to_string(getpid());
   std::FILE *file = std::fopen(temporary.c_str(), "wb");
   if (!file) {
     error = path + ": cannot write: " + std::strerror(errno);
     return false;
   }
-  unsigned char preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                                (unsigned char)(header.size() & 0xff),
-                                (unsigned char)(header.size() >> 8)};
-  bool ok = std::fwrite(preamble, 1, 10, file) == 10 &&
-            std::fwrite(header.data(), 1, header.size(), file) == header.size();
-  if (type == NpyType::Float32) {
-    std::vector<float> narrow(values.begin(), values.end());
-    ok = ok && std::fwrite(narrow.data(), 4, narrow.size(), file) == narrow.size();
-  } else {
-    ok = ok && std::fwrite(values.data(), 8, values.size(), file) == values.size();
-  }
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
   ok = (std::fclose(file) == 0) && ok;
   if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
     error = path + ": write failed: " + std::strerror(errno);

@@ -27,6 +27,10 @@ struct NpyArray {
 /// names the file).
 bool readNpy(const std::string &path, NpyArray &array, std::string &error);
 
+/// The bytes of a .npy file holding `values` (row-major, `shape`) as `type`.
+std::string encodeNpy(const std::vector<int64_t> &shape,
+                      const std::vector<double> &values, NpyType type);
+
 /// Writes `values` (row-major, `shape`) as `type`, atomically.
 bool writeNpy(const std::string &path, const std::vector<int64_t> &shape,
               const std::vector<double> &values, NpyType type,

@@ -20,7 +20,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -114,10 +113,7 @@ inline bool writeNpy(const char *path, const std::vector<long> &shape,
   std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (";
   for (long dim : shape)
     header += std::to_string(dim) + ", ";
-  if (shape.size() > 1)
-    header.erase(header.size() - 1);
-  else
-    header.erase(header.size() - 1);
+  header.erase(header.size() - 1); // "(N," for one dimension, as numpy
   header += "), }";
   while ((10 + header.size() + 1) % 64)
     header += ' ';
@@ -507,39 +503,17 @@ emitHlsProject(ModuleOp module, const HlsOptions &options) {
       !status.ok)
     return module.emitError()
            << "--emit-hls: computing the expected outputs: " << status.message;
-  auto npyBytes = [](const std::vector<int64_t> &shape,
-                     const std::vector<double> &values, NpyType type,
-                     std::string &bytes) -> bool {
-    SmallString<128> path;
-    if (llvm::sys::fs::createTemporaryFile("hgq-tb", "npy", path))
-      return false;
-    std::string error;
-    bool ok = writeNpy(path.str().str(), shape, values, type, error);
-    if (ok) {
-      auto buffer = llvm::MemoryBuffer::getFile(path);
-      ok = bool(buffer);
-      if (ok)
-        bytes = (*buffer)->getBuffer().str();
-    }
-    llvm::sys::fs::remove(path);
-    return ok;
-  };
   for (auto [index, tensor] : llvm::enumerate(inputs)) {
     std::vector<double> values(tensor.floats.begin(), tensor.floats.end());
-    std::string bytes;
-    if (!npyBytes(tensor.shape, values, NpyType::Float32, bytes))
-      return module.emitError() << "--emit-hls: cannot write the test data";
-    files["tb_data/input_" + std::to_string(index + 1) + ".npy"] = bytes;
+    files["tb_data/input_" + std::to_string(index + 1) + ".npy"] =
+        encodeNpy(tensor.shape, values, NpyType::Float32);
   }
   for (auto [index, tensor] : llvm::enumerate(result.outputs)) {
     std::vector<double> values(tensor.size());
     for (int64_t i = 0; i < tensor.size(); ++i)
       values[i] = tensor.valueAt(i);
-    std::string bytes;
-    if (!npyBytes(tensor.shape, values, NpyType::Float64, bytes))
-      return module.emitError() << "--emit-hls: cannot write the test data";
     files["tb_data/expected_output_" + std::to_string(index + 1) + ".npy"] =
-        bytes;
+        encodeNpy(tensor.shape, values, NpyType::Float64);
   }
 
   files[options.projectName + "_test.cpp"] = testbench(options, *firmware);
