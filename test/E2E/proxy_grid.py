@@ -15,9 +15,6 @@ import sys
 
 import numpy as np
 
-BIN, WORK = sys.argv[1], sys.argv[2]
-os.makedirs(WORK, exist_ok=True)
-OPT, RUN = os.path.join(BIN, "hgq-opt"), os.path.join(BIN, "hgq-run")
 rng = np.random.default_rng(2026)
 
 
@@ -221,6 +218,7 @@ def run(args, **kw):
 
 
 def main():
+    os.makedirs(WORK, exist_ok=True)
     checked = differed = narrowed = 0
     for (name, shape, build, lut), rnd in itertools.product(grid(), ["standard_round", "floor", "auto"]):
         m = Model(shape, rnd)
@@ -265,4 +263,7 @@ def main():
           "at 0.25 (outputs differed in %d of %d)" % (checked, differed, narrowed))
 
 
-main()
+if __name__ == "__main__":
+    BIN, WORK = sys.argv[1], sys.argv[2]
+    OPT, RUN = os.path.join(BIN, "hgq-opt"), os.path.join(BIN, "hgq-run")
+    main()
