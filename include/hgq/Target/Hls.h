@@ -27,6 +27,10 @@ struct HlsOptions {
   /// Samples for tb_data/: a float32 .npy file, or empty for generated ones.
   std::string testbenchInput;
   int64_t generatedSamples = 16;
+  /// Dense and convolution layers with more multiplications than this are
+  /// written as loops over tables of their non-zero terms instead of
+  /// straight-line code (which compiles slowly past a few thousand terms).
+  int64_t unrollLimit = 4096;
 };
 
 /// The project's files, relative path -> contents. Emits a diagnostic naming

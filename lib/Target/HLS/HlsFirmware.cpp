@@ -92,6 +92,12 @@ Format containerOf(const std::vector<Format> &formats) {
   return fixed::collapse(live.data(), live.size());
 }
 
+/// One term of a sum: input element `input` times weight `weight`.
+struct Term {
+  int64_t input;
+  int64_t weight;
+};
+
 class FirmwareWriter {
 public:
   FirmwareWriter(func::FuncOp function, const HlsOptions &options)
@@ -136,6 +142,13 @@ private:
   /// typedef of NAME_t in defines.h.
   std::string constantArray(const std::string &name, Format type,
                             ArrayRef<double> values);
+  /// The term tables of a layer in table form: the kernel's mantissas
+  /// (`w_NAME`, integers, the weights times 2^f), and for the non-zero terms
+  /// of each output their input index (`NAME_input`), kernel index
+  /// (`NAME_weight`) and the end of each output's run (`NAME_end`).
+  std::string termTables(const std::string &layer, Format weightType,
+                         ArrayRef<double> kernel,
+                         const std::vector<std::vector<Term>> &terms);
 
   func::FuncOp function;
   const HlsOptions &options;
@@ -217,6 +230,43 @@ std::string FirmwareWriter::constantArray(const std::string &name,
   for (size_t index = 0; index < values.size(); ++index)
     text += (index % 8 ? " " : "\n    ") + exactDecimal(values[index]) + ",";
   return text + "\n};\n";
+}
+
+std::string
+FirmwareWriter::termTables(const std::string &layer, Format weightType,
+                           ArrayRef<double> kernel,
+                           const std::vector<std::vector<Term>> &terms) {
+  std::string weightName = "w_" + layer;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  // The mantissas are plain integers: constant-initialized, so a
+  // million-weight table costs the compiler next to nothing.
+  bool narrow = weightType.width() <= 31;
+  os << "static const " << (narrow ? "int " : "long long ") << weightName
+     << "[" << kernel.size() << "] = {";
+  for (size_t index = 0; index < kernel.size(); ++index)
+    os << (index % 16 ? " " : "\n    ")
+       << int64_t(std::ldexp(kernel[index], weightType.fractionalBits)) << ",";
+  os << "\n};\n";
+  auto table = [&](StringRef name, auto value) {
+    int64_t count = 0;
+    os << "static const unsigned " << layer << "_" << name << "[] = {";
+    for (const std::vector<Term> &list : terms)
+      for (const Term &term : list)
+        os << (count++ % 16 ? " " : "\n    ") << value(term) << ",";
+    os << "\n};\n";
+  };
+  table("input", [](const Term &term) { return term.input; });
+  table("weight", [](const Term &term) { return term.weight; });
+  os << "static const unsigned " << layer << "_end[" << terms.size()
+     << "] = {";
+  int64_t end = 0;
+  for (size_t output = 0; output < terms.size(); ++output) {
+    end += terms[output].size();
+    os << (output % 16 ? " " : "\n    ") << end << ",";
+  }
+  os << "\n};\n";
+  return text;
 }
 
 std::string FirmwareWriter::castTo(StringRef source, Format sourceType,
@@ -393,12 +443,6 @@ LogicalResult FirmwareWriter::writeQuantize(QuantizeOp op) {
   return success();
 }
 
-/// One term of a sum: input element `input` times weight `weight`.
-struct Term {
-  int64_t input;
-  int64_t weight;
-};
-
 template <typename LayerOp>
 LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
   constexpr bool isConv = std::is_same_v<LayerOp, ConvOp>;
@@ -461,8 +505,11 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
     return op.emitOpError() << "--emit-hls: an accumulator of this layer "
                                "needs more than 126 bits";
   };
+  // The table form adds the bias after the sum: the hull over every output
+  // of the partial sums without it.
+  std::optional<Interval> unbiased = Interval();
   for (int64_t output = 0; output < outSize; ++output) {
-    Interval running;
+    Interval running, sumOfProducts;
     if (!bias.empty()) {
       std::optional<Interval> b = Interval::constant(bias[output % outputs]);
       if (!b)
@@ -480,7 +527,12 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
         return tooWide();
       running = *sum;
       partials = hull(*partials, running);
-      if (!partials)
+      std::optional<Interval> products = add(sumOfProducts, *product);
+      if (!partials || !products)
+        return tooWide();
+      sumOfProducts = *products;
+      unbiased = hull(*unbiased, sumOfProducts);
+      if (!unbiased)
         return tooWide();
     }
     formats[output] = running.format();
@@ -494,6 +546,11 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
   std::optional<Format> biasType =
       bias.empty() ? std::nullopt
                    : fixed::minimalContainer(bias.data(), bias.size());
+  // All-zero constants have no type (and no array): nothing reads them.
+  if (weightType && weightType->isDead())
+    weightType.reset();
+  if (biasType && biasType->isDead())
+    biasType.reset();
 
   if (failed(define(op, op.getOutput(), formats)))
     return failure();
@@ -517,8 +574,11 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
     hs << ", bias " << bias.size();
   hs << " (exact decimals).\n#ifndef " << weightName << "_H\n#define "
      << weightName << "_H\n\n";
-  if (weightType)
+  bool table = weightType && multiplications > options.unrollLimit;
+  if (weightType && !table)
     hs << constantArray(weightName, *weightType, kernel);
+  if (weightType && table)
+    hs << termTables(currentName, *weightType, kernel, terms);
   if (biasType)
     hs << constantArray(biasName, *biasType, bias);
   hs << "\n#endif\n";
@@ -527,9 +587,10 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
       "struct config_{0} {{\n  static const unsigned n_in = {1};\n"
       "  static const unsigned n_out = {2};\n"
       "  static const unsigned reuse_factor = {3};\n"
-      "  static const unsigned multiplications = {4};\n",
+      "  static const unsigned multiplications = {4};\n"
+      "  static const bool term_table = {5};\n",
       currentName, in.formats.size(), outSize, options.reuseFactor,
-      multiplications);
+      multiplications, table ? "true" : "false");
   if constexpr (isConv)
     parameters +=
         llvm::formatv("  static const unsigned parallel_factor = {0};\n",
@@ -537,6 +598,36 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
   parameters += "};\n";
 
   llvm::raw_string_ostream os(current);
+  if (table) {
+    // One loop over the non-zero terms of each output (tables of integer
+    // indices and weight mantissas): compiles in time linear in the terms.
+    // The sum runs on the mantissas (the weights times 2^f); one exact
+    // multiplication by 2^-f and the bias follow.
+    Format raw = *weightType;
+    raw.integerBits += raw.fractionalBits;
+    raw.fractionalBits = 0;
+    Interval scaled = *unbiased;
+    scaled.fractionalBits -= weightType->fractionalBits;
+    Format accumulator = scaled.format();
+    if (accumulator.isDead())
+      accumulator = Format{0, 1, 0};
+    if (failed(checkWidth(op, accumulator, "accumulator")))
+      return failure();
+    int shift = weightType->fractionalBits;
+    os << "  unsigned t = 0;\n  for (unsigned o = 0; o < " << outSize
+       << "; ++o) {\n#pragma HLS UNROLL\n    " << apType(accumulator)
+       << " acc = 0;\n    for (; t < " << currentName
+       << "_end[o]; ++t) {\n#pragma HLS UNROLL\n      acc += in0["
+       << currentName << "_input[t]] * " << apType(raw) << "(" << weightName
+       << "[" << currentName << "_weight[t]]);\n    }\n    out[o] = acc * "
+       << "ap_ufixed<1," << 1 - shift << ">(" << exactDecimal(std::ldexp(1.0, -shift))
+       << ")";
+    if (biasType)
+      os << " + " << biasName << "[o % " << outputs << "]";
+    os << ";\n  }\n";
+    closeLayer();
+    return success();
+  }
   for (int64_t output = 0; output < outSize; ++output) {
     if (formats[output].isDead()) {
       os << "  out[" << output << "] = 0;\n";
@@ -597,6 +688,8 @@ LogicalResult FirmwareWriter::writeUnaryLut(UnaryLutOp op) {
     table.push_back(value.convertToDouble());
   std::optional<Format> entryType =
       fixed::minimalContainer(table.data(), table.size());
+  if (entryType && entryType->isDead())
+    entryType.reset(); // every entry 0: the outputs are dead
   std::vector<Format> formats(in.formats.size(),
                               entryType ? *entryType : Format{});
   if (index.isDead())

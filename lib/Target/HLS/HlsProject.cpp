@@ -289,6 +289,7 @@ std::string makefile(const HlsOptions &options, const hls::Firmware &fw) {
   }
   return llvm::formatv(R"mk(# C simulation of {0} with g++, without Vitis.
 #   make csim [AP_TYPES_DIR=path] [INPUT=in.npy OUTPUT=out.npy]
+#   make build [AP_TYPES_DIR=path]      (only compile the simulation)
 # Without INPUT/OUTPUT it runs tb_data/ and checks every output against the
 # values hgq-run computed, bit for bit. AP_TYPES_DIR selects the ap_fixed.h and
 # ap_int.h to compile against (default: the project's own, in ap_types/).
@@ -304,7 +305,9 @@ SOURCES := firmware/{0}.cpp {0}_test.cpp
 HEADERS := $(wildcard firmware/*.h firmware/weights/*.h) npy_io.h
 BUILD := build/$(subst /,_,$(abspath $(AP_TYPES_DIR)))
 
-.PHONY: csim clean
+.PHONY: csim build clean
+
+build: $(BUILD)/{0}_test
 
 $(BUILD)/{0}_test: $(SOURCES) $(HEADERS)
 	@mkdir -p $(BUILD)
@@ -556,6 +559,11 @@ struct HlsCommandLine {
       llvm::cl::desc("--emit-hls: float32 .npy samples for tb_data/ "
                      "(default: generated samples)"),
       llvm::cl::cat(category)};
+  llvm::cl::opt<int64_t> unrollLimit{
+      "unroll-limit",
+      llvm::cl::desc("--emit-hls: layers with more multiplications are "
+                     "written as loops over term tables"),
+      llvm::cl::init(4096), llvm::cl::cat(category)};
   llvm::cl::opt<int64_t> tbSamples{
       "tb-samples", llvm::cl::desc("--emit-hls: samples in tb_data/"),
       llvm::cl::init(16), llvm::cl::cat(category)};
@@ -576,6 +584,7 @@ LogicalResult writeProject(ModuleOp module, raw_ostream &os) {
   options.clockPeriod = cl.clockPeriod;
   options.testbenchInput = cl.tbInput;
   options.generatedSamples = cl.tbSamples;
+  options.unrollLimit = cl.unrollLimit;
   if (options.generatedSamples < 1)
     return module.emitError() << "--emit-hls: tb-samples must be at least 1";
   FailureOr<std::map<std::string, std::string>> files =

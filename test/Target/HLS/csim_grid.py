@@ -4,7 +4,10 @@
 # signature), each converted with aggressive true and false from ranges traced
 # at cover factor 0.25, so that the proxy's quantizers overflow (WRAP or SAT)
 # on the data. Every model is emitted with --emit-hls and its C simulation
-# must equal hgq-run on the proxy, bit for bit, on 64 samples. Sigmoid and
+# must equal hgq-run on the proxy, bit for bit, on 64 samples; the models
+# converted with aggressive=false are written in the table form
+# (--unroll-limit 0: loops over term tables), the others as straight-line
+# code. Sigmoid and
 # softmax have no fixed-point algorithm at proxy level yet: the emitter must
 # refuse them with its error.
 #
@@ -56,7 +59,8 @@ def prepare(index, name, shape, build, lut, rnd, aggressive):
         sys.exit("%s: hgq-opt failed\n%s" % (base, result.stderr))
     result = run([TRANSLATE, "--emit-hls", base + ".proxy.mlir", "--output-dir",
                   base, "--project-name", "grid%d" % index, "--tb-input",
-                  base + ".npy", "--tb-samples", "64"])
+                  base + ".npy", "--tb-samples", "64", "--unroll-limit",
+                  "0" if aggressive == "false" else "4096"])
     return base, result
 
 
