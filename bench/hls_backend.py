@@ -145,11 +145,11 @@ def main():
                        check=True)
         subprocess.run([os.path.join(bin_dir, "hgq-opt"), jet, "--hgq-trace-minmax=calibration=" +
                         os.path.join(ROOT, "examples", "jet_tagger", "calibration.npy"),
-                        "--hgq-to-proxy", "-o", jet], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+                        "--hgq-to-proxy", "-o", jet + ".proxy"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         calibration = np.load(os.path.join(ROOT, "examples", "jet_tagger", "calibration.npy"))
         jet_inputs = calibration[rng.integers(0, len(calibration), args.samples)]
-        results.append(measure("jet_tagger", jet, jet_inputs, args.build, args.vendor, work))
+        results.append(measure("jet_tagger", jet + ".proxy", jet_inputs, args.build, args.vendor, work))
         for name, widths in [("mlp_100k", [64, 256, 256, 64, 16]),
                              ("mlp_1m", [256, 1024, 512, 128, 16])]:
             path = os.path.join(work, name + ".mlir")
