@@ -188,6 +188,12 @@ def HGQ_ActivationOp : HGQ_Op<"activation", [Pure, SameOperandsAndResultType]> {
     Parameters a function does not use are rejected; missing ones take the
     ONNX defaults.
 
+    At proxy level (no op of the function carries an HGQ quantizer),
+    `sigmoid`, `tanh` and `softmax` on fixed-point inputs are not float
+    functions but fixed-point table algorithms with stated index and entry
+    formats (docs/activations.md), so that `hgq-run` and the emitted HLS code
+    compute the same bits.
+
     ```mlir
     %y = hgq.activation "leaky_relu" %x {alpha = 0.125 : f32} : tensor<?x8xf32>
     %z = hgq.activation "tanh" %x {quantizer = #hgq.quantizer<f = 6, rnd = standard_round>} : tensor<?x8xf32>

@@ -9,6 +9,7 @@
 #include "hgq/Exec/Executor.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Exec/Kernels.h"
+#include "hgq/Fixed/ActivationTables.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -228,6 +229,9 @@ private:
   LogicalResult compileReshape(Operation *op, Value input, Value output);
   LogicalResult compileTranspose(TransposeOp op);
 
+  /// A proxy-level function: sigmoid, tanh and softmax on fixed-point
+  /// inputs mean their table algorithms (lib/Fixed/ActivationTables).
+  bool proxyLevel = false;
   std::vector<std::unique_ptr<Executor::Step>> &steps;
   std::vector<QuantizationPoint> &points;
   llvm::DenseMap<Value, int> slots;
@@ -534,6 +538,50 @@ LogicalResult Compiler::compileActivation(ActivationOp op) {
   int64_t axis = op.getAxisAttr() ? op.getAxisAttr().getInt() : -1;
   if (axis < 0)
     axis += rank;
+  bool table = proxyLevel && in.exact && !op.getQuantizerAttr() &&
+               (function == fixed::UnaryFunction::Sigmoid ||
+                function == fixed::UnaryFunction::Tanh ||
+                function == fixed::UnaryFunction::Softmax);
+  if (table) {
+    std::vector<int64_t> shape = featuresOf(input);
+    if (!ShapedType::isStaticShape(shape))
+      return op.emitOpError()
+             << "needs static non-batch dimensions to be executed";
+    bool softmax = function == fixed::UnaryFunction::Softmax;
+    int64_t length = shape[axis - 1], inner = 1;
+    for (size_t d = axis; d < shape.size(); ++d)
+      inner *= shape[d];
+    auto elementwise = std::make_shared<fixed::ElementwiseTable>(
+        function == fixed::UnaryFunction::Sigmoid ? fixed::sigmoidTable()
+                                                  : fixed::tanhTable());
+    auto tables =
+        std::make_shared<fixed::SoftmaxTables>(fixed::softmaxTables(length));
+    int64_t resultFrac =
+        softmax ? 2 * fixed::kTableEntryFrac : fixed::kTableEntryFrac;
+    addStep(op, {input}, op.getOutput(), {true, resultFrac},
+            [=](const std::vector<const Tensor *> &ins, Tensor &out,
+                StepContext &) -> Status {
+              const Tensor &x = *ins[0];
+              out = Tensor::makeExact(x.shape, resultFrac);
+              int frac = int(x.fractionalBits);
+              if (!softmax) {
+                for (int64_t i = 0; i < x.size(); ++i)
+                  out.mantissas[i] =
+                      elementwise->entries[elementwise->index(x.mantissas[i],
+                                                              frac)];
+                return Status::success();
+              }
+              int64_t blocks = x.size() / (length * inner);
+              for (int64_t b = 0; b < blocks; ++b)
+                for (int64_t i = 0; i < inner; ++i) {
+                  int64_t base = b * length * inner + i;
+                  tables->apply(x.mantissas.data() + base, length, inner, frac,
+                                out.mantissas.data() + base);
+                }
+              return Status::success();
+            });
+    return success();
+  }
   // relu and linear stay exact on exact inputs; everything else is float32.
   bool exactFunction = in.exact && (function == fixed::UnaryFunction::Relu ||
                                     function == fixed::UnaryFunction::Linear);
@@ -710,6 +758,8 @@ LogicalResult Compiler::compile(func::FuncOp function,
              << " must be a ranked f32 tensor with a batch dimension";
     newSlot(argument, {false, 0});
   }
+  proxyLevel = llvm::all_of(function.getBody().front(),
+                            [](Operation &op) { return isProxyLevel(&op); });
   for (Operation &operation : function.getBody().front()) {
     Operation *op = &operation;
     LogicalResult result =

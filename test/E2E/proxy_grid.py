@@ -3,7 +3,11 @@
 # (aggressive true and false) [-> hgq-lower-unary-lut]. With a cover factor
 # of 1, hgq-run on the calibration data gives identical outputs before and
 # after the conversion; with 0.25 the ranges are too narrow, the outputs
-# differ and the overflow report counts the changed elements.
+# differ and the overflow report counts the changed elements. Sigmoid and
+# softmax are the exception: at proxy level they are the fixed-point table
+# algorithms of docs/activations.md, not float functions, so their outputs
+# may differ, by at most 2^-3 (one step of the coarsest output format the grid
+# draws), with no overflow.
 #
 #   proxy_grid.py BIN_DIR WORK_DIR
 # Run by proxy-grid.test.
@@ -219,7 +223,7 @@ def run(args, **kw):
 
 def main():
     os.makedirs(WORK, exist_ok=True)
-    checked = differed = narrowed = 0
+    checked = differed = narrowed = tabled = 0
     for (name, shape, build, lut), rnd in itertools.product(grid(), ["standard_round", "floor", "auto"]):
         m = Model(shape, rnd)
         output = build(m)
@@ -249,6 +253,15 @@ def main():
             report = run([RUN, proxy, "--input", data, "--output", result, "--report-overflow"]).stdout
             overflows = int(report.strip().splitlines()[-1].split()[-1])
             same = np.array_equal(np.load(layer), np.load(result))
+            if cover >= 1 and name in ("activation_sigmoid", "activation_softmax"):
+                step = np.abs(np.load(layer) - np.load(result)).max()
+                if overflows or step > 2.0**-3:
+                    sys.exit("%s (%s, aggressive=%s): the table algorithm is more "
+                             "than one output step (%g) from the float function"
+                             % (name, rnd, aggressive, step))
+                tabled += 1
+                checked += 1
+                continue
             if cover >= 1 and (not same or overflows):
                 sys.exit("%s (%s, aggressive=%s): layer-level and proxy outputs differ "
                          "with cover factor 1 (%d overflows)\n%s" % (name, rnd, aggressive,
@@ -259,8 +272,9 @@ def main():
                 narrowed += 1
                 differed += not same
             checked += 1
-    print("%d conversions checked: identical at cover factor 1, overflows reported "
-          "at 0.25 (outputs differed in %d of %d)" % (checked, differed, narrowed))
+    print("%d conversions checked: identical at cover factor 1 (the %d with sigmoid or "
+          "softmax tables within 2^-3), overflows reported at 0.25 "
+          "(outputs differed in %d of %d)" % (checked, tabled, differed, narrowed))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@
 #include "HlsFirmware.h"
 
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Fixed/ActivationTables.h"
 #include "hgq/Fixed/Interval.h"
 #include "hgq/Fixed/Range.h"
 
@@ -111,6 +112,12 @@ private:
   template <typename LayerOp> LogicalResult writeLinear(LayerOp op);
   LogicalResult writeRelu(ActivationOp op);
   LogicalResult writeUnaryLut(UnaryLutOp op);
+  LogicalResult writeTableActivation(ActivationOp op);
+  /// The smallest type of a table of mantissas at 17 fractional bits.
+  static Format tableType(const std::vector<int64_t> &entries);
+  /// A header in weights/ with that table; returns its element type.
+  Format tableHeader(const std::string &name,
+                     const std::vector<int64_t> &entries, StringRef what);
   LogicalResult writeAdd(AddOp op);
   template <typename PoolOp> LogicalResult writePool(PoolOp op, bool average);
   LogicalResult writeCopy(Operation *op, ArrayRef<Value> inputs,
@@ -725,6 +732,123 @@ LogicalResult FirmwareWriter::writeUnaryLut(UnaryLutOp op) {
   return success();
 }
 
+/// The values of table mantissas (17 fractional bits).
+static std::vector<double> tableValues(const std::vector<int64_t> &entries) {
+  std::vector<double> values;
+  for (int64_t entry : entries)
+    values.push_back(std::ldexp(double(entry), -fixed::kTableEntryFrac));
+  return values;
+}
+
+Format FirmwareWriter::tableType(const std::vector<int64_t> &entries) {
+  std::vector<double> values = tableValues(entries);
+  return *fixed::minimalContainer(values.data(), values.size());
+}
+
+Format FirmwareWriter::tableHeader(const std::string &name,
+                                   const std::vector<int64_t> &entries,
+                                   StringRef what) {
+  Format type = tableType(entries);
+  weights["weights/" + name + ".h"] =
+      "// " + what.str() + " (docs/activations.md), exact decimals.\n#ifndef " +
+      name + "_H\n#define " + name + "_H\n\n" +
+      constantArray(name, type, tableValues(entries)) + "\n#endif\n";
+  return type;
+}
+
+LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
+  const ArrayValue &in = *arrays[op.getInput()];
+  const std::vector<int64_t> &shape = in.shape;
+  bool softmax = op.getFn() == "softmax";
+  int64_t rank = int64_t(shape.size()) + 1;
+  int64_t axis = op.getAxisAttr() ? op.getAxisAttr().getInt() : -1;
+  if (axis < 0)
+    axis += rank;
+  int64_t length = shape[axis - 1], inner = 1;
+  for (size_t d = axis; d < shape.size(); ++d)
+    inner *= shape[d];
+  fixed::ElementwiseTable elementwise = op.getFn() == "sigmoid"
+                                            ? fixed::sigmoidTable()
+                                            : fixed::tanhTable();
+  fixed::SoftmaxTables tables = fixed::softmaxTables(softmax ? length : 1);
+  // Every output element has the type of the last table step.
+  Format output;
+  if (!softmax) {
+    output = tableType(elementwise.entries);
+  } else {
+    output = multiply(Interval::of(tableType(tables.exp)),
+                      Interval::of(tableType(tables.reciprocal)))
+                 ->format();
+  }
+  if (failed(define(op, op.getOutput(),
+                    std::vector<Format>(in.formats.size(), output))))
+    return failure();
+  openLayer(op, {op.getInput()}, op.getOutput(),
+            (op.getFn() + " (table algorithm, docs/activations.md)").str());
+  llvm::raw_string_ostream os(current);
+  auto indexOf = [&](const std::string &value, int frac) {
+    // floor(value * 2^frac), clipped to [0, 1023], as the raw bits of a
+    // truncating, saturating 10-bit unsigned type.
+    return "ap_uint<10>(ap_ufixed<10," + std::to_string(10 - frac) +
+           ",AP_TRN,AP_SAT>(" + value + ").range(9, 0))";
+  };
+  auto element = [&](int64_t index) {
+    return in.formats[index].isDead() ? in.typeName + "(0)"
+                                      : "in0[" + std::to_string(index) + "]";
+  };
+  if (!softmax) {
+    std::string table = "table_" + currentName;
+    tableHeader(table, elementwise.entries,
+                op.getFn().str() + ": 1024 entries");
+    int r = elementwise.rangeLog2;
+    std::string offset = "ap_fixed<" + std::to_string(r + 2) + "," +
+                         std::to_string(r + 2) + ">(" +
+                         std::to_string(1 << r) + ")";
+    // (x + 2^r) at 9 - r fractional bits is the index.
+    for (size_t j = 0; j < in.formats.size(); ++j)
+      os << "  out[" << j << "] = " << table << "["
+         << indexOf(element(j) + " + " + offset,
+                    fixed::kTableIndexBits - 1 - r)
+         << "];\n";
+    closeLayer();
+    return success();
+  }
+  std::string exp = "exp_" + currentName, reciprocal = "reciprocal_" + currentName;
+  Format expType = tableHeader(exp, tables.exp, "softmax: exp(-i/64)");
+  tableHeader(reciprocal, tables.reciprocal, "softmax: reciprocals");
+  int sumBits = 0;
+  while ((int64_t(1) << sumBits) < length)
+    ++sumBits;
+  Format sumType = expType;
+  sumType.integerBits += sumBits;
+  int64_t blocks = int64_t(in.formats.size()) / (length * inner);
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t i = 0; i < inner; ++i) {
+      auto at = [&](int64_t j) { return b * length * inner + i + j * inner; };
+      os << "  {\n    " << in.typeName << " m = " << element(at(0)) << ";\n";
+      for (int64_t j = 1; j < length; ++j)
+        os << "    if (" << element(at(j)) << " > m) m = " << element(at(j))
+           << ";\n";
+      os << "    " << exp << "_t e[" << length << "];\n";
+      for (int64_t j = 0; j < length; ++j)
+        os << "    e[" << j << "] = " << exp << "["
+           << indexOf("m - " + element(at(j)),
+                      fixed::SoftmaxTables::kExpStepLog2)
+           << "];\n";
+      os << "    " << apType(sumType) << " s = 0;\n";
+      for (int64_t j = 0; j < length; ++j)
+        os << "    s += e[" << j << "];\n";
+      os << "    " << reciprocal << "_t r = " << reciprocal << "["
+         << indexOf("s - ap_ufixed<1,1>(1)", tables.reciprocalStepLog2)
+         << "];\n";
+      for (int64_t j = 0; j < length; ++j)
+        os << "    out[" << at(j) << "] = e[" << j << "] * r;\n";
+      os << "  }\n";
+    }
+  closeLayer();
+  return success();
+}
+
 LogicalResult FirmwareWriter::writeAdd(AddOp op) {
   const ArrayValue &lhs = *arrays[op.getLhs()], &rhs = *arrays[op.getRhs()];
   std::vector<Format> formats;
@@ -934,11 +1058,14 @@ LogicalResult FirmwareWriter::writeOp(Operation *op) {
           return writeRelu(o);
         if (o.getFn() == "linear")
           return writeReshape(o);
+        if (o.getFn() == "sigmoid" || o.getFn() == "tanh" ||
+            o.getFn() == "softmax")
+          return writeTableActivation(o);
         return o.emitOpError()
                << "--emit-hls: activation '" << o.getFn()
                << "' has no bit-exact fixed-point implementation at proxy "
                   "level; lower it to a lookup table "
-                  "(--hgq-lower-unary-lut) or use relu";
+                  "(--hgq-lower-unary-lut)";
       })
       .Case([&](UnaryLutOp o) { return writeUnaryLut(o); })
       .Case([&](AddOp o) { return writeAdd(o); })
