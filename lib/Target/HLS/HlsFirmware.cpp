@@ -20,6 +20,7 @@
 #include "hgq/Fixed/Interval.h"
 #include "hgq/Fixed/Range.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -168,6 +169,30 @@ private:
   std::string defines;      ///< typedefs
   std::string parameters;   ///< per-layer constants
   std::map<std::string, std::string> weights; ///< weights/NAME.h
+  /// For io_stream: each array's element type, size and channels (the
+  /// last dimension: one pixel of a stream), and the layer calls in order.
+  struct StreamArray {
+    std::string typeName;
+    int64_t size = 0, channels = 1;
+  };
+  struct LayerCall {
+    std::string function;
+    std::vector<std::string> inputs;
+    std::string output;
+  };
+  std::map<std::string, StreamArray> streamArrays;
+  std::vector<LayerCall> calls;
+  void recordArray(const std::string &name, const std::string &typeName,
+                   const std::vector<int64_t> &shape, int64_t size) {
+    streamArrays[name] = {typeName, size,
+                          shape.empty() || shape.back() == 0 ? 1
+                                                             : shape.back()};
+  }
+  /// The io_stream top: one stream wrapper per layer (read the input
+  /// pixels, run the layer, write the output pixels), DATAFLOW between
+  /// them, a copy per consumer where a value is read more than once.
+  std::string streamTop(const std::string &signatureOut,
+                        std::string &wrappers);
   std::string current;      ///< the layer being written
   std::string currentName;
   std::vector<std::string> currentCall;
@@ -313,6 +338,12 @@ void FirmwareWriter::openLayer(Operation *op, ArrayRef<Value> inputs,
   os << result.typeName << " out[" << result.formats.size() << "]) {\n";
   os << "#pragma HLS INLINE\n";
   currentCall.push_back(result.name);
+  recordArray(result.name, result.typeName, result.shape,
+              result.formats.size());
+  calls.push_back({currentName,
+                   std::vector<std::string>(currentCall.begin(),
+                                            currentCall.end() - 1),
+                   result.name});
   top += "  " + result.typeName + " " + result.name + "[" +
          std::to_string(result.formats.size()) + "];\n";
   top += "#pragma HLS ARRAY_PARTITION variable=" + result.name +
@@ -395,6 +426,7 @@ LogicalResult FirmwareWriter::writeInput(BlockArgument argument) {
   defines += "typedef " + portType + " " + typeName + ";\n";
   port.type = typeName;
   port.format = portFormat;
+  recordArray(port.name, typeName, port.shape, port.size);
   firmware.inputs.push_back(port);
   auto array = std::make_unique<ArrayValue>();
   array->name = port.name;
@@ -1087,6 +1119,123 @@ LogicalResult FirmwareWriter::writeOp(Operation *op) {
       });
 }
 
+std::string FirmwareWriter::streamTop(const std::string &name,
+                                     std::string &wrappers) {
+  // Who reads each array: (call, operand) pairs, then the output ports.
+  std::map<std::string, std::vector<std::string>> readers;
+  auto pixelOf = [&](const std::string &array) {
+    return streamArrays[array].typeName + "_pixel";
+  };
+  for (const Port &port : firmware.inputs)
+    defines += "struct " + port.type + "_pixel {\n  " + port.type +
+               " data[" + std::to_string(streamArrays[port.name].channels) +
+               "];\n};\n";
+  for (const LayerCall &call : calls)
+    defines += "struct " + streamArrays[call.output].typeName +
+               "_pixel {\n  " + streamArrays[call.output].typeName + " data[" +
+               std::to_string(streamArrays[call.output].channels) + "];\n};\n";
+  // Stream names: one per (array, reader).
+  std::map<std::string, std::vector<std::string>> streamsOf;
+  std::vector<std::vector<std::string>> callInputs(calls.size());
+  auto newStream = [&](const std::string &array) {
+    std::string stream = array + "_s" +
+                         std::to_string(streamsOf[array].size());
+    streamsOf[array].push_back(stream);
+    return stream;
+  };
+  for (auto [index, call] : llvm::enumerate(calls))
+    for (const std::string &input : call.inputs)
+      callInputs[index].push_back(newStream(input));
+  std::vector<std::string> outputSources;
+  auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
+  for (Value value : returnOp.getOperands())
+    outputSources.push_back(arrays[value]->name);
+  // An output port is the last reader's stream of its array.
+  std::map<std::string, std::string> portOfStream;
+  for (auto [index, source] : llvm::enumerate(outputSources))
+    portOfStream[newStream(source)] = firmware.outputs[index].name;
+
+  std::string body, locals;
+  auto streamName = [&](const std::string &stream) {
+    auto port = portOfStream.find(stream);
+    return port == portOfStream.end() ? stream : port->second;
+  };
+  auto declare = [&](const std::string &array) {
+    for (const std::string &stream : streamsOf[array])
+      if (!portOfStream.count(stream))
+        locals += "  hls::stream<" + pixelOf(array) + "> " + stream +
+                  ";\n#pragma HLS STREAM variable=" + stream + " depth=" +
+                  std::to_string(streamArrays[array].size /
+                                 streamArrays[array].channels) +
+                  "\n";
+  };
+  // Input ports feed their readers through a copy.
+  for (const Port &port : firmware.inputs) {
+    declare(port.name);
+    std::string split = port.name + "_split";
+    wrappers += "static void " + split + "(hls::stream<" + pixelOf(port.name) +
+                "> &in";
+    std::string call = "  " + split + "(" + port.name;
+    for (const std::string &stream : streamsOf[port.name]) {
+      wrappers += ", hls::stream<" + pixelOf(port.name) + "> &" + stream;
+      call += ", " + streamName(stream);
+    }
+    wrappers += ") {\n  for (unsigned p = 0; p < " +
+                std::to_string(streamArrays[port.name].size /
+                               streamArrays[port.name].channels) +
+                "; ++p) {\n#pragma HLS PIPELINE\n    " + pixelOf(port.name) +
+                " pixel = in.read();\n";
+    for (const std::string &stream : streamsOf[port.name])
+      wrappers += "    " + stream + ".write(pixel);\n";
+    wrappers += "  }\n}\n\n";
+    body += call + ");\n";
+  }
+  for (auto [index, call] : llvm::enumerate(calls)) {
+    declare(call.output);
+    std::string wrapper = call.function + "_stream";
+    std::string text = "static void " + wrapper + "(";
+    std::string invocation = "  " + wrapper + "(";
+    std::string reads, compute = "  " + call.function + "(";
+    for (auto [operand, input] : llvm::enumerate(call.inputs)) {
+      const StreamArray &array = streamArrays[input];
+      std::string stream = callInputs[index][operand];
+      std::string local = "in" + std::to_string(operand);
+      text += "hls::stream<" + pixelOf(input) + "> &" + stream + ", ";
+      invocation += streamName(stream) + ", ";
+      reads += "  " + array.typeName + " " + local + "[" +
+               std::to_string(array.size) + "];\n  for (unsigned p = 0; p < " +
+               std::to_string(array.size / array.channels) +
+               "; ++p) {\n    " + pixelOf(input) + " pixel = " + stream +
+               ".read();\n    for (unsigned c = 0; c < " +
+               std::to_string(array.channels) + "; ++c)\n      " + local +
+               "[p * " + std::to_string(array.channels) +
+               " + c] = pixel.data[c];\n  }\n";
+      compute += local + ", ";
+    }
+    const StreamArray &out = streamArrays[call.output];
+    std::string writes = "  for (unsigned p = 0; p < " +
+                         std::to_string(out.size / out.channels) +
+                         "; ++p) {\n    " + pixelOf(call.output) +
+                         " pixel;\n    for (unsigned c = 0; c < " +
+                         std::to_string(out.channels) +
+                         "; ++c)\n      pixel.data[c] = out[p * " +
+                         std::to_string(out.channels) + " + c];\n";
+    for (const std::string &stream : streamsOf[call.output]) {
+      text += "hls::stream<" + pixelOf(call.output) + "> &" + stream + ", ";
+      invocation += streamName(stream) + ", ";
+      writes += "    " + stream + ".write(pixel);\n";
+    }
+    writes += "  }\n";
+    text.erase(text.size() - 2);
+    invocation.erase(invocation.size() - 2);
+    wrappers += text + ") {\n" + reads + "  " + out.typeName + " out[" +
+                std::to_string(out.size) + "];\n" + compute + "out);\n" +
+                writes + "}\n\n";
+    body += invocation + ");\n";
+  }
+  return locals + body;
+}
+
 FailureOr<Firmware> FirmwareWriter::write() {
   const std::string &name = options.projectName;
   for (Operation &op : function.getBody().front())
@@ -1132,21 +1281,49 @@ FailureOr<Firmware> FirmwareWriter::write() {
     firmware.outputs.push_back(port);
   }
 
+  bool stream = options.ioType == "io_stream";
+  std::string wrappers, streamBody;
+  if (stream) {
+    streamBody = streamTop(name, wrappers);
+    for (auto [index, value] : llvm::enumerate(returnOp.getOperands()))
+      firmware.outputs[index].pixel =
+          streamArrays[arrays[value]->name].typeName + "_pixel";
+    for (Port &port : firmware.inputs)
+      port.pixel = port.type + "_pixel";
+  }
   std::string signature = "void " + name + "(";
   std::string pragmas;
+  if (stream) {
+    std::vector<std::string> ports;
+    for (const Port &port : firmware.inputs)
+      ports.push_back("hls::stream<" + port.pixel + "> &" + port.name);
+    for (const Port &port : firmware.outputs)
+      ports.push_back("hls::stream<" + port.pixel + "> &" + port.name);
+    signature += llvm::join(ports, ", ") + ")";
+    for (const Port &port : firmware.inputs)
+      pragmas += "#pragma HLS INTERFACE mode=axis port=" + port.name + "\n";
+    for (const Port &port : firmware.outputs)
+      pragmas += "#pragma HLS INTERFACE mode=axis port=" + port.name + "\n";
+    pragmas += "#pragma HLS DATAFLOW\n";
+  }
   for (const Port &port : firmware.inputs) {
+    if (stream)
+      break;
     signature += "const " + port.type + " " + port.name + "[" +
                  std::to_string(port.size) + "], ";
     pragmas += "#pragma HLS ARRAY_PARTITION variable=" + port.name +
                " complete dim=0\n";
   }
   for (auto [index, port] : llvm::enumerate(firmware.outputs)) {
+    if (stream)
+      break;
     signature += (index ? ", " : "") + port.type + " " + port.name + "[" +
                  std::to_string(port.size) + "]";
     pragmas += "#pragma HLS ARRAY_PARTITION variable=" + port.name +
                " complete dim=0\n";
   }
-  signature += ")";
+  if (!stream)
+    signature += ")";
   std::string interfaces = "#pragma HLS INTERFACE mode=ap_vld port=";
   for (auto [index, port] : llvm::enumerate(firmware.inputs))
     interfaces += (index ? "," : "") + port.name;
@@ -1161,10 +1338,12 @@ FailureOr<Firmware> FirmwareWriter::write() {
       ": one per array (its container holds every element's own format\n"
       "// exactly), per weight/bias/table array, and per port.\n#ifndef " +
       guard + "_DEFINES_H\n#define " + guard +
-      "_DEFINES_H\n\n#include \"ap_fixed.h\"\n#include \"ap_int.h\"\n\n" +
+      "_DEFINES_H\n\n#include \"ap_fixed.h\"\n#include \"ap_int.h\"\n" +
+      (stream ? "#include \"hls_stream.h\"\n" : "") + "\n" +
       defines + "\n#endif\n";
   firmware.files["firmware/parameters.h"] =
-      "// Per-layer parameters of " + name + " (io_parallel, reuse factor " +
+      "// Per-layer parameters of " + name + " (" + options.ioType +
+      ", reuse factor " +
       std::to_string(options.reuseFactor) + ").\n#ifndef " + guard +
       "_PARAMETERS_H\n#define " + guard +
       "_PARAMETERS_H\n\n#include \"defines.h\"\n\n" + parameters +
@@ -1183,9 +1362,12 @@ FailureOr<Firmware> FirmwareWriter::write() {
       "// Every element is computed in its own exact format; the C "
       "simulation\n// equals hgq-run on the same IR bit for bit.\n"
       "#include \"" + name + ".h\"\n#include \"parameters.h\"\n" + includes +
-      "\n" + layers + signature + " {\n" + interfaces + "\n" + pragmas +
-      "#pragma HLS PIPELINE II=" + std::to_string(options.reuseFactor) +
-      "\n\n" + top + outputs + "}\n";
+      "\n" + layers + wrappers + signature + " {\n" +
+      (stream ? pragmas + "\n" + streamBody
+              : interfaces + "\n" + pragmas + "#pragma HLS PIPELINE II=" +
+                    std::to_string(options.reuseFactor) + "\n\n" + top +
+                    outputs) +
+      "}\n";
   return firmware;
 }
 

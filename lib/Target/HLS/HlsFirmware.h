@@ -22,6 +22,7 @@ struct Port {
   int64_t size = 1;
   std::string type;
   fixed::Format format; ///< the container of the port's values
+  std::string pixel;    ///< io_stream: the struct of one pixel (channels)
 };
 
 struct Firmware {

@@ -7,7 +7,8 @@
 # must equal hgq-run on the proxy, bit for bit, on 64 samples; the models
 # converted with aggressive=false are written in the table form
 # (--unroll-limit 0: loops over term tables), the others as straight-line
-# code. Sigmoid and softmax are the table algorithms of docs/activations.md.
+# code; every other model is written with --io-type io_stream. Sigmoid and
+# softmax are the table algorithms of docs/activations.md.
 #
 #   csim_grid.py BIN_DIR WORK_DIR [AP_TYPES_DIR]
 # With AP_TYPES_DIR (the vendor's headers, four times slower to compile) each
@@ -58,7 +59,8 @@ def prepare(index, name, shape, build, lut, rnd, aggressive):
     result = run([TRANSLATE, "--emit-hls", base + ".proxy.mlir", "--output-dir",
                   base, "--project-name", "grid%d" % index, "--tb-input",
                   base + ".npy", "--tb-samples", "64", "--unroll-limit",
-                  "0" if aggressive == "false" else "4096"])
+                  "0" if aggressive == "false" else "4096", "--io-type",
+                  "io_stream" if index % 2 else "io_parallel"])
     return base, result
 
 

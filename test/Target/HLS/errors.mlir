@@ -1,6 +1,7 @@
 // RUN: hgq-translate --emit-hls %s -split-input-file -verify-diagnostics
-// RUN: not hgq-translate --emit-hls %S/emit.mlir --io-type io_stream 2>&1 | FileCheck %s --check-prefix=STREAM
-// STREAM: io-type 'io_stream' is not implemented yet; only io_parallel is
+// RUN: not hgq-translate --emit-hls %S/emit.mlir --io-type io_serial 2>&1 | FileCheck %s --check-prefix=IOTYPE
+// IOTYPE: error: --emit-hls: io-type must be io_parallel or io_stream, got 'io_serial'
+// IOTYPE-NOT: see current operation
 
 func.func @main(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   // expected-error @+1 {{the model is at layer level (HGQ quantizers without explicit formats); run hgq-opt --hgq-proxy-pipeline first}}
