@@ -25,6 +25,15 @@ def HGQ_Dialect : Dialect {
       fixed-point format (`#hgq.fixed`: keep_negative, integer and fractional
       bits, rounding and overflow modes), the form hls4ml consumes.
 
+    An explicit format (`hgq.quantize` with `format`, `hgq.unary_lut`) is
+    valid at both levels: an HGQ model may fix a format where it wants one.
+    What marks the proxy are the per-tensor HLS types only the conversion
+    records (`hgq.result_t`, `hgq.weight_t`, `hgq.bias_t`, `hgq.accum_t`,
+    `hgq.table_t`). The verifier rejects a function that holds both an op at
+    layer level (an HGQ quantizer, `hgq.signature`) and one carrying those
+    types: half of an HGQ model and half of its proxy compute nothing
+    meaningful.
+
     Values are `f32` tensors whose first dimension is the batch. Layouts are
     channels-last (`N x W x C`, `N x H x W x C`) like Keras and hls4ml;
     convolution kernels are `(KW, Cin/groups, Cout)` or
@@ -40,8 +49,14 @@ def HGQ_Dialect : Dialect {
   let hasCanonicalizer = 0;
 }
 
+// Every op: a block never mixes layer-level and proxy-level ops (the C++
+// trait hgq::OpTrait::OneLevel, checked with hgq::levelOf).
+def HGQ_OneLevel : NativeOpTrait<"OneLevel"> {
+  let cppNamespace = "::hgq::OpTrait";
+}
+
 class HGQ_Op<string mnemonic, list<Trait> traits = []>
-    : Op<HGQ_Dialect, mnemonic, traits>;
+    : Op<HGQ_Dialect, mnemonic, !listconcat(traits, [HGQ_OneLevel])>;
 
 class HGQ_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<HGQ_Dialect, name, traits> {

@@ -4,6 +4,7 @@
 #define HGQ_OPS_TD
 
 include "HGQAttrs.td"
+include "HGQInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
@@ -64,7 +65,7 @@ def HGQ_SignatureOp : HGQ_Op<"signature", [Pure, SameOperandsAndResultType]> {
 // Layers with weights
 //===----------------------------------------------------------------------===//
 
-def HGQ_DenseOp : HGQ_Op<"dense", [Pure]> {
+def HGQ_DenseOp : HGQ_Op<"dense", [Pure, HGQ_LayerOpInterface]> {
   let summary = "fully connected layer (HDense)";
   let description = [{
     `z = input . kernel + bias` over the last dimension (`kernel` is
@@ -100,7 +101,7 @@ def HGQ_DenseOp : HGQ_Op<"dense", [Pure]> {
   let hasVerifier = 1;
 }
 
-def HGQ_ConvOp : HGQ_Op<"conv", [Pure]> {
+def HGQ_ConvOp : HGQ_Op<"conv", [Pure, HGQ_LayerOpInterface]> {
   let summary = "1-D or 2-D convolution, channels-last (HConv1D/HConv2D)";
   let description = [{
     Cross-correlation of a channels-last input (`N x W x C` or `N x H x W x C`)
@@ -167,6 +168,11 @@ def HGQ_BatchNormOp : HGQ_Op<"batchnorm", [Pure, SameOperandsAndResultType]> {
   let results = (outs HGQ_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The per-channel multiplier gamma / sqrt(variance + epsilon), in
+    /// float32 as the executor and the fusion into a layer both use it.
+    std::vector<float> getChannelScales();
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -26,8 +26,8 @@ def HGQTraceMinMax : Pass<"hgq-trace-minmax", "::mlir::ModuleOp"> {
     module gains `hgq.calibration` (samples, cover factor), which makes later
     BOPs figures "calibrated". A second run replaces the ranges unless
     `accumulate` is set, which merges them with the recorded ones. The
-    per-layer BOPs table and the total are printed on stderr, and progress
-    too when stderr is a terminal.
+    per-layer BOPs table and the total are printed on stderr (unless
+    `quiet`), and progress too when stderr is a terminal.
 
     ```mlir
     // hgq-opt --hgq-trace-minmax="calibration=x.npy cover-factor=1.0"
@@ -46,7 +46,9 @@ def HGQTraceMinMax : Pass<"hgq-trace-minmax", "::mlir::ModuleOp"> {
            "merge with ranges recorded by an earlier run instead of "
            "replacing them">,
     Option<"functionName", "function", "std::string", /*default=*/"\"\"",
-           "function to trace (default: the only one, or @main)">
+           "function to trace (default: the only one, or @main)">,
+    Option<"quiet", "quiet", "bool", /*default=*/"false",
+           "do not print the BOPs table">
   ];
   let statistics = [
     Statistic<"numQuantizers", "quantizers", "Quantizers traced">,

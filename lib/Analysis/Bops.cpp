@@ -86,7 +86,7 @@ int constantBits(double value, std::optional<int> fractionalBits) {
 
 class Analysis {
 public:
-  BopsReport run(func::FuncOp function);
+  FailureOr<BopsReport> run(func::FuncOp function);
 
 private:
   std::optional<Widths> widths(Value value) {
@@ -100,8 +100,7 @@ private:
   void visit(Operation *op);
   /// Widths of a traced layer-level quantizer on `value`.
   void setFromQuantizer(Value value, QuantizerAttr quantizer);
-  template <typename LayerOp>
-  void linearLayer(LayerOp op);
+  void linearLayer(LayerOpInterface op);
   LayerBops &addLayer(Operation *op, const char *kind) {
     LayerBops layer;
     layer.op = op;
@@ -116,6 +115,7 @@ private:
 
   llvm::DenseMap<Value, Widths> known;
   BopsReport report;
+  bool unknownOp = false;
 };
 
 void Analysis::setFromQuantizer(Value value, QuantizerAttr quantizer) {
@@ -127,10 +127,9 @@ void Analysis::setFromQuantizer(Value value, QuantizerAttr quantizer) {
   set(value, widthsOf(expandFormats(quantizer, features), std::nullopt));
 }
 
-template <typename LayerOp>
-void Analysis::linearLayer(LayerOp op) {
-  constexpr bool isConv = std::is_same_v<LayerOp, ConvOp>;
-  LayerBops &layer = addLayer(op, isConv ? "conv" : "dense");
+void Analysis::linearLayer(LayerOpInterface op) {
+  auto conv = dyn_cast<ConvOp>(op.getOperation());
+  LayerBops &layer = addLayer(op, conv ? "conv" : "dense");
   setFromQuantizer(op.getOutput(), op.getQuantizerAttr());
   std::optional<Widths> input = widths(op.getInput());
   if (!input) {
@@ -160,14 +159,14 @@ void Analysis::linearLayer(LayerOp op) {
     outputElements *= dim;
 
   double biasTerm = 0;
-  if (std::optional<ElementsAttr> bias = op.getBias()) {
+  if (ElementsAttr bias = op.getBiasAttr()) {
     QuantizerAttr quantizer = op.getQuantizerAttr();
     fixed::Rounding rounding =
         quantizer ? inferenceRounding(quantizer.getRnd(),
                                       biasCanAbsorbRounding(true, quantizer))
                   : fixed::Rounding::TRN;
     FailureOr<QuantizedConstants> quantizedBias =
-        quantizeBias(op, *bias, quantizer, rounding, outFeatures);
+        quantizeBias(op, bias, quantizer, rounding, outFeatures);
     if (succeeded(quantizedBias)) {
       std::vector<int> biasBits;
       for (size_t index = 0; index < quantizedBias->values.size(); ++index) {
@@ -181,18 +180,19 @@ void Analysis::linearLayer(LayerOp op) {
     }
   }
 
-  if constexpr (isConv) {
-    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  if (conv) {
+    auto inputType = conv.getInput().getType();
     fixed::ConvGeometry geometry;
     static_cast<fixed::WindowGeometry &>(geometry) = windowGeometry(
-        inputType, kernelType.getShape().take_front(op.getSpatialRank()),
-        op.getStrideValues(), op.getDilationValues(), op.getPadValues());
+        inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
+        conv.getStrideValues(), conv.getDilationValues(),
+        conv.getPadValues());
     geometry.inputChannels = inputType.getShape().back();
     geometry.outputChannels = outputs;
-    geometry.groups = int64_t(op.getGroups());
+    geometry.groups = int64_t(conv.getGroups());
     fixed::ConvBitOps bops =
         fixed::convBitOps(input->total.data(), spans.data(), geometry,
-                          int64_t(op.getParallelFactor()));
+                          int64_t(conv.getParallelFactor()));
     fixed::ConvBitOps ebops = fixed::convBitOps(
         input->nominal.data(), kernelBits.data(), geometry, 1);
     layer.bops = bops.fullLayer;
@@ -229,8 +229,7 @@ void Analysis::visit(Operation *op) {
               widthsOf(expandFormats(signature.getFormat(), features),
                        toFixed(signature.getFormat().getOverflow())));
       })
-      .Case([&](DenseOp dense) { linearLayer(dense); })
-      .Case([&](ConvOp conv) { linearLayer(conv); })
+      .Case([&](LayerOpInterface layer) { linearLayer(layer); })
       .Case([&](ActivationOp activation) {
         if (activation.getQuantizerAttr()) {
           setFromQuantizer(activation.getOutput(),
@@ -356,13 +355,24 @@ void Analysis::visit(Operation *op) {
           return fromTensor(result);
         };
         set(concat.getOutput(), Widths{join(totals), join(nominals)});
+      })
+      // Float ops: their outputs have no fixed-point widths, so what reads
+      // them reports "widths unknown".
+      .Case<BatchNormOp, RescaleOp>([](auto) {})
+      .Default([&](Operation *other) {
+        if (!isa<HGQDialect>(other->getDialect()))
+          return;
+        other->emitOpError() << "the BOPs analysis has no rule for this op";
+        unknownOp = true;
       });
 }
 
-BopsReport Analysis::run(func::FuncOp function) {
+FailureOr<BopsReport> Analysis::run(func::FuncOp function) {
   report.calibrated =
       bool(function->getParentOfType<ModuleOp>()->getAttr("hgq.calibration"));
   function.walk([&](Operation *op) { visit(op); });
+  if (unknownOp)
+    return failure();
   for (const LayerBops &layer : report.layers) {
     if (layer.bops)
       report.totalBops += layer.perPosition ? *layer.perPosition : *layer.bops;
@@ -374,7 +384,7 @@ BopsReport Analysis::run(func::FuncOp function) {
 
 } // namespace
 
-BopsReport computeBops(func::FuncOp function) {
+FailureOr<BopsReport> computeBops(func::FuncOp function) {
   return Analysis().run(function);
 }
 

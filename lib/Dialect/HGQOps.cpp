@@ -18,6 +18,8 @@
 using namespace mlir;
 using namespace hgq;
 
+#include "dialects/hgq/HGQInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/hgq/HGQOps.cpp.inc"
 
@@ -334,6 +336,16 @@ LogicalResult ConvOp::verify() {
                          << positions << ")";
   return verifyActivationQuantizer(*this, getQuantizerAttr(),
                                    getOutput().getType());
+}
+
+std::vector<float> BatchNormOp::getChannelScales() {
+  std::vector<float> gamma = floatsOf(getGamma());
+  std::vector<float> variance = floatsOf(getVariance());
+  float epsilon = float(getEpsilon().convertToDouble());
+  std::vector<float> scale(gamma.size());
+  for (size_t c = 0; c < gamma.size(); ++c)
+    scale[c] = gamma[c] / std::sqrt(variance[c] + epsilon);
+  return scale;
 }
 
 LogicalResult BatchNormOp::verify() {

@@ -24,6 +24,11 @@ FixedAttr hgq::canonicalFixed(MLIRContext *context, DenseIntElementsAttr k,
                         rounding, overflow);
 }
 
+std::vector<float> hgq::floatsOf(ElementsAttr attr) {
+  auto range = attr.getValues<float>();
+  return std::vector<float>(range.begin(), range.end());
+}
+
 std::string hgq::locationName(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().str();
@@ -102,10 +107,80 @@ hgq::quantizeBias(Operation *op, ElementsAttr bias, QuantizerAttr quantizer,
   return roundConstants(op, "bias", bias, perChannel, rounding);
 }
 
-bool hgq::isProxyLevel(Operation *op) {
-  if (isa<SignatureOp>(op))
-    return false;
-  return llvm::none_of(op->getAttrs(), [](NamedAttribute attribute) {
+/// The per-tensor HLS types only the conversion to the proxy records.
+static constexpr llvm::StringLiteral kProxyTypes[] = {
+    "hgq.result_t", "hgq.weight_t", "hgq.bias_t", "hgq.accum_t",
+    "hgq.table_t"};
+
+static bool carriesQuantizer(Operation *op) {
+  return llvm::any_of(op->getAttrs(), [](NamedAttribute attribute) {
     return isa<QuantizerAttr>(attribute.getValue());
   });
+}
+
+static StringRef proxyType(Operation *op) {
+  for (StringRef name : kProxyTypes)
+    if (op->hasAttr(name))
+      return name;
+  return "";
+}
+
+Level hgq::levelOf(Operation *op) {
+  if (isa<SignatureOp>(op) || carriesQuantizer(op))
+    return Level::Layer;
+  if (!proxyType(op).empty())
+    return Level::Proxy;
+  return Level::Both;
+}
+
+/// Why `op` is at the level it is, for diagnostics.
+static std::string levelReason(Operation *op) {
+  if (isa<SignatureOp>(op))
+    return "it is an hgq.signature";
+  if (carriesQuantizer(op))
+    return "it carries an HGQ quantizer";
+  return ("it carries the proxy's " + proxyType(op)).str();
+}
+
+StringRef hgq::levelName(Level level) {
+  switch (level) {
+  case Level::Layer:
+    return "layer";
+  case Level::Proxy:
+    return "proxy";
+  case Level::Both:
+    return "either";
+  }
+  llvm_unreachable("unknown level");
+}
+
+LogicalResult hgq::verifyOneLevel(Operation *op) {
+  Level level = levelOf(op);
+  if (level == Level::Both)
+    return success();
+  if (level == Level::Layer && !proxyType(op).empty())
+    return op->emitOpError()
+           << "carries an HGQ quantizer and the proxy's " << proxyType(op)
+           << ": a layer is either at layer level or converted, never both";
+  for (Operation *before = op->getPrevNode(); before;
+       before = before->getPrevNode()) {
+    if (!isa<HGQDialect>(before->getDialect()))
+      continue;
+    Level other = levelOf(before);
+    if (other == Level::Both)
+      continue;
+    if (other == level)
+      return success();
+    InFlightDiagnostic diagnostic =
+        op->emitOpError()
+        << "is at " << levelName(level) << " level (" << levelReason(op)
+        << ") but '" << before->getName() << "' before it is at "
+        << levelName(other) << " level (" << levelReason(before)
+        << "); a function is an HGQ model or its proxy, never half of each: "
+           "convert the whole model with --hgq-proxy-pipeline";
+    diagnostic.attachNote(before->getLoc())
+        << "the " << levelName(other) << "-level op";
+    return diagnostic;
+  }
+  return success();
 }

@@ -125,11 +125,6 @@ FailureOr<ExactConstants> exactConstants(Operation *op, StringRef what,
   return result;
 }
 
-std::vector<float> floatsOf(ElementsAttr attr) {
-  auto range = attr.getValues<float>();
-  return std::vector<float>(range.begin(), range.end());
-}
-
 } // namespace
 
 struct Executor::Step {
@@ -216,8 +211,7 @@ private:
 
   LogicalResult compileQuantize(QuantizeOp op);
   LogicalResult compileSignature(SignatureOp op);
-  template <typename LayerOp>
-  LogicalResult compileLinear(LayerOp op);
+  LogicalResult compileLinear(LayerOpInterface op);
   LogicalResult compileBatchNorm(BatchNormOp op);
   LogicalResult compileRescale(RescaleOp op);
   LogicalResult compileActivation(ActivationOp op);
@@ -310,9 +304,9 @@ LogicalResult Compiler::compileSignature(SignatureOp op) {
 }
 
 /// Dense and convolution share everything but the product itself.
-template <typename LayerOp>
-LogicalResult Compiler::compileLinear(LayerOp op) {
-  constexpr bool isConv = std::is_same_v<LayerOp, ConvOp>;
+LogicalResult Compiler::compileLinear(LayerOpInterface op) {
+  auto conv = dyn_cast<ConvOp>(op.getOperation());
+  bool isConv = bool(conv);
   Value input = op.getInput();
   ValueInfo in = infoOf(input);
   auto kernelType = cast<ShapedType>(op.getKernel().getType());
@@ -333,7 +327,7 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
     return failure();
   kernel.assign(quantizedKernel->values.begin(), quantizedKernel->values.end());
 
-  std::optional<ElementsAttr> biasAttr = op.getBias();
+  ElementsAttr biasAttr = op.getBiasAttr();
   bool absorbs = biasCanAbsorbRounding(bool(biasAttr), quantizer);
   fixed::Rounding outputRounding =
       quantizer ? inferenceRounding(quantizer.getRnd(), absorbs)
@@ -346,7 +340,7 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
       return op.emitOpError()
              << "hgq-run needs static non-batch dimensions here";
     FailureOr<QuantizedConstants> quantizedBias =
-        quantizeBias(op, *biasAttr, quantizer, outputRounding, features);
+        quantizeBias(op, biasAttr, quantizer, outputRounding, features);
     if (failed(quantizedBias))
       return failure();
     FailureOr<ExactConstants> built =
@@ -360,16 +354,16 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
   // Geometry (convolution only).
   WindowGeometry geometry;
   int64_t channels = 0, groups = 1, taps = 1;
-  if constexpr (isConv) {
+  if (conv) {
     auto inputType = cast<RankedTensorType>(input.getType());
     if (!ShapedType::isStaticShape(inputType.getShape().drop_front()))
       return op.emitOpError()
              << "hgq-run needs static non-batch dimensions here";
     geometry = windowGeometry(
-        inputType, kernelType.getShape().take_front(op.getSpatialRank()),
-        op.getStrideValues(), op.getDilationValues(), op.getPadValues());
+        inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
+        conv.getStrideValues(), conv.getDilationValues(), conv.getPadValues());
     channels = inputType.getShape().back();
-    groups = int64_t(op.getGroups());
+    groups = int64_t(conv.getGroups());
     taps = geometry.window[0] * geometry.window[1];
   }
   int64_t inner = kernelType.getNumElements() / outputs;
@@ -394,7 +388,7 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
 
   if (in.exact) {
     auto matrices = std::make_shared<std::vector<ExactMatrix>>();
-    if constexpr (isConv) {
+    if (isConv) {
       for (std::vector<int64_t> &matrix :
            splitKernelGroups(exactKernel->mantissas, taps, inner / taps,
                              outputs, groups))
@@ -408,7 +402,7 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
                 StepContext &context) -> Status {
               Tensor z;
               Status status;
-              if constexpr (isConv)
+              if (isConv)
                 status = convExact(*ins[0], geometry, channels, *matrices,
                                    kernelFracValue, z);
               else
@@ -440,7 +434,7 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
   // Float input: the layer computes in float32 like the source framework,
   // then the quantizer (if any) makes the result exact.
   auto floatKernels = std::make_shared<std::vector<std::vector<float>>>();
-  if constexpr (isConv)
+  if (isConv)
     *floatKernels = splitKernelGroups(kernel, taps, inner / taps, outputs,
                                       groups);
   else
@@ -452,7 +446,7 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
               StepContext &context) -> Status {
             Tensor z;
             Tensor source = toFloat(*ins[0]);
-            if constexpr (isConv)
+            if (isConv)
               convFloat(source, geometry, channels, *floatKernels, outputs,
                         hasBias ? floatBias.get() : nullptr, z);
             else
@@ -479,16 +473,12 @@ LogicalResult Compiler::compileLinear(LayerOp op) {
 }
 
 LogicalResult Compiler::compileBatchNorm(BatchNormOp op) {
-  std::vector<float> gamma = floatsOf(op.getGamma());
   std::vector<float> beta = floatsOf(op.getBeta());
   std::vector<float> mean = floatsOf(op.getMean());
-  std::vector<float> variance = floatsOf(op.getVariance());
-  float epsilon = float(op.getEpsilon().convertToDouble());
-  std::vector<float> scale(gamma.size()), shift(gamma.size());
-  for (size_t c = 0; c < gamma.size(); ++c) {
-    scale[c] = gamma[c] / std::sqrt(variance[c] + epsilon);
+  std::vector<float> scale = op.getChannelScales();
+  std::vector<float> shift(scale.size());
+  for (size_t c = 0; c < scale.size(); ++c)
     shift[c] = beta[c] - mean[c] * scale[c];
-  }
   addStep(op, {op.getInput()}, op.getOutput(), {false, 0},
           [scale, shift](const std::vector<const Tensor *> &ins, Tensor &out,
                          StepContext &) {
@@ -766,8 +756,7 @@ LogicalResult Compiler::compile(func::FuncOp function,
         llvm::TypeSwitch<Operation *, LogicalResult>(op)
             .Case([&](QuantizeOp o) { return compileQuantize(o); })
             .Case([&](SignatureOp o) { return compileSignature(o); })
-            .Case([&](DenseOp o) { return compileLinear(o); })
-            .Case([&](ConvOp o) { return compileLinear(o); })
+            .Case([&](LayerOpInterface o) { return compileLinear(o); })
             .Case([&](BatchNormOp o) { return compileBatchNorm(o); })
             .Case([&](RescaleOp o) { return compileRescale(o); })
             .Case([&](ActivationOp o) { return compileActivation(o); })

@@ -1,6 +1,7 @@
 //===- Interval.cpp - Exact value intervals of fixed-point data -----------===//
 
 #include "hgq/Fixed/Interval.h"
+#include "hgq/Fixed/Range.h"
 
 #include <algorithm>
 #include <cmath>
@@ -134,6 +135,62 @@ std::optional<Interval> hull(const Interval &lhs, const Interval &rhs) {
   Interval result = both->first;
   result.low = std::min(result.low, both->second.low);
   result.high = std::max(result.high, both->second.high);
+  return result;
+}
+
+std::optional<Format> accumulatorFormat(Format input, const double *kernel,
+                                        size_t kernelCount, int64_t outputs,
+                                        const double *bias, size_t biasCount) {
+  std::optional<Format> weight = minimalContainer(kernel, kernelCount);
+  if (!weight || outputs <= 0 || kernelCount % size_t(outputs) != 0 ||
+      (biasCount != 0 && biasCount != size_t(outputs)))
+    return std::nullopt;
+  int fractional = input.fractionalBits + weight->fractionalBits;
+  bool negative = input.keepNegative != 0;
+  if (biasCount)
+    if (std::optional<Format> container = minimalContainer(bias, biasCount))
+      fractional = std::max(fractional, container->fractionalBits);
+  for (size_t index = 0; index < kernelCount; ++index)
+    negative |= kernel[index] < 0;
+  for (size_t index = 0; index < biasCount; ++index)
+    negative |= bias[index] < 0;
+
+  // Inputs lie in [-2^i, 2^i) (or [0, 2^i)): the largest magnitude any
+  // output's sum reaches is sum |w| 2^i + |b|.
+  std::optional<Interval> inputMagnitude =
+      Interval::constant(std::ldexp(1.0, input.integerBits));
+  if (!inputMagnitude)
+    return std::nullopt;
+  size_t perOutput = kernelCount / size_t(outputs);
+  std::optional<Interval> bound = Interval();
+  for (int64_t o = 0; o < outputs; ++o) {
+    std::optional<Interval> sum =
+        Interval::constant(biasCount ? std::fabs(bias[o]) : 0.0);
+    for (size_t j = 0; j < perOutput && sum; ++j) {
+      std::optional<Interval> w =
+          Interval::constant(std::fabs(kernel[j * size_t(outputs) + o]));
+      std::optional<Interval> term =
+          w ? multiply(*w, *inputMagnitude) : std::nullopt;
+      sum = term ? add(*sum, *term) : std::nullopt;
+    }
+    bound = sum ? hull(*bound, *sum) : std::nullopt;
+    if (!bound)
+      return std::nullopt;
+  }
+  Format result;
+  result.keepNegative = negative ? 1 : 0;
+  result.fractionalBits = fractional;
+  result.integerBits = 0;
+  if (bound->high > 0) {
+    std::optional<Interval> lsb =
+        Interval::constant(std::ldexp(1.0, -fractional));
+    std::optional<Interval> total = lsb ? add(*bound, *lsb) : std::nullopt;
+    if (!total)
+      return std::nullopt;
+    // ceil(log2(high * 2^-F)) = bitLength(high - 1) - F for high >= 1.
+    result.integerBits =
+        bitLength((unsigned __int128)(total->high - 1)) - total->fractionalBits;
+  }
   return result;
 }
 

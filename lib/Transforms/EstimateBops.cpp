@@ -66,7 +66,10 @@ struct EstimateBopsPass
     std::vector<std::string> names;
     double totalBops = 0, totalEbops = 0;
     for (func::FuncOp function : module.getOps<func::FuncOp>()) {
-      BopsReport report = computeBops(function);
+      FailureOr<BopsReport> computed = computeBops(function);
+      if (failed(computed))
+        return signalPassFailure();
+      BopsReport report = std::move(*computed);
       for (const LayerBops &layer : report.layers) {
         if (layer.bops)
           layer.op->setAttr("hgq.bops", builder.getF64FloatAttr(*layer.bops));

@@ -22,17 +22,11 @@ using namespace hgq;
 
 namespace {
 
-std::vector<float> floatsOf(ElementsAttr attr) {
-  auto range = attr.getValues<float>();
-  return std::vector<float>(range.begin(), range.end());
-}
-
 struct FuseBatchNormPass
     : public hgq::impl::HGQFuseBatchNormBase<FuseBatchNormPass> {
   using HGQFuseBatchNormBase::HGQFuseBatchNormBase;
 
-  template <typename LayerOp>
-  bool fuse(BatchNormOp batchNorm, LayerOp layer) {
+  bool fuse(BatchNormOp batchNorm, LayerOpInterface layer) {
     MLIRContext *context = &getContext();
     if (layer.getQuantizerAttr() ||
         layer.getActivation() != LayerActivation::linear) {
@@ -48,22 +42,17 @@ struct FuseBatchNormPass
       return false;
     }
     if (!layer.getKernelQuantizerAttr())
-      if (auto producer = layer.getInput().template getDefiningOp<QuantizeOp>();
+      if (auto producer = layer.getInput().getDefiningOp<QuantizeOp>();
           producer && producer.getFormatAttr()) {
         batchNorm.emitRemark()
             << "not fused: the layer is already in the proxy form, and "
                "scaling its weights would change quantized values";
         return false;
       }
-    std::vector<float> gamma = floatsOf(batchNorm.getGamma());
     std::vector<float> beta = floatsOf(batchNorm.getBeta());
     std::vector<float> mean = floatsOf(batchNorm.getMean());
-    std::vector<float> variance = floatsOf(batchNorm.getVariance());
-    float epsilon = float(batchNorm.getEpsilon().convertToDouble());
-    size_t channels = gamma.size();
-    std::vector<float> scale(channels);
-    for (size_t c = 0; c < channels; ++c)
-      scale[c] = gamma[c] / std::sqrt(variance[c] + epsilon);
+    std::vector<float> scale = batchNorm.getChannelScales();
+    size_t channels = scale.size();
 
     auto kernelType = cast<ShapedType>(layer.getKernel().getType());
     std::vector<float> kernel = floatsOf(layer.getKernel());
@@ -74,11 +63,11 @@ struct FuseBatchNormPass
         ArrayRef<float>(kernel)));
 
     bool hgqLayer = bool(layer.getKernelQuantizerAttr());
-    std::optional<ElementsAttr> biasAttr = layer.getBias();
+    ElementsAttr biasAttr = layer.getBiasAttr();
     // HGQ's fused layers without a bias have no shift, only the scale.
     if (biasAttr || !hgqLayer) {
       std::vector<float> bias =
-          biasAttr ? floatsOf(*biasAttr) : std::vector<float>(channels, 0.0f);
+          biasAttr ? floatsOf(biasAttr) : std::vector<float>(channels, 0.0f);
       for (size_t c = 0; c < channels; ++c)
         bias[c] = (bias[c] - mean[c]) * scale[c] + beta[c];
       layer.setBiasAttr(DenseElementsAttr::get(
@@ -97,10 +86,8 @@ struct FuseBatchNormPass
     getOperation().walk([&](BatchNormOp op) { batchNorms.push_back(op); });
     for (BatchNormOp batchNorm : batchNorms) {
       Operation *producer = batchNorm.getInput().getDefiningOp();
-      if (auto dense = dyn_cast_or_null<DenseOp>(producer))
-        fuse(batchNorm, dense);
-      else if (auto conv = dyn_cast_or_null<ConvOp>(producer))
-        fuse(batchNorm, conv);
+      if (auto layer = dyn_cast_or_null<LayerOpInterface>(producer))
+        fuse(batchNorm, layer);
       else
         batchNorm.emitRemark() << "not fused: no dense or convolution layer "
                                   "before it; it runs as a float op";

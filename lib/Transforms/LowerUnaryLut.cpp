@@ -45,7 +45,7 @@ struct LowerUnaryLutPass
              << "hgq-lower-unary-lut: '" << fn
              << "' has no implementation but a lookup table, and " << why;
     };
-    if (activation.getQuantizerAttr())
+    if (!isProxyLevel(activation))
       return skip("it is at layer level; run hgq-to-proxy first");
     auto input = activation.getInput().getDefiningOp<QuantizeOp>();
     if (!input || !input.getFormatAttr() || !input.getFormatAttr().isUniform())

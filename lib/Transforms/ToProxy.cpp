@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Fixed/Interval.h"
 #include "hgq/Fixed/Range.h"
 #include "hgq/Transforms/Passes.h"
 
@@ -57,11 +58,10 @@ private:
   FixedAttr formatOf(QuantizerAttr quantizer, fixed::Rounding rounding);
   LogicalResult convertQuantize(QuantizeOp op);
   LogicalResult convertSignature(SignatureOp op);
-  template <typename LayerOp>
-  LogicalResult convertLayer(LayerOp op);
+  LogicalResult convertLayer(LayerOpInterface op);
   LogicalResult convertActivation(ActivationOp op);
   LogicalResult convertAdd(AddOp op);
-  void recordLayerTypes(Operation *op);
+  void recordLayerTypes(LayerOpInterface op);
 
   double coverFactor = 1.0;
 };
@@ -111,8 +111,7 @@ LogicalResult ToProxyPass::convertSignature(SignatureOp op) {
   return success();
 }
 
-template <typename LayerOp>
-LogicalResult ToProxyPass::convertLayer(LayerOp op) {
+LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
   MLIRContext *context = &getContext();
   QuantizerAttr quantizer = op.getQuantizerAttr();
   std::vector<int64_t> features = featuresOf(op.getOutput());
@@ -135,7 +134,8 @@ LogicalResult ToProxyPass::convertLayer(LayerOp op) {
     return success();
   }
 
-  bool hasBias = bool(op.getBias());
+  ElementsAttr biasAttr = op.getBiasAttr();
+  bool hasBias = bool(biasAttr);
   bool absorbs = biasCanAbsorbRounding(hasBias, quantizer);
   fixed::Rounding layerRounding = inferenceRounding(quantizer.getRnd(), absorbs);
   // The rounding the proxy quantizer applies: a rounding to nearest moves
@@ -150,7 +150,7 @@ LogicalResult ToProxyPass::convertLayer(LayerOp op) {
   int64_t channels = features.back();
   if (hasBias) {
     FailureOr<QuantizedConstants> bias =
-        quantizeBias(op, *op.getBias(), quantizer, layerRounding, features);
+        quantizeBias(op, biasAttr, quantizer, layerRounding, features);
     if (failed(bias))
       return failure();
     // A channel whose every element is dead outputs 0: its bias goes.
@@ -192,15 +192,15 @@ LogicalResult ToProxyPass::convertLayer(LayerOp op) {
   } else {
     // fq1: one format covering the pre-ReLU values, signed where they can
     // be negative, from the general rule on the recorded range.
-    auto minima = op->template getAttrOfType<DenseElementsAttr>("hgq.trace_min");
-    auto maxima = op->template getAttrOfType<DenseElementsAttr>("hgq.trace_max");
+    auto minima = op->getAttrOfType<DenseElementsAttr>("hgq.trace_min");
+    auto maxima = op->getAttrOfType<DenseElementsAttr>("hgq.trace_max");
     SmallVector<int> fractional =
         expandFractionalBits(quantizer, quantizer.getBitsShape());
     fixed::Format widest;
     if (minima && maxima &&
         size_t(minima.getNumElements()) == fractional.size()) {
-      SmallVector<double> low(minima.template getValues<double>());
-      SmallVector<double> high(maxima.template getValues<double>());
+      SmallVector<double> low(minima.getValues<double>());
+      SmallVector<double> high(maxima.getValues<double>());
       std::vector<fixed::Format> general;
       for (size_t index = 0; index < fractional.size(); ++index) {
         std::optional<fixed::Range> covered = fixed::applyCoverFactor(
@@ -286,12 +286,11 @@ LogicalResult ToProxyPass::convertAdd(AddOp op) {
 }
 
 /// weight_t, bias_t and accum_t of a dense or convolution layer.
-void ToProxyPass::recordLayerTypes(Operation *op) {
+void ToProxyPass::recordLayerTypes(LayerOpInterface op) {
   MLIRContext *context = &getContext();
-  auto kernelAttr = op->getAttrOfType<ElementsAttr>("kernel");
-  auto biasAttr = op->getAttrOfType<ElementsAttr>("bias");
+  ElementsAttr biasAttr = op.getBiasAttr();
   SmallVector<double> kernel;
-  for (float value : kernelAttr.getValues<float>())
+  for (float value : op.getKernel().getValues<float>())
     kernel.push_back(value);
   std::optional<fixed::Format> weight =
       fixed::minimalContainer(kernel.data(), kernel.size());
@@ -309,46 +308,22 @@ void ToProxyPass::recordLayerTypes(Operation *op) {
                                               RoundingMode::TRN,
                                               OverflowMode::WRAP));
   }
-  // The accumulator: the input's type times the weights, summed, plus the
-  // bias, bounded with the actual weights of each output.
-  Value input = op->getOperand(0);
-  auto producer = input.getDefiningOp<QuantizeOp>();
+  // The accumulator of a per-tensor input type (SEMANTICS.md 4.5).
+  auto producer = op.getInput().getDefiningOp<QuantizeOp>();
   if (!producer || !producer.getFormatAttr())
     return;
-  std::vector<int64_t> features = featuresOf(input);
+  std::vector<int64_t> features = featuresOf(op.getInput());
   SmallVector<fixed::Format> inputs =
       expandFormats(producer.getFormatAttr(), features);
   fixed::Format in = fixed::collapse(inputs.data(), inputs.size());
-  auto kernelType = cast<ShapedType>(kernelAttr.getType());
-  int64_t outputs = kernelType.getShape().back();
-  int64_t perOutput = kernelType.getNumElements() / outputs;
-  // Inputs lie in [-2^i, 2^i) (or [0, 2^i) unsigned).
-  double inputMagnitude = std::ldexp(1.0, in.integerBits);
-  double bound = 0;
-  bool negative = in.keepNegative != 0;
-  for (int64_t o = 0; o < outputs; ++o) {
-    double sum = bias.empty() ? 0.0 : std::fabs(bias[o]);
-    for (int64_t j = 0; j < perOutput; ++j) {
-      double w = kernel[j * outputs + o];
-      sum += std::fabs(w) * inputMagnitude;
-      negative |= w < 0;
-    }
-    bound = std::max(bound, sum);
+  std::optional<fixed::Format> accumulator = fixed::accumulatorFormat(
+      in, kernel, op.getOutputChannels(), bias);
+  if (!accumulator) {
+    op.emitWarning() << "hgq-to-proxy: the accumulator needs more than 126 "
+                        "bits; no hgq.accum_t recorded";
+    return;
   }
-  if (!bias.empty())
-    for (double b : bias)
-      negative |= b < 0;
-  int fractional = in.fractionalBits + weight->fractionalBits;
-  if (!bias.empty()) {
-    std::optional<fixed::Format> container =
-        fixed::minimalContainer(bias.data(), bias.size());
-    if (container)
-      fractional = std::max(fractional, container->fractionalBits);
-  }
-  int integer = bound > 0 ? int(std::ceil(std::log2(bound + std::ldexp(1.0, -fractional))))
-                          : 0;
-  fixed::Format accumulator{negative ? 1 : 0, integer, fractional};
-  op->setAttr("hgq.accum_t", uniformFormat(context, accumulator,
+  op->setAttr("hgq.accum_t", uniformFormat(context, *accumulator,
                                            RoundingMode::TRN,
                                            OverflowMode::WRAP));
 }
@@ -387,8 +362,7 @@ void ToProxyPass::runOnOperation() {
         llvm::TypeSwitch<Operation *, LogicalResult>(op)
             .Case([&](QuantizeOp o) { return convertQuantize(o); })
             .Case([&](SignatureOp o) { return convertSignature(o); })
-            .Case([&](DenseOp o) { return convertLayer(o); })
-            .Case([&](ConvOp o) { return convertLayer(o); })
+            .Case([&](LayerOpInterface o) { return convertLayer(o); })
             .Case([&](ActivationOp o) { return convertActivation(o); })
             .Case([&](AddOp o) { return convertAdd(o); })
             .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
@@ -400,7 +374,16 @@ void ToProxyPass::runOnOperation() {
                        "hls4ml <= 0.9.1";
               return success();
             })
-            .Default([](Operation *) { return success(); });
+            .Default([](Operation *other) -> LogicalResult {
+              // Ops without an HGQ quantizer are already at proxy level; an
+              // op this pass does not know that carries one would pass
+              // through unconverted.
+              if (levelOf(other) != Level::Layer)
+                return success();
+              return other->emitOpError()
+                     << "hgq-to-proxy has no rule to convert this op, which "
+                        "carries an HGQ quantizer";
+            });
     if (failed(result))
       return signalPassFailure();
   }

@@ -312,7 +312,12 @@ void TraceMinMaxPass::runOnOperation() {
                                     (*inputs)[0].batch())),
            builder.getNamedAttr("cover_factor",
                                 builder.getF64FloatAttr(coverFactor))}));
-  printBopsTable(computeBops(*function), llvm::errs());
+  if (quiet)
+    return;
+  FailureOr<BopsReport> bops = computeBops(*function);
+  if (failed(bops))
+    return signalPassFailure();
+  printBopsTable(*bops, llvm::errs());
 }
 
 } // namespace

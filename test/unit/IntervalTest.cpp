@@ -86,3 +86,93 @@ TEST(Interval, RefusesWhatDoesNotFit) {
   EXPECT_TRUE(Interval::of(Format{}).isZero());
   EXPECT_FALSE(Interval::constant(std::nan("")));
 }
+
+/// SEMANTICS.md 4.5's accum_t, by brute force in integers: weights and
+/// biases are multiples of 2^-4, all sums are taken at 2^-12.
+Format referenceAccumulator(Format in, const std::vector<double> &kernel,
+                            long outputs, const std::vector<double> &bias) {
+  auto fractionalOf = [](const std::vector<double> &values) {
+    int frac = -30;
+    for (double v : values)
+      for (int f = -30; f <= 4; ++f)
+        if (std::ldexp(v, f) == std::floor(std::ldexp(v, f))) {
+          frac = std::max(frac, f);
+          break;
+        }
+    return frac;
+  };
+  bool allZero = std::all_of(kernel.begin(), kernel.end(),
+                             [](double v) { return v == 0; });
+  int weightFrac = allZero ? 0 : fractionalOf(kernel);
+  int frac = in.fractionalBits + weightFrac;
+  bool biasLive = std::any_of(bias.begin(), bias.end(),
+                              [](double v) { return v != 0; });
+  if (biasLive)
+    frac = std::max(frac, fractionalOf(bias));
+  bool negative = in.keepNegative;
+  for (double v : kernel)
+    negative |= v < 0;
+  for (double v : bias)
+    negative |= v < 0;
+  const int scale = 12;
+  long bound = 0;
+  long perOutput = long(kernel.size()) / outputs;
+  for (long o = 0; o < outputs; ++o) {
+    long sum = bias.empty() ? 0 : long(std::ldexp(std::fabs(bias[o]), scale));
+    for (long j = 0; j < perOutput; ++j)
+      sum += long(std::ldexp(std::fabs(kernel[j * outputs + o]),
+                             scale + in.integerBits));
+    bound = std::max(bound, sum);
+  }
+  int integer = 0;
+  if (bound > 0) {
+    long target = bound + long(std::ldexp(1.0, scale - frac));
+    integer = -scale;
+    while (std::ldexp(1.0, integer + scale) < double(target))
+      ++integer;
+  }
+  return Format{negative ? 1 : 0, integer, frac};
+}
+
+TEST(Interval, AccumulatorMatchesBruteForce) {
+  unsigned seed = 12345;
+  auto next = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return int((seed >> 16) & 0x7fff);
+  };
+  for (int trial = 0; trial < 2000; ++trial) {
+    Format in{next() % 2, next() % 7 - 2, next() % 5};
+    long outputs = 1 + next() % 4, inputs = 1 + next() % 5;
+    std::vector<double> kernel(outputs * inputs), bias;
+    for (double &w : kernel)
+      w = std::ldexp(double(next() % 129 - 64), -(next() % 5));
+    if (next() % 2) {
+      bias.resize(outputs);
+      for (double &b : bias)
+        b = std::ldexp(double(next() % 33 - 16), -(next() % 5));
+    }
+    if (std::all_of(kernel.begin(), kernel.end(),
+                    [](double v) { return v == 0; }))
+      continue;
+    std::optional<Format> got = accumulatorFormat(in, kernel, outputs, bias);
+    ASSERT_TRUE(got);
+    Format want = referenceAccumulator(in, kernel, outputs, bias);
+    EXPECT_EQ(got->keepNegative, want.keepNegative) << trial;
+    EXPECT_EQ(got->integerBits, want.integerBits) << trial;
+    EXPECT_EQ(got->fractionalBits, want.fractionalBits) << trial;
+  }
+}
+
+TEST(Interval, AccumulatorIsExactWhereDoublesRound) {
+  // One weight of 1 on inputs in [-1, 1) at 2^-60: the bound 1 plus one LSB
+  // (2^-60) needs an integer bit, although 1 + 2^-60 == 1 in a double.
+  std::vector<double> kernel{1.0}, bias;
+  std::optional<Format> got =
+      accumulatorFormat(Format{1, 0, 60}, kernel, 1, bias);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->integerBits, 1);
+  EXPECT_EQ(got->fractionalBits, 60);
+  // Too wide for 126 bits: refused, not rounded.
+  std::vector<double> huge{std::ldexp(1.0, 100)};
+  EXPECT_FALSE(accumulatorFormat(Format{1, 60, 60}, huge, 1, bias));
+}

@@ -47,7 +47,9 @@ struct BopsReport {
   bool calibrated = false; ///< ranges from hgq-trace-minmax
 };
 
-BopsReport computeBops(mlir::func::FuncOp function);
+/// BOPs and EBOPs of every layer of `function`; fails (after a diagnostic)
+/// on an hgq op the analysis has no rule for.
+mlir::FailureOr<BopsReport> computeBops(mlir::func::FuncOp function);
 
 /// An aligned table with the total, as trace_minmax prints it.
 void printBopsTable(const BopsReport &report, llvm::raw_ostream &os);

@@ -32,6 +32,48 @@ mlir::DenseIntElementsAttr makeBitsArray(mlir::MLIRContext *context,
 #define GET_ATTRDEF_CLASSES
 #include "dialects/hgq/HGQAttrs.h.inc"
 
+namespace hgq {
+
+/// The two levels of the dialect (ARCHITECTURE.md, "two levels in one").
+/// Explicit fixed-point formats (`hgq.quantize` with `format`,
+/// `hgq.unary_lut`) are valid at both levels: an HGQ model may fix a format
+/// where it wants one. What marks the proxy are the per-tensor HLS types
+/// that only the conversion records.
+enum class Level {
+  Layer, ///< carries an HGQ quantizer (#hgq.quantizer) or is hgq.signature
+  Proxy, ///< carries hgq.result_t, weight_t, bias_t, accum_t or table_t
+  Both,  ///< meaningful at either level
+};
+/// The level of an op, from what it carries.
+Level levelOf(mlir::Operation *op);
+/// "layer", "proxy" or "either".
+llvm::StringRef levelName(Level level);
+/// True when `op` is at proxy level (or at both levels): it carries no HGQ
+/// quantizer and is not an hgq.signature, which the conversion to the proxy
+/// turns into a quantizer.
+inline bool isProxyLevel(mlir::Operation *op) {
+  return levelOf(op) != Level::Layer;
+}
+/// The check of the OneLevel trait: `op` and the nearest op before it in its
+/// block whose level is definite are at the same level.
+mlir::LogicalResult verifyOneLevel(mlir::Operation *op);
+
+namespace OpTrait {
+/// Every hgq op: a block never mixes layer-level and proxy-level ops (a
+/// function is either an HGQ model or its proxy, never half of each).
+template <typename ConcreteType>
+class OneLevel : public mlir::OpTrait::TraitBase<ConcreteType, OneLevel> {
+public:
+  static mlir::LogicalResult verifyTrait(mlir::Operation *op) {
+    return verifyOneLevel(op);
+  }
+};
+} // namespace OpTrait
+
+} // namespace hgq
+
+#include "dialects/hgq/HGQInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/hgq/HGQOps.h.inc"
 
@@ -116,14 +158,12 @@ inline llvm::ArrayRef<int64_t> featuresOf(mlir::Value value) {
       .drop_front();
 }
 
+/// The values of a float32 constant.
+std::vector<float> floatsOf(mlir::ElementsAttr attr);
+
 /// The name a location gives (an ONNX node name: a NameLoc, possibly inside
 /// a FusedLoc), or "" when it has none.
 std::string locationName(mlir::Location loc);
-
-/// True when `op` is at proxy level (or at both levels): it carries no HGQ
-/// quantizer (#hgq.quantizer) and is not an hgq.signature, which the
-/// conversion to the proxy turns into a quantizer.
-bool isProxyLevel(mlir::Operation *op);
 
 /// HGQ's can_bias_cover_rnd: the layer has a bias and its pre-activation bit
 /// widths are one per tensor or one per channel (the last dimension).

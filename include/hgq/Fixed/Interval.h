@@ -41,6 +41,26 @@ std::optional<Interval> multiply(const Interval &lhs, const Interval &rhs);
 /// The smallest interval holding both.
 std::optional<Interval> hull(const Interval &lhs, const Interval &rhs);
 
+/// hls4ml's per-layer accumulator type (`accum_t`, SEMANTICS.md 4.5) of a
+/// dense or convolution layer: every element of the input in the per-tensor
+/// format `input`, the `kernel` (row-major, the output channel last, `outputs`
+/// of them) and the optional `bias` (one per output). Fractional bits: the
+/// input's plus the weights' container's, at least the bias container's;
+/// signed when the input or any constant is; integer bits: the smallest I
+/// with 2^I >= max over outputs of (|bias| + sum |w| 2^i_input) + one LSB.
+/// Computed exactly; nullopt when 126 bits do not hold it.
+std::optional<Format> accumulatorFormat(Format input, const double *kernel,
+                                        size_t kernelCount, int64_t outputs,
+                                        const double *bias, size_t biasCount);
+
+template <typename Container>
+std::optional<Format> accumulatorFormat(Format input, const Container &kernel,
+                                        int64_t outputs,
+                                        const Container &bias) {
+  return accumulatorFormat(input, kernel.data(), kernel.size(), outputs,
+                           bias.data(), bias.size());
+}
+
 } // namespace hgq::fixed
 
 #endif // HGQ_FIXED_INTERVAL_H

@@ -110,7 +110,7 @@ private:
   LogicalResult writeOp(Operation *op);
   LogicalResult writeInput(BlockArgument argument);
   LogicalResult writeQuantize(QuantizeOp op);
-  template <typename LayerOp> LogicalResult writeLinear(LayerOp op);
+  LogicalResult writeLinear(LayerOpInterface op);
   LogicalResult writeRelu(ActivationOp op);
   LogicalResult writeUnaryLut(UnaryLutOp op);
   LogicalResult writeTableActivation(ActivationOp op);
@@ -482,17 +482,17 @@ LogicalResult FirmwareWriter::writeQuantize(QuantizeOp op) {
   return success();
 }
 
-template <typename LayerOp>
-LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
-  constexpr bool isConv = std::is_same_v<LayerOp, ConvOp>;
+LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
+  auto conv = dyn_cast<ConvOp>(op.getOperation());
+  bool isConv = bool(conv);
   const ArrayValue &in = *arrays[op.getInput()];
   auto kernelType = cast<ShapedType>(op.getKernel().getType());
   SmallVector<double> kernel;
-  for (APFloat value : op.getKernel().template getValues<APFloat>())
+  for (APFloat value : op.getKernel().getValues<APFloat>())
     kernel.push_back(value.convertToDouble());
   SmallVector<double> bias;
-  if (op.getBias())
-    for (APFloat value : op.getBias()->template getValues<APFloat>())
+  if (ElementsAttr biasAttr = op.getBiasAttr())
+    for (APFloat value : biasAttr.getValues<APFloat>())
       bias.push_back(value.convertToDouble());
   int64_t outputs = kernelType.getShape().back();
   std::vector<int64_t> outShape = featuresOf(op.getOutput());
@@ -510,13 +510,14 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
     }
     terms[output].push_back({input, weight});
   };
-  if constexpr (isConv) {
-    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+  if (conv) {
+    auto inputType = conv.getInput().getType();
     fixed::WindowGeometry g = windowGeometry(
-        inputType, kernelType.getShape().take_front(op.getSpatialRank()),
-        op.getStrideValues(), op.getDilationValues(), op.getPadValues());
+        inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
+        conv.getStrideValues(), conv.getDilationValues(),
+        conv.getPadValues());
     int64_t channels = inputType.getShape().back();
-    int64_t groups = op.getGroups();
+    int64_t groups = conv.getGroups();
     int64_t perGroupIn = channels / groups, perGroupOut = outputs / groups;
     for (int64_t position = 0; position < g.outputPositions(); ++position)
       for (int64_t o = 0; o < outputs; ++o) {
@@ -630,10 +631,10 @@ LogicalResult FirmwareWriter::writeLinear(LayerOp op) {
       "  static const bool term_table = {5};\n",
       currentName, in.formats.size(), outSize, options.reuseFactor,
       multiplications, table ? "true" : "false");
-  if constexpr (isConv)
+  if (conv)
     parameters +=
         llvm::formatv("  static const unsigned parallel_factor = {0};\n",
-                      op.getParallelFactor());
+                      conv.getParallelFactor());
   parameters += "};\n";
 
   llvm::raw_string_ostream os(current);
@@ -1083,8 +1084,7 @@ LogicalResult FirmwareWriter::writeOp(Operation *op) {
                                   "value (is it produced by a float op?)";
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](QuantizeOp o) { return writeQuantize(o); })
-      .Case([&](DenseOp o) { return writeLinear(o); })
-      .Case([&](ConvOp o) { return writeLinear(o); })
+      .Case([&](LayerOpInterface o) { return writeLinear(o); })
       .Case([&](ActivationOp o) -> LogicalResult {
         if (o.getFn() == "relu")
           return writeRelu(o);

@@ -204,23 +204,22 @@ LogicalResult Emitter::emit(func::FuncOp function) {
           recorded(op, name);
         });
       };
-      auto layerLevel = [&](StringRef what) {
-        op->emitOpError() << "is at layer level (" << what
+      if (!isProxyLevel(op)) {
+        op->emitOpError() << "is at layer level ("
+                          << (isa<SignatureOp>(op) ? "a signature"
+                                                   : "an HGQ quantizer")
                           << "); run hgq-to-proxy before --emit-hls4ml";
         result = failure();
-      };
+        continue;
+      }
       llvm::TypeSwitch<Operation *>(op)
           .Case([&](QuantizeOp quantize) {
-            if (!quantize.getFormatAttr())
-              return layerLevel("an HGQ quantizer");
             layer("FixedPointQuantizer", [&] {
               format(quantize.getFormatAttr(),
                      cast<RankedTensorType>(quantize.getType()).getShape());
             });
           })
           .Case([&](DenseOp dense) {
-            if (dense.getQuantizerAttr() || dense.getKernelQuantizerAttr())
-              return layerLevel("HGQ quantizers");
             layer("Dense", [&] {
               auto kernel = cast<ShapedType>(dense.getKernel().getType());
               json.attribute("n_in", kernel.getDimSize(0));
@@ -229,14 +228,12 @@ LogicalResult Emitter::emit(func::FuncOp function) {
                                                dense.getActivation()));
               json.attributeObject("weights", [&] {
                 floats("kernel", dense.getKernel());
-                if (dense.getBias())
-                  floats("bias", *dense.getBias());
+                if (ElementsAttr bias = dense.getBiasAttr())
+                  floats("bias", bias);
               });
             });
           })
           .Case([&](ConvOp conv) {
-            if (conv.getQuantizerAttr() || conv.getKernelQuantizerAttr())
-              return layerLevel("HGQ quantizers");
             layer(conv.getSpatialRank() == 1 ? "Conv1D" : "Conv2D", [&] {
               ints("strides", conv.getStrideValues());
               ints("dilations", conv.getDilationValues());
@@ -249,14 +246,12 @@ LogicalResult Emitter::emit(func::FuncOp function) {
               parallelFactors[name] = int64_t(conv.getParallelFactor());
               json.attributeObject("weights", [&] {
                 floats("kernel", conv.getKernel());
-                if (conv.getBias())
-                  floats("bias", *conv.getBias());
+                if (ElementsAttr bias = conv.getBiasAttr())
+                  floats("bias", bias);
               });
             });
           })
           .Case([&](ActivationOp activation) {
-            if (activation.getQuantizerAttr())
-              return layerLevel("an HGQ quantizer");
             layer("Activation", [&] {
               json.attribute("activation", activation.getFn());
               if (auto alpha = activation.getAlphaAttr())
@@ -283,8 +278,6 @@ LogicalResult Emitter::emit(func::FuncOp function) {
             });
           })
           .Case([&](AddOp add) {
-            if (add.getQuantizerAttr())
-              return layerLevel("an HGQ quantizer");
             layer("Merge", [&] { json.attribute("op", "add"); });
           })
           .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {

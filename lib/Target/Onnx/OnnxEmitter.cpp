@@ -171,19 +171,13 @@ private:
   void recordInterface(DictionaryAttr attributes, const std::string &key);
   void metadata(const std::string &key, Attribute value);
   LogicalResult quantize(QuantizeOp op, const std::string &name);
-  template <typename LayerOp>
-  LogicalResult layer(LayerOp op, const std::string &name);
+  LogicalResult layer(LayerOpInterface op, const std::string &name);
 
   onnx::ModelProto &model;
   onnx::GraphProto &graph;
   std::set<std::string> used;
   llvm::DenseMap<Value, std::string> names;
 };
-
-std::vector<float> floatsOf(ElementsAttr attr) {
-  auto range = attr.getValues<float>();
-  return std::vector<float>(range.begin(), range.end());
-}
 
 /// Channels-last to channels-first of a rank-r tensor, and back.
 std::vector<int64_t> toChannelsFirst(int64_t rank) {
@@ -241,9 +235,6 @@ void Writer::metadata(const std::string &key, Attribute value) {
 
 LogicalResult Writer::quantize(QuantizeOp op, const std::string &name) {
   FixedAttr format = op.getFormatAttr();
-  if (!format)
-    return op.emitOpError() << "is at layer level; run hgq-to-proxy before "
-                               "--emit-onnx";
   // keep_negative, bits = k+i+f and integers = k+i on the broadcast shape.
   SmallVector<int64_t> shape = format.getBitsShape();
   SmallVector<fixed::Format> formats = expandFormats(format, shape);
@@ -269,23 +260,21 @@ LogicalResult Writer::quantize(QuantizeOp op, const std::string &name) {
   return success();
 }
 
-template <typename LayerOp>
-LogicalResult Writer::layer(LayerOp op, const std::string &name) {
-  if (op.getQuantizerAttr() || op.getKernelQuantizerAttr())
-    return op.emitOpError() << "is at layer level; run hgq-to-proxy before "
-                               "--emit-onnx";
+LogicalResult Writer::layer(LayerOpInterface op, const std::string &name) {
   if (op.getActivation() != LayerActivation::linear)
     return op.emitOpError() << "has a fused ReLU without a quantizer, which "
                                "ONNX cannot express as one layer";
   auto kernelType = cast<ShapedType>(op.getKernel().getType());
   std::vector<float> kernel = floatsOf(op.getKernel());
   std::string input = names.lookup(op.getInput());
-  if constexpr (std::is_same_v<LayerOp, DenseOp>) {
+  ElementsAttr biasAttr = op.getBiasAttr();
+  auto conv = dyn_cast<ConvOp>(op.getOperation());
+  if (!conv) {
     std::string weights = floats(name + "/kernel", kernelType.getShape(), kernel);
-    std::string product = op.getBias() ? fresh(name + "/matmul") : name;
+    std::string product = biasAttr ? fresh(name + "/matmul") : name;
     node("MatMul", name, {input, weights}, {product});
-    if (op.getBias()) {
-      std::vector<float> bias = floatsOf(*op.getBias());
+    if (biasAttr) {
+      std::vector<float> bias = floatsOf(biasAttr);
       std::string b = floats(name + "/bias", {int64_t(bias.size())}, bias);
       node("Add", name + "_bias", {product, b}, {name});
     }
@@ -305,20 +294,20 @@ LogicalResult Writer::layer(LayerOp op, const std::string &name) {
         transpose(input, name + "/to_nchw", toChannelsFirst(inputRank));
     std::vector<std::string> inputs{first,
                                     floats(name + "/kernel", shape, reordered)};
-    if (op.getBias()) {
-      std::vector<float> bias = floatsOf(*op.getBias());
+    if (biasAttr) {
+      std::vector<float> bias = floatsOf(biasAttr);
       inputs.push_back(floats(name + "/bias", {int64_t(bias.size())}, bias));
     }
     std::string output = fresh(name + "/nchw");
-    onnx::NodeProto &conv = node("Conv", name, inputs, {output});
-    intsAttribute(conv, "strides", op.getStrideValues());
-    intsAttribute(conv, "dilations", op.getDilationValues());
-    intsAttribute(conv, "pads", op.getPadValues());
-    intAttribute(conv, "group", int64_t(op.getGroups()));
-    if (op.getParallelFactor() != 1) {
+    onnx::NodeProto &convNode = node("Conv", name, inputs, {output});
+    intsAttribute(convNode, "strides", conv.getStrideValues());
+    intsAttribute(convNode, "dilations", conv.getDilationValues());
+    intsAttribute(convNode, "pads", conv.getPadValues());
+    intAttribute(convNode, "group", int64_t(conv.getGroups()));
+    if (conv.getParallelFactor() != 1) {
       auto *entry = model.add_metadata_props();
       entry->set_key("hgq.parallel_factor." + name);
-      entry->set_value(std::to_string(int64_t(op.getParallelFactor())));
+      entry->set_value(std::to_string(int64_t(conv.getParallelFactor())));
     }
     intsAttribute(node("Transpose", name + "/to_nhwc", {output}, {name}),
                   "perm", toChannelsLast(inputRank));
@@ -351,16 +340,14 @@ LogicalResult Writer::write(func::FuncOp function) {
         fresh(base.empty() ? op->getName().stripDialect().str() : base);
     names[op->getResult(0)] = name;
     auto operand = [&](unsigned index) { return names.lookup(op->getOperand(index)); };
+    if (!isProxyLevel(op))
+      return op->emitOpError() << "is at layer level; run hgq-to-proxy before "
+                                  "--emit-onnx";
     LogicalResult result =
         llvm::TypeSwitch<Operation *, LogicalResult>(op)
             .Case([&](QuantizeOp q) { return quantize(q, name); })
-            .Case([&](DenseOp dense) { return layer(dense, name); })
-            .Case([&](ConvOp conv) { return layer(conv, name); })
+            .Case([&](LayerOpInterface layerOp) { return layer(layerOp, name); })
             .Case([&](ActivationOp activation) -> LogicalResult {
-              if (activation.getQuantizerAttr())
-                return activation.emitOpError()
-                       << "is at layer level; run hgq-to-proxy before "
-                          "--emit-onnx";
               std::string fn = activation.getFn().str();
               if (fn == "softmax") {
                 intAttribute(node("Softmax", name, {operand(0)}, {name}),
@@ -402,9 +389,6 @@ LogicalResult Writer::write(func::FuncOp function) {
               return success();
             })
             .Case([&](AddOp add) -> LogicalResult {
-              if (add.getQuantizerAttr())
-                return add.emitOpError() << "is at layer level; run "
-                                            "hgq-to-proxy before --emit-onnx";
               node("Add", name, {operand(0), operand(1)}, {name});
               return success();
             })

@@ -723,3 +723,38 @@ func.func @transpose_result(%x: tensor<?x2x3xf32>) -> tensor<?x2x3xf32> {
   %0 = hgq.transpose %x {permutation = array<i64: 0, 2, 1>} : (tensor<?x2x3xf32>) -> tensor<?x2x3xf32>
   return %0 : tensor<?x2x3xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// Levels: a function is an HGQ model or its proxy, never half of each
+//===----------------------------------------------------------------------===//
+
+// A proxy quantizer (it carries the converted model's result_t) after an
+// unconverted layer.
+func.func @mixed_levels(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-note @+1 {{the layer-level op}}
+  %0 = hgq.dense %x {kernel = dense<0.5> : tensor<2x2xf32>, quantizer = #hgq.quantizer<f = 2, rnd = standard_round, k = 1, i = 2>} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  %1 = hgq.reshape %0 : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  // expected-error @+1 {{'hgq.quantize' op is at proxy level (it carries the proxy's hgq.result_t) but 'hgq.dense' before it is at layer level (it carries an HGQ quantizer); a function is an HGQ model or its proxy, never half of each: convert the whole model with --hgq-proxy-pipeline}}
+  %2 = hgq.quantize %1 {format = #hgq.fixed<k = 1, i = 2, f = 2, rounding = RND, overflow = SAT>, hgq.result_t = #hgq.fixed<k = 1, i = 2, f = 2, rounding = RND, overflow = SAT>} : tensor<?x2xf32>
+  return %2 : tensor<?x2xf32>
+}
+
+// -----
+
+// The other order, with a signature.
+func.func @signature_after_proxy(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-note @+1 {{the proxy-level op}}
+  %0 = hgq.dense %x {kernel = dense<0.5> : tensor<2x2xf32>, hgq.weight_t = #hgq.fixed<k = 0, i = 0, f = 1, rounding = TRN, overflow = WRAP>} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  // expected-error @+1 {{'hgq.signature' op is at layer level (it is an hgq.signature) but 'hgq.dense' before it is at proxy level (it carries the proxy's hgq.weight_t)}}
+  %1 = hgq.signature %0 {format = #hgq.fixed<k = 1, i = 3, f = 4, rounding = TRN, overflow = WRAP>} : tensor<?x2xf32>
+  return %1 : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @layer_with_proxy_types(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{'hgq.dense' op carries an HGQ quantizer and the proxy's hgq.accum_t: a layer is either at layer level or converted, never both}}
+  %0 = hgq.dense %x {kernel = dense<0.5> : tensor<2x2xf32>, quantizer = #hgq.quantizer<f = 2, rnd = standard_round>, hgq.accum_t = #hgq.fixed<k = 1, i = 3, f = 4, rounding = TRN, overflow = WRAP>} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
