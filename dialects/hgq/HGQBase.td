@@ -47,6 +47,35 @@ def HGQ_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasCanonicalizer = 0;
+  // Discardable attributes the passes record (each has a typed helper,
+  // e.g. HGQDialect::TraceMinAttrHelper). The dialect verifies their types
+  // and rejects an `hgq.` attribute it does not declare.
+  let discardableAttrs = (ins
+    // Function arguments and results: the source framework's layout, as a
+    // permutation of the dialect's channels-last dimensions.
+    "::mlir::DenseI64ArrayAttr":$layout,
+    // hgq-trace-minmax: the recorded range of a quantizer (f64, the
+    // quantizer's bit shape), and on the module the calibration run
+    // (`samples`, `cover_factor`).
+    "::mlir::DenseElementsAttr":$trace_min,
+    "::mlir::DenseElementsAttr":$trace_max,
+    "::mlir::DictionaryAttr":$calibration,
+    // hgq-to-proxy and hgq-lower-unary-lut: hls4ml's per-tensor types.
+    "::hgq::FixedAttr":$result_t,
+    "::hgq::FixedAttr":$weight_t,
+    "::hgq::FixedAttr":$bias_t,
+    "::hgq::FixedAttr":$accum_t,
+    "::hgq::FixedAttr":$table_t,
+    // hgq-estimate-bops: per layer and, on the module, the totals.
+    "::mlir::FloatAttr":$bops,
+    "::mlir::FloatAttr":$bops_per_position,
+    "::mlir::FloatAttr":$ebops,
+    "::mlir::FloatAttr":$bops_total,
+    "::mlir::FloatAttr":$ebops_total
+  );
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
 }
 
 // Every op: a block never mixes layer-level and proxy-level ops (the C++

@@ -369,7 +369,7 @@ void Analysis::visit(Operation *op) {
 
 FailureOr<BopsReport> Analysis::run(func::FuncOp function) {
   report.calibrated =
-      bool(function->getParentOfType<ModuleOp>()->getAttr("hgq.calibration"));
+      bool(function->getParentOfType<ModuleOp>()->getAttr(HGQDialect::CalibrationAttrHelper::getNameStr()));
   function.walk([&](Operation *op) { visit(op); });
   if (unknownOp)
     return failure();

@@ -34,6 +34,82 @@ void HGQDialect::initialize() {
 }
 
 //===----------------------------------------------------------------------===//
+// Discardable attributes (declared in HGQBase.td)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// What each declared attribute must hold, checked through its generated
+/// helper so that the type lives in ODS only.
+template <typename Helper>
+std::optional<LogicalResult> checkDiscardable(Helper helper, Operation *op,
+                                              NamedAttribute attribute,
+                                              StringRef what) {
+  if (attribute.getName() != helper.getName())
+    return std::nullopt;
+  if (helper.isAttrPresent(op))
+    return success();
+  return op->emitOpError() << "attribute '" << attribute.getName().getValue()
+                           << "' must be " << what << ", got "
+                           << attribute.getValue();
+}
+} // namespace
+
+LogicalResult HGQDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attribute) {
+  std::optional<LogicalResult> checked;
+  auto check = [&](auto helper, StringRef what) {
+    if (!checked)
+      checked = checkDiscardable(helper, op, attribute, what);
+  };
+  check(getTraceMinAttrHelper(), "a dense elements attribute");
+  check(getTraceMaxAttrHelper(), "a dense elements attribute");
+  check(getCalibrationAttrHelper(), "a dictionary");
+  check(getResultTAttrHelper(), "an #hgq.fixed format");
+  check(getWeightTAttrHelper(), "an #hgq.fixed format");
+  check(getBiasTAttrHelper(), "an #hgq.fixed format");
+  check(getAccumTAttrHelper(), "an #hgq.fixed format");
+  check(getTableTAttrHelper(), "an #hgq.fixed format");
+  check(getBopsAttrHelper(), "a float");
+  check(getBopsPerPositionAttrHelper(), "a float");
+  check(getEbopsAttrHelper(), "a float");
+  check(getBopsTotalAttrHelper(), "a float");
+  check(getEbopsTotalAttrHelper(), "a float");
+  if (checked)
+    return *checked;
+  if (attribute.getName() == getLayoutAttrHelper().getName())
+    return op->emitOpError() << "attribute '" << attribute.getName().getValue()
+                             << "' belongs on function arguments and results";
+  return op->emitOpError()
+         << "has an unknown hgq attribute '" << attribute.getName().getValue()
+         << "' (the dialect declares its attributes in HGQBase.td; "
+            "docs/Dialect/HGQDialect.md lists them)";
+}
+
+static LogicalResult verifyInterfaceAttribute(HGQDialect &dialect,
+                                              Operation *op,
+                                              NamedAttribute attribute) {
+  if (attribute.getName() != dialect.getLayoutAttrHelper().getName())
+    return op->emitOpError()
+           << "function arguments and results take only hgq.layout, not '"
+           << attribute.getName().getValue() << "'";
+  if (!isa<DenseI64ArrayAttr>(attribute.getValue()))
+    return op->emitOpError() << "hgq.layout must be an array<i64: ...>, got "
+                             << attribute.getValue();
+  return success();
+}
+
+LogicalResult HGQDialect::verifyRegionArgAttribute(Operation *op, unsigned,
+                                                   unsigned,
+                                                   NamedAttribute attribute) {
+  return verifyInterfaceAttribute(*this, op, attribute);
+}
+
+LogicalResult HGQDialect::verifyRegionResultAttribute(
+    Operation *op, unsigned, unsigned, NamedAttribute attribute) {
+  return verifyInterfaceAttribute(*this, op, attribute);
+}
+
+//===----------------------------------------------------------------------===//
 // Enum conversions
 //===----------------------------------------------------------------------===//
 

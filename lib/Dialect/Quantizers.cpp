@@ -109,8 +109,8 @@ hgq::quantizeBias(Operation *op, ElementsAttr bias, QuantizerAttr quantizer,
 
 /// The per-tensor HLS types only the conversion to the proxy records.
 static constexpr llvm::StringLiteral kProxyTypes[] = {
-    "hgq.result_t", "hgq.weight_t", "hgq.bias_t", "hgq.accum_t",
-    "hgq.table_t"};
+    HGQDialect::ResultTAttrHelper::getNameStr(), HGQDialect::WeightTAttrHelper::getNameStr(), HGQDialect::BiasTAttrHelper::getNameStr(), HGQDialect::AccumTAttrHelper::getNameStr(),
+    HGQDialect::TableTAttrHelper::getNameStr()};
 
 static bool carriesQuantizer(Operation *op) {
   return llvm::any_of(op->getAttrs(), [](NamedAttribute attribute) {

@@ -1,5 +1,6 @@
 //===- EstimateBops.cpp - BOPs and EBOPs as attributes and a table --------===//
 
+#include "hgq/Dialect/HGQ.h"
 #include "hgq/Analysis/Bops.h"
 #include "hgq/Transforms/Passes.h"
 
@@ -72,12 +73,12 @@ struct EstimateBopsPass
       BopsReport report = std::move(*computed);
       for (const LayerBops &layer : report.layers) {
         if (layer.bops)
-          layer.op->setAttr("hgq.bops", builder.getF64FloatAttr(*layer.bops));
+          layer.op->setAttr(HGQDialect::BopsAttrHelper::getNameStr(), builder.getF64FloatAttr(*layer.bops));
         if (layer.perPosition)
-          layer.op->setAttr("hgq.bops_per_position",
+          layer.op->setAttr(HGQDialect::BopsPerPositionAttrHelper::getNameStr(),
                             builder.getF64FloatAttr(*layer.perPosition));
         if (layer.ebops)
-          layer.op->setAttr("hgq.ebops", builder.getF64FloatAttr(*layer.ebops));
+          layer.op->setAttr(HGQDialect::EbopsAttrHelper::getNameStr(), builder.getF64FloatAttr(*layer.ebops));
       }
       totalBops += report.totalBops;
       totalEbops += report.totalEbops;
@@ -88,8 +89,8 @@ struct EstimateBopsPass
       reports.push_back(std::move(report));
       names.push_back(function.getSymName().str());
     }
-    module->setAttr("hgq.bops_total", builder.getF64FloatAttr(totalBops));
-    module->setAttr("hgq.ebops_total", builder.getF64FloatAttr(totalEbops));
+    module->setAttr(HGQDialect::BopsTotalAttrHelper::getNameStr(), builder.getF64FloatAttr(totalBops));
+    module->setAttr(HGQDialect::EbopsTotalAttrHelper::getNameStr(), builder.getF64FloatAttr(totalEbops));
     if (jsonPath.empty())
       return;
     // Atomic: the JSON replaces the file only once it is complete.

@@ -117,7 +117,7 @@ struct LowerUnaryLutPass
     if (std::optional<fixed::Format> container =
             fixed::minimalContainer(values.data(), values.size())) {
       fixed::Format c = container->normalized();
-      lut->setAttr("hgq.table_t",
+      lut->setAttr(HGQDialect::TableTAttrHelper::getNameStr(),
                    FixedAttr::get(context, makeBitsArray(context, c.keepNegative),
                                   makeBitsArray(context, c.integerBits),
                                   makeBitsArray(context, c.fractionalBits),

@@ -78,7 +78,7 @@ Value ToProxyPass::quantize(OpBuilder &builder, Location loc, Value value,
                                format);
   std::vector<int64_t> features = featuresOf(value);
   SmallVector<fixed::Format> formats = expandFormats(format, features);
-  op->setAttr("hgq.result_t",
+  op->setAttr(HGQDialect::ResultTAttrHelper::getNameStr(),
               uniformFormat(&getContext(),
                             fixed::collapse(formats.data(), formats.size()),
                             format.getRounding(), format.getOverflow()));
@@ -192,8 +192,8 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
   } else {
     // fq1: one format covering the pre-ReLU values, signed where they can
     // be negative, from the general rule on the recorded range.
-    auto minima = op->getAttrOfType<DenseElementsAttr>("hgq.trace_min");
-    auto maxima = op->getAttrOfType<DenseElementsAttr>("hgq.trace_max");
+    auto minima = op->getAttrOfType<DenseElementsAttr>(HGQDialect::TraceMinAttrHelper::getNameStr());
+    auto maxima = op->getAttrOfType<DenseElementsAttr>(HGQDialect::TraceMaxAttrHelper::getNameStr());
     SmallVector<int> fractional =
         expandFractionalBits(quantizer, quantizer.getBitsShape());
     fixed::Format widest;
@@ -296,7 +296,7 @@ void ToProxyPass::recordLayerTypes(LayerOpInterface op) {
       fixed::minimalContainer(kernel.data(), kernel.size());
   if (!weight)
     return;
-  op->setAttr("hgq.weight_t", uniformFormat(context, *weight, RoundingMode::TRN,
+  op->setAttr(HGQDialect::WeightTAttrHelper::getNameStr(), uniformFormat(context, *weight, RoundingMode::TRN,
                                             OverflowMode::WRAP));
   SmallVector<double> bias;
   if (biasAttr) {
@@ -304,7 +304,7 @@ void ToProxyPass::recordLayerTypes(LayerOpInterface op) {
       bias.push_back(value);
     if (std::optional<fixed::Format> container =
             fixed::minimalContainer(bias.data(), bias.size()))
-      op->setAttr("hgq.bias_t", uniformFormat(context, *container,
+      op->setAttr(HGQDialect::BiasTAttrHelper::getNameStr(), uniformFormat(context, *container,
                                               RoundingMode::TRN,
                                               OverflowMode::WRAP));
   }
@@ -323,7 +323,7 @@ void ToProxyPass::recordLayerTypes(LayerOpInterface op) {
                         "bits; no hgq.accum_t recorded";
     return;
   }
-  op->setAttr("hgq.accum_t", uniformFormat(context, *accumulator,
+  op->setAttr(HGQDialect::AccumTAttrHelper::getNameStr(), uniformFormat(context, *accumulator,
                                            RoundingMode::TRN,
                                            OverflowMode::WRAP));
 }
@@ -337,7 +337,7 @@ void ToProxyPass::runOnOperation() {
     return signalPassFailure();
   }
   if (auto calibration =
-          module->getAttrOfType<DictionaryAttr>("hgq.calibration"))
+          module->getAttrOfType<DictionaryAttr>(HGQDialect::CalibrationAttrHelper::getNameStr()))
     if (auto factor = calibration.getAs<FloatAttr>("cover_factor"))
       coverFactor = factor.getValueAsDouble();
 
@@ -389,8 +389,8 @@ void ToProxyPass::runOnOperation() {
   }
   // The recorded ranges belong to the layer-level model.
   module.walk([](Operation *op) {
-    op->removeAttr("hgq.trace_min");
-    op->removeAttr("hgq.trace_max");
+    op->removeAttr(HGQDialect::TraceMinAttrHelper::getNameStr());
+    op->removeAttr(HGQDialect::TraceMaxAttrHelper::getNameStr());
   });
 }
 

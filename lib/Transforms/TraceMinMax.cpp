@@ -242,8 +242,8 @@ void TraceMinMaxPass::runOnOperation() {
       maxima[index] = std::ldexp(double(observed->maxima[point][index]), -frac);
     }
     if (accumulate) {
-      auto oldMin = op->getAttrOfType<DenseElementsAttr>("hgq.trace_min");
-      auto oldMax = op->getAttrOfType<DenseElementsAttr>("hgq.trace_max");
+      auto oldMin = op->getAttrOfType<DenseElementsAttr>(HGQDialect::TraceMinAttrHelper::getNameStr());
+      auto oldMax = op->getAttrOfType<DenseElementsAttr>(HGQDialect::TraceMaxAttrHelper::getNameStr());
       if (oldMin && oldMax && size_t(oldMin.getNumElements()) == count &&
           size_t(oldMax.getNumElements()) == count) {
         size_t index = 0;
@@ -254,8 +254,8 @@ void TraceMinMaxPass::runOnOperation() {
           maxima[index] = std::max(maxima[index], value), ++index;
       }
     }
-    op->setAttr("hgq.trace_min", rangeAttr(context, where.bitsShape, minima));
-    op->setAttr("hgq.trace_max", rangeAttr(context, where.bitsShape, maxima));
+    op->setAttr(HGQDialect::TraceMinAttrHelper::getNameStr(), rangeAttr(context, where.bitsShape, minima));
+    op->setAttr(HGQDialect::TraceMaxAttrHelper::getNameStr(), rangeAttr(context, where.bitsShape, maxima));
 
     // f per bits element, the rounding of the quantizer, then the rules.
     SmallVector<int> fractional =
@@ -305,7 +305,7 @@ void TraceMinMaxPass::runOnOperation() {
 
   Builder builder(context);
   module->setAttr(
-      "hgq.calibration",
+      HGQDialect::CalibrationAttrHelper::getNameStr(),
       builder.getDictionaryAttr(
           {builder.getNamedAttr("samples",
                                 builder.getI64IntegerAttr(

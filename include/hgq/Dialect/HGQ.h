@@ -15,7 +15,6 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
-#include "dialects/hgq/HGQDialect.h.inc"
 #include "dialects/hgq/HGQEnums.h.inc"
 
 namespace hgq {
@@ -31,6 +30,9 @@ mlir::DenseIntElementsAttr makeBitsArray(mlir::MLIRContext *context,
 
 #define GET_ATTRDEF_CLASSES
 #include "dialects/hgq/HGQAttrs.h.inc"
+
+// After the attributes: the dialect's discardable-attribute helpers use them.
+#include "dialects/hgq/HGQDialect.h.inc"
 
 namespace hgq {
 

@@ -608,7 +608,7 @@ LogicalResult Importer::importGraph(ModuleOp module) {
     argument.setLoc(argumentLocations[argumentIndex]);
     const std::vector<int64_t> &layout = argumentLayouts[argumentIndex];
     if (layout != identity(int64_t(layout.size())))
-      function.setArgAttr(argumentIndex, "hgq.layout",
+      function.setArgAttr(argumentIndex, HGQDialect::LayoutAttrHelper::getNameStr(),
                           builder.getDenseI64ArrayAttr(layout));
     activations[input.name()] = Activation{argument, layout, {}, {}};
     ++argumentIndex;
@@ -651,7 +651,7 @@ LogicalResult Importer::importGraph(ModuleOp module) {
       builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
   for (size_t index = 0; index < resultLayouts.size(); ++index)
     if (resultLayouts[index] != identity(int64_t(resultLayouts[index].size())))
-      function.setResultAttr(index, "hgq.layout",
+      function.setResultAttr(index, HGQDialect::LayoutAttrHelper::getNameStr(),
                              builder.getDenseI64ArrayAttr(resultLayouts[index]));
   // Layout bookkeeping can leave a value nothing reads (a lazy flatten
   // undone at an output): drop it, last first.

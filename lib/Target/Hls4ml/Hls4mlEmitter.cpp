@@ -145,12 +145,12 @@ void Emitter::format(FixedAttr attr, ArrayRef<int64_t> features) {
 
 void Emitter::recorded(Operation *op, const std::string &name) {
   std::map<std::string, std::string> strings;
-  for (auto [attrName, key] : {std::pair<const char *, const char *>{
-                                   "hgq.result_t", "result"},
-                               {"hgq.accum_t", "accum"},
-                               {"hgq.weight_t", "weight"},
-                               {"hgq.bias_t", "bias"},
-                               {"hgq.table_t", "table"}})
+  for (auto [attrName, key] : {std::pair<llvm::StringRef, const char *>{
+                                   HGQDialect::ResultTAttrHelper::getNameStr(), "result"},
+                               {HGQDialect::AccumTAttrHelper::getNameStr(), "accum"},
+                               {HGQDialect::WeightTAttrHelper::getNameStr(), "weight"},
+                               {HGQDialect::BiasTAttrHelper::getNameStr(), "bias"},
+                               {HGQDialect::TableTAttrHelper::getNameStr(), "table"}})
     if (auto type = op->getAttrOfType<FixedAttr>(attrName))
       if (type.isUniform())
         strings[key] = hls4ml::precisionString(expandFormats(type, {})[0],
@@ -163,9 +163,11 @@ void Emitter::recorded(Operation *op, const std::string &name) {
     });
     precisions[name] = strings;
   }
-  for (const char *figure : {"hgq.bops", "hgq.bops_per_position", "hgq.ebops"})
+  for (StringRef figure : {HGQDialect::BopsAttrHelper::getNameStr(),
+                           HGQDialect::BopsPerPositionAttrHelper::getNameStr(),
+                           HGQDialect::EbopsAttrHelper::getNameStr()})
     if (auto value = op->getAttrOfType<FloatAttr>(figure))
-      json.attribute(StringRef(figure).drop_front(4), value.getValueAsDouble());
+      json.attribute(figure.drop_front(4), value.getValueAsDouble());
 }
 
 LogicalResult Emitter::emit(func::FuncOp function) {
@@ -183,7 +185,7 @@ LogicalResult Emitter::emit(func::FuncOp function) {
         json.attribute("class_name", "InputLayer");
         shape(argument);
         if (auto layout = function.getArgAttrOfType<DenseI64ArrayAttr>(
-                argument.getArgNumber(), "hgq.layout"))
+                argument.getArgNumber(), HGQDialect::LayoutAttrHelper::getNameStr()))
           ints("layout", layout.asArrayRef());
       });
     }
@@ -335,7 +337,7 @@ LogicalResult Emitter::emit(func::FuncOp function) {
       json.object([&] {
         json.attribute("name", names.lookup(value));
         if (auto layout = function.getResultAttrOfType<DenseI64ArrayAttr>(
-                index, "hgq.layout"))
+                index, HGQDialect::LayoutAttrHelper::getNameStr()))
           ints("layout", layout.asArrayRef());
       });
   });

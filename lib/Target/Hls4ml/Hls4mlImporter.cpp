@@ -479,7 +479,7 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
       FailureOr<std::vector<int64_t>> layout = ints(*object, "layout", name);
       if (failed(layout))
         return nullptr;
-      function.setArgAttr(index, "hgq.layout",
+      function.setArgAttr(index, HGQDialect::LayoutAttrHelper::getNameStr(),
                           builder.getDenseI64ArrayAttr(*layout));
     }
   }
@@ -516,7 +516,7 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
       builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
   for (auto [index, layout] : llvm::enumerate(layouts))
     if (layout)
-      function.setResultAttr(index, "hgq.layout",
+      function.setResultAttr(index, HGQDialect::LayoutAttrHelper::getNameStr(),
                              builder.getDenseI64ArrayAttr(*layout));
   if (failed(mlir::verify(*module)))
     return nullptr;

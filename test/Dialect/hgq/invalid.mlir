@@ -758,3 +758,30 @@ func.func @layer_with_proxy_types(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   return %0 : tensor<?x2xf32>
 }
 
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Discardable attributes: declared names and types only
+//===----------------------------------------------------------------------===//
+
+func.func @unknown_attribute(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{'hgq.reshape' op has an unknown hgq attribute 'hgq.acum_t'}}
+  %0 = hgq.reshape %x {hgq.acum_t = 1 : i64} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @wrong_attribute_type(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{'hgq.reshape' op attribute 'hgq.ebops' must be a float, got "12"}}
+  %0 = hgq.reshape %x {hgq.ebops = "12"} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
+
+// -----
+
+// expected-error @+1 {{hgq.layout must be an array<i64: ...>, got 3 : i64}}
+func.func @layout_type(%x: tensor<?x2xf32> {hgq.layout = 3 : i64}) -> tensor<?x2xf32> {
+  return %x : tensor<?x2xf32>
+}
