@@ -154,8 +154,8 @@ def HGQ_QuantizerAttr : HGQ_Attr<"Quantizer", "quantizer"> {
   let parameters = (ins
     HGQ_BitsParameter:$f,
     EnumParameter<HGQ_RoundingStrategy>:$rnd,
-    DefaultValuedParameter<"int32_t", "-23">:$bw_clip_min,
-    DefaultValuedParameter<"int32_t", "23">:$bw_clip_max,
+    DefaultValuedParameter<"int32_t", "::hgq::kDefaultBwClipMin">:$bw_clip_min,
+    DefaultValuedParameter<"int32_t", "::hgq::kDefaultBwClipMax">:$bw_clip_max,
     HGQ_OptionalBitsParameter:$k,
     HGQ_OptionalBitsParameter:$i
   );

@@ -319,16 +319,6 @@ FixedAttr hgq::kbiFormat(MLIRContext *context, DenseIntElementsAttr keep,
   return canonicalFixed(context, kAttr, iAttr, fAttr, rounding, overflow);
 }
 
-static std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (auto [index, dim] : llvm::enumerate(shape)) {
-    if (index)
-      text += ", ";
-    text += ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
-  }
-  return text + "]";
-}
-
 /// Checks that named bit arrays broadcast together, that keep_negative holds
 /// only 0/1 and that no element has a negative width. Returns the common
 /// shape.

@@ -29,16 +29,6 @@ using namespace hgq;
 
 namespace {
 
-std::string shapeString(ArrayRef<int64_t> shape) {
-  std::string text = "[";
-  for (auto [index, dim] : llvm::enumerate(shape)) {
-    if (index)
-      text += ", ";
-    text += ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
-  }
-  return text + "]";
-}
-
 /// Dimensions equal, or at least one of them unknown.
 bool compatible(int64_t lhs, int64_t rhs) {
   return ShapedType::isDynamic(lhs) || ShapedType::isDynamic(rhs) ||

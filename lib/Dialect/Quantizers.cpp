@@ -24,21 +24,6 @@ FixedAttr hgq::canonicalFixed(MLIRContext *context, DenseIntElementsAttr k,
                         rounding, overflow);
 }
 
-std::vector<float> hgq::floatsOf(ElementsAttr attr) {
-  auto range = attr.getValues<float>();
-  return std::vector<float>(range.begin(), range.end());
-}
-
-std::string hgq::locationName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (auto name = dyn_cast<NameLoc>(inner))
-        return name.getName().str();
-  return "";
-}
-
 bool hgq::biasCanAbsorbRounding(bool hasBias, QuantizerAttr quantizer) {
   if (!hasBias || !quantizer)
     return false;

@@ -192,7 +192,7 @@ private:
     std::vector<int64_t> features = featuresOf(value);
     if (!ShapedType::isStaticShape(features))
       return op->emitOpError()
-             << "hgq-run needs static non-batch dimensions here";
+             << "the bit-accurate executor needs static non-batch dimensions here";
     return features;
   }
 
@@ -338,7 +338,7 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
     std::vector<int64_t> features = featuresOf(op.getOutput());
     if (quantizer && !ShapedType::isStaticShape(features))
       return op.emitOpError()
-             << "hgq-run needs static non-batch dimensions here";
+             << "the bit-accurate executor needs static non-batch dimensions here";
     FailureOr<QuantizedConstants> quantizedBias =
         quantizeBias(op, biasAttr, quantizer, outputRounding, features);
     if (failed(quantizedBias))
@@ -358,7 +358,7 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
     auto inputType = cast<RankedTensorType>(input.getType());
     if (!ShapedType::isStaticShape(inputType.getShape().drop_front()))
       return op.emitOpError()
-             << "hgq-run needs static non-batch dimensions here";
+             << "the bit-accurate executor needs static non-batch dimensions here";
     geometry = windowGeometry(
         inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
         conv.getStrideValues(), conv.getDilationValues(), conv.getPadValues());
@@ -491,7 +491,7 @@ LogicalResult Compiler::compileBatchNorm(BatchNormOp op) {
 LogicalResult Compiler::compileRescale(RescaleOp op) {
   std::vector<int64_t> features = featuresOf(op.getInput());
   if (!ShapedType::isStaticShape(features))
-    return op.emitOpError() << "hgq-run needs static non-batch dimensions here";
+    return op.emitOpError() << "the bit-accurate executor needs static non-batch dimensions here";
   auto scaleType = cast<ShapedType>(op.getScale().getType());
   std::vector<float> scale = floatsOf(op.getScale());
   std::vector<int64_t> index = broadcastIndices(scaleType.getShape(), features);
@@ -668,7 +668,7 @@ LogicalResult Compiler::compilePool(PoolOp op, bool average) {
   ValueInfo in = infoOf(input);
   auto inputType = cast<RankedTensorType>(input.getType());
   if (!ShapedType::isStaticShape(inputType.getShape().drop_front()))
-    return op.emitOpError() << "hgq-run needs static non-batch dimensions here";
+    return op.emitOpError() << "the bit-accurate executor needs static non-batch dimensions here";
   int64_t spatial = op.getSpatialRank();
   ArrayRef<int64_t> window = op.getWindow();
   SmallVector<int64_t> strides = op.getStrideValues();
@@ -711,7 +711,7 @@ LogicalResult Compiler::compileReshape(Operation *op, Value input,
                                        Value output) {
   std::vector<int64_t> features = featuresOf(output);
   if (!ShapedType::isStaticShape(features))
-    return op->emitOpError() << "hgq-run needs static non-batch dimensions here";
+    return op->emitOpError() << "the bit-accurate executor needs static non-batch dimensions here";
   addStep(op, {input}, output, infoOf(input),
           [features](const std::vector<const Tensor *> &ins, Tensor &out,
                      StepContext &) {
@@ -739,7 +739,7 @@ LogicalResult Compiler::compile(func::FuncOp function,
                                 std::vector<int> &outputSlots,
                                 int &slotCount) {
   if (function.getBody().getBlocks().size() != 1)
-    return function.emitOpError() << "hgq-run executes single-block functions";
+    return function.emitOpError() << "the bit-accurate executor runs single-block functions only";
   for (BlockArgument argument : function.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(argument.getType());
     if (!type || !type.getElementType().isF32() || type.getRank() < 1)
@@ -779,7 +779,7 @@ LogicalResult Compiler::compile(func::FuncOp function,
             })
             .Default([&](Operation *other) {
               return other->emitOpError()
-                     << "cannot be executed by hgq-run (not an hgq op)";
+                     << "cannot be executed bit-accurately (not an hgq op)";
             });
     if (failed(result))
       return failure();

@@ -1,6 +1,7 @@
 //===- Kernels.cpp - The executor's per-op kernels ------------------------===//
 
 #include "hgq/Exec/Kernels.h"
+#include "hgq/Support/Permute.h"
 
 #include <Eigen/Core>
 
@@ -680,24 +681,12 @@ void transpose(const Tensor &in, const std::vector<int64_t> &permutation,
     shape[dim] = in.shape[permutation[dim]];
   out = in.exact ? Tensor::makeExact(shape, in.fractionalBits)
                  : Tensor::makeFloat(shape);
-  std::vector<int64_t> inputStrides(rank, 1);
-  for (size_t dim = rank - 1; dim-- > 0;)
-    inputStrides[dim] = inputStrides[dim + 1] * in.shape[dim + 1];
-  std::vector<int64_t> position(rank, 0);
-  for (int64_t flat = 0; flat < out.size(); ++flat) {
-    int64_t source = 0;
-    for (size_t dim = 0; dim < rank; ++dim)
-      source += position[dim] * inputStrides[permutation[dim]];
+  std::vector<int64_t> sources = permutationSources(in.shape, permutation);
+  for (size_t flat = 0; flat < sources.size(); ++flat)
     if (in.exact)
-      out.mantissas[flat] = in.mantissas[source];
+      out.mantissas[flat] = in.mantissas[sources[flat]];
     else
-      out.floats[flat] = in.floats[source];
-    for (size_t dim = rank; dim-- > 0;) {
-      if (++position[dim] < shape[dim])
-        break;
-      position[dim] = 0;
-    }
-  }
+      out.floats[flat] = in.floats[sources[flat]];
 }
 
 } // namespace hgq::exec

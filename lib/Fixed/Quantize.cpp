@@ -63,11 +63,22 @@ std::optional<Overflow> parseOverflow(const std::string &name) {
   return std::nullopt;
 }
 
+std::string typeString(Format format, TypeSyntax syntax,
+                       std::optional<Modes> modes) {
+  const char *prefix = syntax == TypeSyntax::ApTypes ? "ap_" : "";
+  const char *modePrefix = syntax == TypeSyntax::ApTypes ? "AP_" : "";
+  std::string text = std::string(prefix) +
+                     (format.keepNegative ? "fixed<" : "ufixed<") +
+                     std::to_string(format.width()) + "," +
+                     std::to_string(format.keepNegative + format.integerBits);
+  if (modes)
+    text += std::string(",") + modePrefix + roundingName(modes->rounding) +
+            "," + modePrefix + overflowName(modes->overflow);
+  return text + ">";
+}
+
 std::string Format::str() const {
-  std::string text = keepNegative ? "fixed<" : "ufixed<";
-  text += std::to_string(width()) + "," +
-          std::to_string(keepNegative + integerBits) + ">";
-  return text;
+  return typeString(*this, TypeSyntax::Hls4ml);
 }
 
 const char *statusMessage(Status status) {

@@ -36,7 +36,7 @@ struct QuantizerConfig {
   double initBw = 2.0;
   std::string skipDims;
   std::string rnd;
-  int bwClipMin = -23, bwClipMax = 23;
+  int bwClipMin = kDefaultBwClipMin, bwClipMax = kDefaultBwClipMax;
   bool exactQValue = true, trainable = true, minmaxRecord = false;
   std::string regularizer = "L1(1e-6)";
 };

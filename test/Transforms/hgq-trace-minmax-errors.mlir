@@ -21,7 +21,7 @@ module {
 // -----
 
 func.func @main(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
-  // expected-error @+1 {{'hgq.quantize' op hgq-run needs static non-batch dimensions here}}
+  // expected-error @+1 {{'hgq.quantize' op the bit-accurate executor needs static non-batch dimensions here}}
   %q = hgq.quantize %x {quantizer = #hgq.quantizer<f = 2, rnd = floor>} : tensor<?x?xf32>
   return %q : tensor<?x?xf32>
 }

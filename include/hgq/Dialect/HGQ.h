@@ -18,6 +18,14 @@
 #include "dialects/hgq/HGQEnums.h.inc"
 
 namespace hgq {
+/// HGQ's default clip of a quantizer's fractional bits, bw_clip = (-23, 23):
+/// the defaults of #hgq.quantizer's bw_clip_min / bw_clip_max.
+inline constexpr int32_t kDefaultBwClipMin = -23;
+inline constexpr int32_t kDefaultBwClipMax = 23;
+
+/// A shape as "[2, ?, 3]" (? for a dynamic dimension), for diagnostics.
+std::string shapeString(llvm::ArrayRef<int64_t> shape);
+
 /// Parses a per-element bit array: a plain integer (one value for the whole
 /// tensor, stored as a rank-0 i8 array) or a dense integer elements attribute.
 mlir::FailureOr<mlir::DenseIntElementsAttr>

@@ -74,6 +74,20 @@ struct Format {
   std::string str() const;
 };
 
+/// How a format is spelled as a type.
+enum class TypeSyntax {
+  Hls4ml,  ///< fixed<W,I,RND,SAT> / ufixed<...> (messages, hls4ml documents)
+  ApTypes, ///< ap_fixed<W,I,AP_RND,AP_SAT> / ap_ufixed<...> (HLS C++)
+};
+struct Modes {
+  Rounding rounding;
+  Overflow overflow;
+};
+/// The one spelling of a format as a type: width W = k + i + f and integer
+/// bits I = k + i, then the modes when given.
+std::string typeString(Format format, TypeSyntax syntax,
+                       std::optional<Modes> modes = std::nullopt);
+
 /// Why a computation was refused. Nothing is ever rounded silently.
 enum class Status : uint8_t {
   Ok = 0,

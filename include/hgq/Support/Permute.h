@@ -8,31 +8,46 @@
 
 namespace hgq {
 
-/// The values of a row-major array of `shape`, reordered so that result
-/// dimension i is dimension permutation[i] of the source (a transpose).
-template <typename T>
-std::vector<T> permuteValues(const std::vector<T> &values,
-                             const std::vector<int64_t> &shape,
-                             const std::vector<int64_t> &permutation) {
+/// For each element of the transpose of a row-major array of `shape` (result
+/// dimension i is source dimension permutation[i]), in row-major order, the
+/// flat index of its source element.
+inline std::vector<int64_t>
+permutationSources(const std::vector<int64_t> &shape,
+                   const std::vector<int64_t> &permutation) {
   size_t rank = shape.size();
   std::vector<int64_t> resultShape(rank), strides(rank, 1);
-  for (size_t d = 0; d < rank; ++d)
+  int64_t count = 1;
+  for (size_t d = 0; d < rank; ++d) {
     resultShape[d] = shape[permutation[d]];
+    count *= shape[d];
+  }
   for (size_t d = rank - 1; rank && d-- > 0;)
     strides[d] = strides[d + 1] * shape[d + 1];
-  std::vector<T> result(values.size());
+  std::vector<int64_t> sources(count);
   std::vector<int64_t> position(rank, 0);
-  for (size_t flat = 0; flat < values.size(); ++flat) {
+  for (int64_t flat = 0; flat < count; ++flat) {
     int64_t source = 0;
     for (size_t d = 0; d < rank; ++d)
       source += position[d] * strides[permutation[d]];
-    result[flat] = values[source];
+    sources[flat] = source;
     for (size_t d = rank; d-- > 0;) {
       if (++position[d] < resultShape[d])
         break;
       position[d] = 0;
     }
   }
+  return sources;
+}
+
+/// The values of a row-major array of `shape`, transposed as above.
+template <typename T>
+std::vector<T> permuteValues(const std::vector<T> &values,
+                             const std::vector<int64_t> &shape,
+                             const std::vector<int64_t> &permutation) {
+  std::vector<int64_t> sources = permutationSources(shape, permutation);
+  std::vector<T> result(sources.size());
+  for (size_t flat = 0; flat < sources.size(); ++flat)
+    result[flat] = values[sources[flat]];
   return result;
 }
 

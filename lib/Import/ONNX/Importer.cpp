@@ -357,32 +357,17 @@ DenseIntElementsAttr Importer::bitsElements(ArrayRef<int64_t> shape,
 
 std::vector<int64_t> Importer::flattenedOrder(const FlattenInfo &flatten) {
   // Physical features enumerate the pre-flatten physical shape row-major;
-  // logical features enumerate the logical shape row-major.
+  // logical features enumerate the logical shape row-major: the physical
+  // array is a transpose of the logical one (physical dimension
+  // physicalOf[d + 1] - 1 is logical dimension d).
   const std::vector<int64_t> &shape = flatten.physicalShape; // no batch
   size_t rank = shape.size();
-  std::vector<int64_t> logicalShape(rank);
-  for (size_t d = 0; d < rank; ++d)
+  std::vector<int64_t> logicalShape(rank), permutation(rank);
+  for (size_t d = 0; d < rank; ++d) {
     logicalShape[d] = shape[flatten.physicalOf[d + 1] - 1];
-  std::vector<int64_t> logicalStrides(rank, 1);
-  for (size_t d = rank - 1; d-- > 0;)
-    logicalStrides[d] = logicalStrides[d + 1] * logicalShape[d + 1];
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    count *= dim;
-  std::vector<int64_t> order(count);
-  std::vector<int64_t> position(rank, 0); // physical multi-index
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t logical = 0;
-    for (size_t d = 0; d < rank; ++d)
-      logical += position[flatten.physicalOf[d + 1] - 1] * logicalStrides[d];
-    order[flat] = logical;
-    for (size_t d = rank; d-- > 0;) {
-      if (++position[d] < shape[d])
-        break;
-      position[d] = 0;
-    }
+    permutation[flatten.physicalOf[d + 1] - 1] = int64_t(d);
   }
-  return order;
+  return permutationSources(logicalShape, permutation);
 }
 
 Activation Importer::relayout(const Activation &source,

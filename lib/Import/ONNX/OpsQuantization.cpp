@@ -249,7 +249,7 @@ LogicalResult importHgqQuantizer(Importer &importer,
     *f = makeBitsArray(importer.context, f->getSplatValue<int8_t>());
   auto emit = [&]() { return importer.nodeError(node) << "invalid quantizer: "; };
   QuantizerAttr quantizer = QuantizerAttr::getChecked(
-      emit, importer.context, *f, *rnd, -23, 23, DenseIntElementsAttr(),
+      emit, importer.context, *f, *rnd, kDefaultBwClipMin, kDefaultBwClipMax, DenseIntElementsAttr(),
       DenseIntElementsAttr());
   if (!quantizer)
     return failure();

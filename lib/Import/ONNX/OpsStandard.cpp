@@ -242,7 +242,7 @@ LogicalResult createDense(Importer &importer, const onnx::NodeProto &node,
       *bits = importer.bitsElements(bits->getType().getShape(), reordered);
     }
     kernelQuantizer = QuantizerAttr::get(importer.context, *bits,
-                                         quantizer->rnd, -23, 23,
+                                         quantizer->rnd, kDefaultBwClipMin, kDefaultBwClipMax,
                                          DenseIntElementsAttr(),
                                          DenseIntElementsAttr());
   }
@@ -428,7 +428,7 @@ LogicalResult importConv(Importer &importer, const onnx::NodeProto &node) {
     if (failed(bits))
       return failure();
     kernelQuantizer = QuantizerAttr::get(importer.context, *bits,
-                                         w.quantizer->rnd, -23, 23,
+                                         w.quantizer->rnd, kDefaultBwClipMin, kDefaultBwClipMax,
                                          DenseIntElementsAttr(),
                                          DenseIntElementsAttr());
   }

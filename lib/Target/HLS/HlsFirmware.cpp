@@ -36,15 +36,11 @@ namespace hgq::hls {
 
 std::string apType(Format format, fixed::Rounding rounding,
                    fixed::Overflow overflow) {
-  std::string text = format.keepNegative ? "ap_fixed<" : "ap_ufixed<";
-  text += std::to_string(format.width()) + "," +
-          std::to_string(format.keepNegative + format.integerBits);
-  bool modes = rounding != fixed::Rounding::TRN ||
-               overflow != fixed::Overflow::WRAP;
-  if (modes)
-    text += std::string(",AP_") + fixed::roundingName(rounding) + ",AP_" +
-            fixed::overflowName(overflow);
-  return text + ">";
+  // TRN and WRAP are ap_fixed's defaults: written only when different.
+  std::optional<fixed::Modes> modes;
+  if (rounding != fixed::Rounding::TRN || overflow != fixed::Overflow::WRAP)
+    modes = fixed::Modes{rounding, overflow};
+  return fixed::typeString(format, fixed::TypeSyntax::ApTypes, modes);
 }
 
 std::string exactDecimal(double value) {

@@ -23,13 +23,8 @@ namespace hgq::hls4ml {
 
 std::string precisionString(fixed::Format format, RoundingMode rounding,
                             OverflowMode overflow) {
-  format = format.normalized();
-  std::string text = format.keepNegative ? "fixed<" : "ufixed<";
-  text += std::to_string(format.width()) + "," +
-          std::to_string(format.keepNegative + format.integerBits) + "," +
-          stringifyRoundingMode(rounding).str() + "," +
-          stringifyOverflowMode(overflow).str() + ">";
-  return text;
+  return fixed::typeString(format.normalized(), fixed::TypeSyntax::Hls4ml,
+                           fixed::Modes{toFixed(rounding), toFixed(overflow)});
 }
 
 } // namespace hgq::hls4ml
