@@ -99,6 +99,13 @@ def HGQ_DenseOp : HGQ_Op<"dense", [Pure, HGQ_LayerOpInterface]> {
   let results = (outs HGQ_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let builders = [
+    // The result type from the shapes: the input's, with the kernel's
+    // output count last. No pre-activation quantizer, linear activation.
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::ElementsAttr":$kernel,
+                   CArg<"::mlir::ElementsAttr", "{}">:$bias,
+                   CArg<"::hgq::QuantizerAttr", "{}">:$kernel_quantizer)>
+  ];
 }
 
 def HGQ_ConvOp : HGQ_Op<"conv", [Pure, HGQ_LayerOpInterface]> {
@@ -138,6 +145,18 @@ def HGQ_ConvOp : HGQ_Op<"conv", [Pure, HGQ_LayerOpInterface]> {
   let results = (outs HGQ_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let builders = [
+    // The result type from the window arithmetic (hgq::windowResultShape).
+    // Empty strides, dilations or pads leave the attribute out (defaults).
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::ElementsAttr":$kernel,
+                   "::mlir::ElementsAttr":$bias,
+                   "::llvm::ArrayRef<int64_t>":$strides,
+                   "::llvm::ArrayRef<int64_t>":$dilations,
+                   "::llvm::ArrayRef<int64_t>":$pads,
+                   CArg<"int64_t", "1">:$groups,
+                   CArg<"int64_t", "1">:$parallel_factor,
+                   CArg<"::hgq::QuantizerAttr", "{}">:$kernel_quantizer)>
+  ];
   let extraClassDeclaration = [{
     /// Number of spatial dimensions (1 or 2).
     int64_t getSpatialRank() { return getInput().getType().getRank() - 2; }
@@ -215,6 +234,15 @@ def HGQ_ActivationOp : HGQ_Op<"activation", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$fn $input attr-dict `:` type($input)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let builders = [
+    // A parameterless function, then the optional quantizer.
+    OpBuilder<(ins "::mlir::Value":$input, "::llvm::StringRef":$fn,
+                   CArg<"::hgq::QuantizerAttr", "{}">:$quantizer), [{
+      build($_builder, $_state, input.getType(), input,
+            $_builder.getStringAttr(fn), nullptr, nullptr, nullptr, nullptr,
+            quantizer);
+    }]>
+  ];
 }
 
 def HGQ_UnaryLutOp : HGQ_Op<"unary_lut", [Pure, SameOperandsAndResultType]> {
@@ -289,6 +317,21 @@ class HGQ_PoolOp<string mnemonic, string what>
   let results = (outs HGQ_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let builders = [
+    // The result type from the window arithmetic; empty strides or pads
+    // leave the attribute out (defaults).
+    OpBuilder<(ins "::mlir::Value":$input, "::llvm::ArrayRef<int64_t>":$window,
+                   CArg<"::llvm::ArrayRef<int64_t>", "{}">:$strides,
+                   CArg<"::llvm::ArrayRef<int64_t>", "{}">:$pads), [{
+      auto type = ::mlir::cast<::mlir::RankedTensorType>(input.getType());
+      ::hgq::WindowShape shape = ::hgq::windowResultShape(
+          type.getShape(), window, strides, {}, pads, type.getShape().back());
+      build($_builder, $_state, type.clone(shape.shape), input,
+            $_builder.getDenseI64ArrayAttr(window),
+            strides.empty() ? nullptr : $_builder.getDenseI64ArrayAttr(strides),
+            pads.empty() ? nullptr : $_builder.getDenseI64ArrayAttr(pads));
+    }]>
+  ];
   let extraClassDeclaration = [{
     int64_t getSpatialRank() { return getInput().getType().getRank() - 2; }
     /// Strides default to the window; pads to 0 (before each, then after).

@@ -186,11 +186,29 @@ std::optional<int64_t> hgq::windowOutput(int64_t input, int64_t window,
                                     int64_t padBegin, int64_t padEnd) {
   if (ShapedType::isDynamic(input))
     return ShapedType::kDynamic;
-  int64_t span = dilation * (window - 1) + 1;
-  int64_t padded = input + padBegin + padEnd;
-  if (padded < span)
-    return std::nullopt;
-  return (padded - span) / stride + 1;
+  return fixed::windowOutputSize(input, window, stride, dilation, padBegin,
+                                 padEnd);
+}
+
+WindowShape hgq::windowResultShape(ArrayRef<int64_t> input,
+                                   ArrayRef<int64_t> window,
+                                   ArrayRef<int64_t> strides,
+                                   ArrayRef<int64_t> dilations,
+                                   ArrayRef<int64_t> pads, int64_t channels) {
+  WindowShape result;
+  size_t spatial = window.size();
+  result.shape.push_back(input.front());
+  for (size_t axis = 0; axis < spatial; ++axis) {
+    std::optional<int64_t> size = windowOutput(
+        input[axis + 1], window[axis], strides.empty() ? 1 : strides[axis],
+        dilations.empty() ? 1 : dilations[axis],
+        pads.empty() ? 0 : pads[axis], pads.empty() ? 0 : pads[axis + spatial]);
+    if (!size && !result.misfitAxis)
+      result.misfitAxis = int64_t(axis);
+    result.shape.push_back(size.value_or(ShapedType::kDynamic));
+  }
+  result.shape.push_back(channels);
+  return result;
 }
 
 //===----------------------------------------------------------------------===//
@@ -226,6 +244,16 @@ LogicalResult SignatureOp::verify() {
 // dense, conv, batchnorm
 //===----------------------------------------------------------------------===//
 
+void DenseOp::build(OpBuilder &builder, OperationState &state, Value input,
+                    ElementsAttr kernel, ElementsAttr bias,
+                    QuantizerAttr kernelQuantizer) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = cast<ShapedType>(kernel.getType()).getShape().back();
+  build(builder, state, type.clone(shape), input, kernel, bias,
+        kernelQuantizer, nullptr, LayerActivation::linear);
+}
+
 LogicalResult DenseOp::verify() {
   RankedTensorType input = getInput().getType();
   if (input.getRank() < 2)
@@ -259,6 +287,25 @@ SmallVector<int64_t> ConvOp::getDilationValues() {
 }
 SmallVector<int64_t> ConvOp::getPadValues() {
   return valuesOr(getPads(), 2 * getSpatialRank(), 0);
+}
+
+void ConvOp::build(OpBuilder &builder, OperationState &state, Value input,
+                   ElementsAttr kernel, ElementsAttr bias,
+                   ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                   ArrayRef<int64_t> pads, int64_t groups,
+                   int64_t parallelFactor, QuantizerAttr kernelQuantizer) {
+  auto type = cast<RankedTensorType>(input.getType());
+  ArrayRef<int64_t> kernelShape = cast<ShapedType>(kernel.getType()).getShape();
+  WindowShape shape =
+      windowResultShape(type.getShape(), kernelShape.drop_back(2), strides,
+                        dilations, pads, kernelShape.back());
+  auto optional = [&](ArrayRef<int64_t> values) {
+    return values.empty() ? DenseI64ArrayAttr()
+                          : builder.getDenseI64ArrayAttr(values);
+  };
+  build(builder, state, type.clone(shape.shape), input, kernel, bias,
+        optional(strides), optional(dilations), optional(pads), groups,
+        parallelFactor, kernelQuantizer, nullptr, LayerActivation::linear);
 }
 
 LogicalResult ConvOp::verify() {
@@ -296,26 +343,21 @@ LogicalResult ConvOp::verify() {
   SmallVector<int64_t> strides = getStrideValues();
   SmallVector<int64_t> dilations = getDilationValues();
   SmallVector<int64_t> pads = getPadValues();
-  SmallVector<int64_t> expected{input.getDimSize(0)};
+  WindowShape expected = windowResultShape(
+      input.getShape(), kernel->getShape().take_front(spatial), strides,
+      dilations, pads, outputs);
+  if (std::optional<int64_t> axis = expected.misfitAxis)
+    return emitOpError() << "kernel of size " << kernel->getDimSize(*axis)
+                         << " (dilation " << dilations[*axis]
+                         << ") does not fit spatial dimension " << *axis
+                         << " of size " << input.getDimSize(*axis + 1)
+                         << " with its padding";
   int64_t positions = 1;
-  for (int64_t axis = 0; axis < spatial; ++axis) {
-    std::optional<int64_t> size =
-        windowOutput(input.getDimSize(axis + 1), kernel->getDimSize(axis),
-                     strides[axis], dilations[axis], pads[axis],
-                     pads[axis + spatial]);
-    if (!size)
-      return emitOpError() << "kernel of size " << kernel->getDimSize(axis)
-                           << " (dilation " << dilations[axis]
-                           << ") does not fit spatial dimension " << axis
-                           << " of size " << input.getDimSize(axis + 1)
-                           << " with its padding";
-    expected.push_back(*size);
-    positions = ShapedType::isDynamic(*size) || positions == ShapedType::kDynamic
+  for (int64_t size : ArrayRef<int64_t>(expected.shape).slice(1, spatial))
+    positions = ShapedType::isDynamic(size) || ShapedType::isDynamic(positions)
                     ? ShapedType::kDynamic
-                    : positions * *size;
-  }
-  expected.push_back(outputs);
-  if (failed(verifyResultShape(*this, getOutput().getType(), expected)))
+                    : positions * size;
+  if (failed(verifyResultShape(*this, getOutput().getType(), expected.shape)))
     return failure();
   int64_t parallelFactor = getParallelFactor();
   if (parallelFactor < 1 ||
@@ -501,24 +543,19 @@ static LogicalResult verifyPool(PoolOp op) {
     return failure();
   SmallVector<int64_t> strides = op.getStrideValues();
   SmallVector<int64_t> pads = op.getPadValues();
-  SmallVector<int64_t> expected{input.getDimSize(0)};
-  for (int64_t axis = 0; axis < spatial; ++axis) {
+  for (int64_t axis = 0; axis < spatial; ++axis)
     if (pads[axis] >= (*window)[axis] || pads[axis + spatial] >= (*window)[axis])
       return op.emitOpError() << "padding of spatial dimension " << axis
                               << " must be smaller than the window ("
                               << (*window)[axis] << ")";
-    std::optional<int64_t> size =
-        windowOutput(input.getDimSize(axis + 1), (*window)[axis],
-                     strides[axis], 1, pads[axis], pads[axis + spatial]);
-    if (!size)
-      return op.emitOpError()
-             << "window of size " << (*window)[axis]
-             << " does not fit spatial dimension " << axis << " of size "
-             << input.getDimSize(axis + 1) << " with its padding";
-    expected.push_back(*size);
-  }
-  expected.push_back(input.getShape().back());
-  return verifyResultShape(op, op.getOutput().getType(), expected);
+  WindowShape expected = windowResultShape(input.getShape(), *window, strides,
+                                           {}, pads, input.getShape().back());
+  if (std::optional<int64_t> axis = expected.misfitAxis)
+    return op.emitOpError()
+           << "window of size " << (*window)[*axis]
+           << " does not fit spatial dimension " << *axis << " of size "
+           << input.getDimSize(*axis + 1) << " with its padding";
+  return verifyResultShape(op, op.getOutput().getType(), expected.shape);
 }
 
 SmallVector<int64_t> MaxPoolOp::getStrideValues() { return poolStrides(*this); }

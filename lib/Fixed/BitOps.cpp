@@ -27,13 +27,29 @@ double denseBitOps(const int *inputBits, const int *weightBits,
   return total;
 }
 
+std::optional<int64_t> windowOutputSize(int64_t input, int64_t window,
+                                        int64_t stride, int64_t dilation,
+                                        int64_t padBegin, int64_t padEnd) {
+  if (input < 0 || window < 1 || stride < 1 || dilation < 1 || padBegin < 0 ||
+      padEnd < 0)
+    return std::nullopt;
+  int64_t span = 0, padded = 0;
+  if (__builtin_mul_overflow(dilation, window - 1, &span) ||
+      __builtin_add_overflow(span, 1, &span) ||
+      __builtin_add_overflow(input, padBegin, &padded) ||
+      __builtin_add_overflow(padded, padEnd, &padded))
+    return std::nullopt;
+  if (padded < span)
+    return std::nullopt;
+  return (padded - span) / stride + 1;
+}
+
 std::array<int64_t, 2> WindowGeometry::output() const {
   std::array<int64_t, 2> out{};
-  for (int axis = 0; axis < 2; ++axis) {
-    int64_t span = dilations[axis] * (window[axis] - 1) + 1;
-    int64_t padded = input[axis] + padBegin[axis] + padEnd[axis];
-    out[axis] = padded < span ? 0 : (padded - span) / strides[axis] + 1;
-  }
+  for (int axis = 0; axis < 2; ++axis)
+    out[axis] = windowOutputSize(input[axis], window[axis], strides[axis],
+                                 dilations[axis], padBegin[axis], padEnd[axis])
+                    .value_or(0);
   return out;
 }
 

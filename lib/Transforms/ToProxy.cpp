@@ -235,10 +235,7 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
                            uniformFormat(context, widest, RoundingMode::TRN,
                                          overflowMode()));
     firstUser = first.getDefiningOp();
-    Value activated = ActivationOp::create(
-        builder, op.getLoc(), first.getType(), first,
-        builder.getStringAttr("relu"), nullptr, nullptr, nullptr, nullptr,
-        nullptr);
+    Value activated = ActivationOp::create(builder, op.getLoc(), first, "relu");
     result = quantize(builder, reluLoc, activated,
                       formatOf(quantizer, outputRounding));
   }

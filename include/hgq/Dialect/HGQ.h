@@ -145,6 +145,22 @@ std::optional<int64_t> windowOutput(int64_t input, int64_t window,
                                     int64_t stride, int64_t dilation,
                                     int64_t padBegin, int64_t padEnd);
 
+/// The result shape of a sliding window (convolution or pooling) over a
+/// channels-last input shape (batch, spatial..., channels): `window` has one
+/// entry per spatial axis; `strides` and `dilations` one (empty: 1); `pads`
+/// the begins then the ends (empty: 0); the result has `channels` channels.
+/// `misfitAxis` names the first spatial axis the window does not fit (its
+/// size is then dynamic, which the op verifier rejects with that axis).
+struct WindowShape {
+  llvm::SmallVector<int64_t> shape;
+  std::optional<int64_t> misfitAxis;
+};
+WindowShape windowResultShape(llvm::ArrayRef<int64_t> input,
+                              llvm::ArrayRef<int64_t> window,
+                              llvm::ArrayRef<int64_t> strides,
+                              llvm::ArrayRef<int64_t> dilations,
+                              llvm::ArrayRef<int64_t> pads, int64_t channels);
+
 /// The 2-D window geometry of a conv or pool over a channels-last `input`
 /// (static spatial dims): per spatial axis the window, strides, dilations
 /// (empty: 1) and pads (begins, then ends). 1-D ops fill the second axis.

@@ -12,6 +12,7 @@
 #include "hgq/Fixed/Fixed.h"
 
 #include <array>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -27,6 +28,16 @@ int nominalBits(Format format, Overflow overflow);
 /// product of the non-batch, non-feature input dimensions (1 for 2-D inputs).
 double denseBitOps(const int *inputBits, const int *weightBits,
                    int64_t positions, int64_t inputs, int64_t outputs);
+
+/// The number of positions of a sliding window along one axis: the window
+/// of `window` cells spaced `dilation` apart, moved by `stride` over the input
+/// padded with `padBegin` and `padEnd` cells. nullopt when the window does
+/// not fit the padded input (or an argument is out of range). The one
+/// definition of the window arithmetic: the verifiers, importers, executor
+/// and emitters all reach it.
+std::optional<int64_t> windowOutputSize(int64_t input, int64_t window,
+                                        int64_t stride, int64_t dilation,
+                                        int64_t padBegin, int64_t padEnd);
 
 /// Geometry of a channels-last 1-D or 2-D convolution or pooling window.
 /// 1-D uses only the second spatial entry; the first is then 1 with no

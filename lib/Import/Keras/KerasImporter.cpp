@@ -84,11 +84,11 @@ private:
   /// kernel dimension) unless the config says use_bias: false.
   LogicalResult kernelAndBias(const Layer &layer, ArrayRef<int64_t> kernelShape,
                               DenseElementsAttr &kernel, ElementsAttr &bias);
-  /// The spatial output shape of a window op, or an error naming the layer.
-  FailureOr<std::vector<int64_t>>
-  windowShape(const Layer &layer, ArrayRef<int64_t> features,
-              ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
-              ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads);
+  /// An error naming the layer when its window does not fit the input.
+  LogicalResult checkWindow(const Layer &layer, Value input,
+                            ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
+                            ArrayRef<int64_t> dilations,
+                            ArrayRef<int64_t> pads);
   std::vector<int64_t> samePads(ArrayRef<int64_t> input, ArrayRef<int64_t> window,
                                 ArrayRef<int64_t> strides,
                                 ArrayRef<int64_t> dilations);
@@ -321,23 +321,19 @@ LogicalResult Reader::kernelAndBias(const Layer &layer,
   return success();
 }
 
-FailureOr<std::vector<int64_t>>
-Reader::windowShape(const Layer &layer, ArrayRef<int64_t> features,
-                    ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
-                    ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
-  size_t spatial = window.size();
-  std::vector<int64_t> shape;
-  for (size_t axis = 0; axis < spatial; ++axis) {
-    std::optional<int64_t> size =
-        windowOutput(features[axis], window[axis], strides[axis],
-                     dilations[axis], pads[axis], pads[axis + spatial]);
-    if (!size)
-      return error(layer.name) << "the window of size " << window[axis]
-                               << " does not fit spatial dimension " << axis
-                               << " of size " << features[axis];
-    shape.push_back(*size);
-  }
-  return shape;
+LogicalResult Reader::checkWindow(const Layer &layer, Value input,
+                                  ArrayRef<int64_t> window,
+                                  ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> dilations,
+                                  ArrayRef<int64_t> pads) {
+  auto type = cast<RankedTensorType>(input.getType());
+  WindowShape shape = windowResultShape(type.getShape(), window, strides,
+                                        dilations, pads, type.getShape().back());
+  if (std::optional<int64_t> axis = shape.misfitAxis)
+    return error(layer.name) << "the window of size " << window[*axis]
+                             << " does not fit spatial dimension " << *axis
+                             << " of size " << type.getDimSize(*axis + 1);
+  return success();
 }
 
 FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
@@ -410,10 +406,7 @@ FailureOr<Value> Reader::activation(const Layer &layer, Value input,
   if (found == names.end())
     return error(layer.name) << "field 'activation' is '" << function
                              << "', which is not supported";
-  return ActivationOp::create(builder, loc, input.getType(), input,
-                              builder.getStringAttr(found->second), nullptr,
-                              nullptr, nullptr, nullptr, nullptr)
-      .getOutput();
+  return ActivationOp::create(builder, loc, input, found->second).getOutput();
 }
 
 /// The layer's own activation (Dense, Conv), as an hgq.activation after it.
@@ -430,14 +423,9 @@ FailureOr<Value> Reader::dense(const Layer &layer, Value input) {
   ElementsAttr bias;
   if (failed(kernelAndBias(layer, {features.back(), *units}, kernel, bias)))
     return failure();
-  std::vector<int64_t> shape(features.begin(), features.end());
-  shape.back() = *units;
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
   Value result =
-      DenseOp::create(builder, loc, tensorType(shape), input, kernel, bias,
-                      nullptr, nullptr,
-                      LayerActivationAttr::get(context, LayerActivation::linear))
-          .getOutput();
+      DenseOp::create(builder, loc, input, kernel, bias).getOutput();
   return activation(layer, result, activationOf(layer),
                     NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
 }
@@ -479,21 +467,12 @@ FailureOr<Value> Reader::conv(const Layer &layer, Value input, int64_t spatial) 
   std::vector<int64_t> pads =
       *pad == "same" ? samePads(features.drop_back(), *window, *strides, *dilations)
                      : std::vector<int64_t>(2 * spatial, 0);
-  FailureOr<std::vector<int64_t>> shape =
-      windowShape(layer, features, *window, *strides, *dilations, pads);
-  if (failed(shape))
+  if (failed(checkWindow(layer, input, *window, *strides, *dilations, pads)))
     return failure();
-  shape->push_back(*filters);
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
-  Value result =
-      ConvOp::create(builder, loc, tensorType(*shape), input, kernel, bias,
-                     builder.getDenseI64ArrayAttr(*strides),
-                     builder.getDenseI64ArrayAttr(*dilations),
-                     builder.getDenseI64ArrayAttr(pads),
-                     builder.getI64IntegerAttr(groups),
-                     builder.getI64IntegerAttr(1), nullptr, nullptr,
-                     LayerActivationAttr::get(context, LayerActivation::linear))
-          .getOutput();
+  Value result = ConvOp::create(builder, loc, input, kernel, bias, *strides,
+                                *dilations, pads, groups)
+                     .getOutput();
   return activation(layer, result, activationOf(layer),
                     NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
 }
@@ -517,23 +496,13 @@ FailureOr<Value> Reader::pool(const Layer &layer, Value input, int64_t spatial,
   std::vector<int64_t> pads =
       *pad == "same" ? samePads(features.drop_back(), *window, *strides, ones)
                      : std::vector<int64_t>(2 * spatial, 0);
-  FailureOr<std::vector<int64_t>> shape =
-      windowShape(layer, features, *window, *strides, ones, pads);
-  if (failed(shape))
+  if (failed(checkWindow(layer, input, *window, *strides, ones, pads)))
     return failure();
-  shape->push_back(features.back());
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
-  auto arrays = std::make_tuple(builder.getDenseI64ArrayAttr(*window),
-                                builder.getDenseI64ArrayAttr(*strides),
-                                builder.getDenseI64ArrayAttr(pads));
   if (average)
-    return AvgPoolOp::create(builder, loc, tensorType(*shape), input,
-                             std::get<0>(arrays), std::get<1>(arrays),
-                             std::get<2>(arrays))
+    return AvgPoolOp::create(builder, loc, input, *window, *strides, pads)
         .getOutput();
-  return MaxPoolOp::create(builder, loc, tensorType(*shape), input,
-                           std::get<0>(arrays), std::get<1>(arrays),
-                           std::get<2>(arrays))
+  return MaxPoolOp::create(builder, loc, input, *window, *strides, pads)
       .getOutput();
 }
 

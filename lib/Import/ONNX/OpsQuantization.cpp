@@ -513,10 +513,8 @@ LogicalResult importBipolarQuant(Importer &importer,
   if (failed(input))
     return failure();
   Location loc = importer.locationOf(node);
-  auto sign = ActivationOp::create(
-      importer.builder, loc, input->value.getType(), input->value,
-      importer.builder.getStringAttr("bipolar"), nullptr, nullptr, nullptr,
-      nullptr, nullptr);
+  auto sign =
+      ActivationOp::create(importer.builder, loc, input->value, "bipolar");
   Value result = sign.getOutput();
   bool unit = llvm::all_of((*scale)->values, [](double v) { return v == 1.0; });
   if (!unit) {

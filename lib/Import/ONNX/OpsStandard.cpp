@@ -144,9 +144,7 @@ LogicalResult importActivation(Importer &importer, const onnx::NodeProto &node) 
   }
 
   const fixed::UnaryFunctionInfo *info = fixed::lookupUnaryFunction(fn);
-  auto op = ActivationOp::create(importer.builder, loc, input->value.getType(),
-                                 input->value, importer.builder.getStringAttr(fn),
-                                 nullptr, nullptr, nullptr, nullptr, nullptr);
+  auto op = ActivationOp::create(importer.builder, loc, input->value, fn);
   auto setParameter = [&](const char *onnxName, float fallback,
                           void (ActivationOp::*set)(FloatAttr)) {
     float value = importer.floatAttr(node, onnxName, fallback);
@@ -253,19 +251,15 @@ LogicalResult createDense(Importer &importer, const onnx::NodeProto &node,
     return importer.nodeError(node) << "the kernel expects " << inputs
                                     << " input features but the input has "
                                     << inShape.back();
-  std::vector<int64_t> outShape = inShape;
-  outShape.back() = outputs;
   ElementsAttr biasAttr;
   if (bias)
     biasAttr = importer.floatElements({outputs}, *bias);
-  auto op = DenseOp::create(
-      importer.builder, loc, importer.tensorType(outShape), input.value,
-      importer.floatElements({inputs, outputs}, kernel), biasAttr,
-      kernelQuantizer, nullptr,
-      LayerActivationAttr::get(importer.context, LayerActivation::linear));
+  auto op = DenseOp::create(importer.builder, loc, input.value,
+                            importer.floatElements({inputs, outputs}, kernel),
+                            biasAttr, kernelQuantizer);
   importer.setActivation(
       node.output(0),
-      Activation{op.getOutput(), Importer::identity(int64_t(outShape.size())),
+      Activation{op.getOutput(), Importer::identity(int64_t(inShape.size())),
                  {}, nullptr});
   return success();
 }
@@ -443,31 +437,15 @@ LogicalResult importConv(Importer &importer, const onnx::NodeProto &node) {
                                       << " values";
     bias = importer.floatElements({outputs}, *values);
   }
-  std::vector<int64_t> outShape{ShapedType::kDynamic};
-  for (int64_t d = 0; d < spatial; ++d) {
-    int64_t size = logical[d + 2];
-    int64_t span = dilations[d] * (window[d] - 1) + 1;
-    outShape.push_back(ShapedType::isDynamic(size)
-                           ? ShapedType::kDynamic
-                           : (size + pads[d] + pads[d + spatial] - span) /
-                                     strides[d] +
-                                 1);
-  }
-  outShape.push_back(outputs);
   std::string name = node.name();
   int64_t parallelFactor = 1;
   auto factor = importer.parallelFactors.find(name);
   if (factor != importer.parallelFactors.end())
     parallelFactor = factor->second;
-  auto op = ConvOp::create(
-      importer.builder, loc, importer.tensorType(outShape), x.value,
-      importer.floatElements(kernelShapeOut, kernel), bias,
-      importer.builder.getDenseI64ArrayAttr(strides),
-      importer.builder.getDenseI64ArrayAttr(dilations),
-      importer.builder.getDenseI64ArrayAttr(pads),
-      importer.builder.getI64IntegerAttr(groups),
-      importer.builder.getI64IntegerAttr(parallelFactor), kernelQuantizer,
-      nullptr, LayerActivationAttr::get(importer.context, LayerActivation::linear));
+  auto op = ConvOp::create(importer.builder, loc, x.value,
+                           importer.floatElements(kernelShapeOut, kernel), bias,
+                           strides, dilations, pads, groups, parallelFactor,
+                           kernelQuantizer);
   importer.setActivation(node.output(0),
                          Activation{op.getOutput(), Importer::channelsLast(rank),
                                     {}, nullptr});
@@ -732,29 +710,13 @@ LogicalResult importPool(Importer &importer, const onnx::NodeProto &node) {
                           strides, std::vector<int64_t>(spatial, 1), pads)))
       return failure();
   }
-  std::vector<int64_t> outShape{ShapedType::kDynamic};
-  for (int64_t d = 0; d < spatial; ++d) {
-    int64_t size = logical[d + 2];
-    outShape.push_back(ShapedType::isDynamic(size)
-                           ? ShapedType::kDynamic
-                           : (size + pads[d] + pads[d + spatial] - window[d]) /
-                                     strides[d] +
-                                 1);
-  }
-  outShape.push_back(logical[1]);
   Value result;
   if (average)
-    result = AvgPoolOp::create(importer.builder, loc,
-                               importer.tensorType(outShape), x.value,
-                               importer.builder.getDenseI64ArrayAttr(window),
-                               importer.builder.getDenseI64ArrayAttr(strides),
-                               importer.builder.getDenseI64ArrayAttr(pads));
+    result = AvgPoolOp::create(importer.builder, loc, x.value, window, strides,
+                               pads);
   else
-    result = MaxPoolOp::create(importer.builder, loc,
-                               importer.tensorType(outShape), x.value,
-                               importer.builder.getDenseI64ArrayAttr(window),
-                               importer.builder.getDenseI64ArrayAttr(strides),
-                               importer.builder.getDenseI64ArrayAttr(pads));
+    result = MaxPoolOp::create(importer.builder, loc, x.value, window, strides,
+                               pads);
   importer.setActivation(node.output(0),
                          Activation{result, Importer::channelsLast(rank), {},
                                     nullptr});
