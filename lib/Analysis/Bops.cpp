@@ -77,8 +77,8 @@ Widths moveWidths(const Widths &in, ArrayRef<int64_t> features, Move move) {
 int constantBits(double value, std::optional<int> fractionalBits) {
   if (value == 0)
     return 0;
-  int lowest = fractionalBits ? *fractionalBits
-                              : *fixed::lowestSetBitFractional(value);
+  int lowest =
+      fractionalBits ? *fractionalBits : *fixed::lowestSetBitFractional(value);
   int exponent = 0;
   std::frexp(std::fabs(value), &exponent); // |value| in [2^(e-1), 2^e)
   return std::max(exponent + lowest, 0);
@@ -175,8 +175,8 @@ void Analysis::linearLayer(LayerOpInterface op) {
           frac = quantizedBias->fractionalBits[index];
         biasBits.push_back(constantBits(quantizedBias->values[index], frac));
       }
-      biasTerm = fixed::biasEbops(biasBits.data(), biasBits.size(),
-                                  outputElements);
+      biasTerm =
+          fixed::biasEbops(biasBits.data(), biasBits.size(), outputElements);
     }
   }
 
@@ -185,16 +185,15 @@ void Analysis::linearLayer(LayerOpInterface op) {
     fixed::ConvGeometry geometry;
     static_cast<fixed::WindowGeometry &>(geometry) = windowGeometry(
         inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
-        conv.getStrideValues(), conv.getDilationValues(),
-        conv.getPadValues());
+        conv.getStrideValues(), conv.getDilationValues(), conv.getPadValues());
     geometry.inputChannels = inputType.getShape().back();
     geometry.outputChannels = outputs;
     geometry.groups = int64_t(conv.getGroups());
     fixed::ConvBitOps bops =
         fixed::convBitOps(input->total.data(), spans.data(), geometry,
                           int64_t(conv.getParallelFactor()));
-    fixed::ConvBitOps ebops = fixed::convBitOps(
-        input->nominal.data(), kernelBits.data(), geometry, 1);
+    fixed::ConvBitOps ebops = fixed::convBitOps(input->nominal.data(),
+                                                kernelBits.data(), geometry, 1);
     layer.bops = bops.fullLayer;
     layer.perPosition = bops.perPosition;
     layer.ebops = ebops.fullLayer + biasTerm;
@@ -216,9 +215,8 @@ void Analysis::visit(Operation *op) {
         if (!ShapedType::isStaticShape(features))
           return;
         if (FixedAttr format = quantize.getFormatAttr())
-          set(quantize.getOutput(),
-              widthsOf(expandFormats(format, features),
-                       toFixed(format.getOverflow())));
+          set(quantize.getOutput(), widthsOf(expandFormats(format, features),
+                                             toFixed(format.getOverflow())));
         else
           setFromQuantizer(quantize.getOutput(), quantize.getQuantizerAttr());
       })
@@ -246,9 +244,8 @@ void Analysis::visit(Operation *op) {
         std::optional<Widths> lhs = widths(add.getLhs());
         std::optional<Widths> rhs = widths(add.getRhs());
         if (lhs && rhs)
-          layer.ebops = fixed::addEbops(lhs->nominal.data(),
-                                        rhs->nominal.data(),
-                                        lhs->nominal.size());
+          layer.ebops = fixed::addEbops(
+              lhs->nominal.data(), rhs->nominal.data(), lhs->nominal.size());
         else
           layer.missing = "operand widths unknown";
         setFromQuantizer(add.getOutput(), add.getQuantizerAttr());
@@ -262,7 +259,8 @@ void Analysis::visit(Operation *op) {
           layer.missing = "input widths unknown";
           return;
         }
-        layer.ebops = fixed::poolingEbops(in->nominal.data(), in->nominal.size());
+        layer.ebops =
+            fixed::poolingEbops(in->nominal.data(), in->nominal.size());
         exec::WindowGeometry geometry;
         int64_t spatial = pool.getSpatialRank();
         SmallVector<int64_t> strides = pool.getStrideValues();
@@ -368,8 +366,8 @@ void Analysis::visit(Operation *op) {
 }
 
 FailureOr<BopsReport> Analysis::run(func::FuncOp function) {
-  report.calibrated =
-      bool(function->getParentOfType<ModuleOp>()->getAttr(HGQDialect::CalibrationAttrHelper::getNameStr()));
+  report.calibrated = bool(function->getParentOfType<ModuleOp>()->getAttr(
+      HGQDialect::CalibrationAttrHelper::getNameStr()));
   function.walk([&](Operation *op) { visit(op); });
   if (unknownOp)
     return failure();

@@ -104,8 +104,9 @@ LogicalResult HGQDialect::verifyRegionArgAttribute(Operation *op, unsigned,
   return verifyInterfaceAttribute(*this, op, attribute);
 }
 
-LogicalResult HGQDialect::verifyRegionResultAttribute(
-    Operation *op, unsigned, unsigned, NamedAttribute attribute) {
+LogicalResult
+HGQDialect::verifyRegionResultAttribute(Operation *op, unsigned, unsigned,
+                                        NamedAttribute attribute) {
   return verifyInterfaceAttribute(*this, op, attribute);
 }
 
@@ -191,7 +192,8 @@ broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs) {
   size_t rank = std::max(lhs.size(), rhs.size());
   SmallVector<int64_t> shape(rank, 1);
   for (size_t index = 0; index < rank; ++index) {
-    int64_t left = index < rank - lhs.size() ? 1 : lhs[index - (rank - lhs.size())];
+    int64_t left =
+        index < rank - lhs.size() ? 1 : lhs[index - (rank - lhs.size())];
     int64_t right =
         index < rank - rhs.size() ? 1 : rhs[index - (rank - rhs.size())];
     if (left != right && left != 1 && right != 1)
@@ -247,9 +249,9 @@ static SmallVector<int> broadcastBits(DenseIntElementsAttr bits,
 }
 
 static SmallVector<fixed::Format> expandBits(DenseIntElementsAttr k,
-                                            DenseIntElementsAttr i,
-                                            DenseIntElementsAttr f,
-                                            ArrayRef<int64_t> shape) {
+                                             DenseIntElementsAttr i,
+                                             DenseIntElementsAttr f,
+                                             ArrayRef<int64_t> shape) {
   SmallVector<int> keep = broadcastBits(k, shape);
   SmallVector<int> integer = broadcastBits(i, shape);
   SmallVector<int> fractional = broadcastBits(f, shape);
@@ -282,8 +284,8 @@ FixedAttr hgq::kbiFormat(MLIRContext *context, DenseIntElementsAttr keep,
                          DenseIntElementsAttr integers, RoundingMode rounding,
                          OverflowMode overflow,
                          function_ref<InFlightDiagnostic()> emitError) {
-  std::optional<SmallVector<int64_t>> shape = broadcastShapes(
-      keep.getType().getShape(), bits.getType().getShape());
+  std::optional<SmallVector<int64_t>> shape =
+      broadcastShapes(keep.getType().getShape(), bits.getType().getShape());
   if (shape)
     shape = broadcastShapes(*shape, integers.getType().getShape());
   if (!shape) {
@@ -297,9 +299,8 @@ FixedAttr hgq::kbiFormat(MLIRContext *context, DenseIntElementsAttr keep,
   SmallVector<int8_t> i, f;
   for (size_t index = 0; index < k.size(); ++index) {
     int iValue = integer[index] - k[index], fValue = w[index] - integer[index];
-    if ((k[index] != 0 && k[index] != 1) || w[index] < 0 ||
-        iValue < INT8_MIN || iValue > INT8_MAX || fValue < INT8_MIN ||
-        fValue > INT8_MAX) {
+    if ((k[index] != 0 && k[index] != 1) || w[index] < 0 || iValue < INT8_MIN ||
+        iValue > INT8_MAX || fValue < INT8_MIN || fValue > INT8_MAX) {
       emitError() << "element " << index << " has keep_negative " << k[index]
                   << ", bits " << w[index] << ", integers " << integer[index]
                   << " (keep_negative is 0 or 1, bits 0..127)";
@@ -309,8 +310,8 @@ FixedAttr hgq::kbiFormat(MLIRContext *context, DenseIntElementsAttr keep,
     f.push_back(int8_t(fValue));
   }
   auto type = RankedTensorType::get(*shape, IntegerType::get(context, 8));
-  auto kAttr = DenseIntElementsAttr::get(
-      type, SmallVector<int8_t>(k.begin(), k.end()));
+  auto kAttr =
+      DenseIntElementsAttr::get(type, SmallVector<int8_t>(k.begin(), k.end()));
   auto iAttr = DenseIntElementsAttr::get(type, ArrayRef<int8_t>(i));
   auto fAttr = DenseIntElementsAttr::get(type, ArrayRef<int8_t>(f));
   if (!FixedAttr::getChecked(emitError, context, kAttr, iAttr, fAttr, rounding,
@@ -332,28 +333,27 @@ verifyBitArrays(function_ref<InFlightDiagnostic()> emitError,
         {"f", fractional}})
     if (!bits.getElementType().isInteger(8))
       return emitError() << "bit array '" << name << "' must hold i8 values";
-  std::optional<SmallVector<int64_t>> shape = broadcastShapes(
-      keep.getType().getShape(), integer.getType().getShape());
+  std::optional<SmallVector<int64_t>> shape =
+      broadcastShapes(keep.getType().getShape(), integer.getType().getShape());
   if (shape)
     shape = broadcastShapes(*shape, fractional.getType().getShape());
   if (!shape)
-    return emitError() << "bit arrays k " << shapeString(keep.getType().getShape())
-                       << ", i " << shapeString(integer.getType().getShape())
-                       << " and f "
+    return emitError() << "bit arrays k "
+                       << shapeString(keep.getType().getShape()) << ", i "
+                       << shapeString(integer.getType().getShape()) << " and f "
                        << shapeString(fractional.getType().getShape())
                        << " do not broadcast against each other";
   for (int8_t value : keep.getValues<int8_t>())
     if (value != 0 && value != 1)
-      return emitError() << "keep_negative must be 0 or 1, got "
-                         << int(value);
+      return emitError() << "keep_negative must be 0 or 1, got " << int(value);
   SmallVector<int> k = broadcastBits(keep, *shape);
   SmallVector<int> i = broadcastBits(integer, *shape);
   SmallVector<int> f = broadcastBits(fractional, *shape);
   for (size_t index = 0; index < k.size(); ++index)
     if (k[index] + i[index] + f[index] < 0)
       return emitError() << "element " << index << " has negative width "
-                         << k[index] + i[index] + f[index] << " (k = "
-                         << k[index] << ", i = " << i[index]
+                         << k[index] + i[index] + f[index]
+                         << " (k = " << k[index] << ", i = " << i[index]
                          << ", f = " << f[index] << ")";
   return *shape;
 }
@@ -370,8 +370,8 @@ LogicalResult FixedAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 SmallVector<int64_t> FixedAttr::getBitsShape() const {
-  auto shape = broadcastShapes(getK().getType().getShape(),
-                               getI().getType().getShape());
+  auto shape =
+      broadcastShapes(getK().getType().getShape(), getI().getType().getShape());
   return *broadcastShapes(*shape, getF().getType().getShape());
 }
 

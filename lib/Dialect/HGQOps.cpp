@@ -31,8 +31,7 @@ namespace {
 
 /// Dimensions equal, or at least one of them unknown.
 bool compatible(int64_t lhs, int64_t rhs) {
-  return ShapedType::isDynamic(lhs) || ShapedType::isDynamic(rhs) ||
-         lhs == rhs;
+  return ShapedType::isDynamic(lhs) || ShapedType::isDynamic(rhs) || lhs == rhs;
 }
 
 /// The shape without the batch dimension.
@@ -53,10 +52,9 @@ LogicalResult verifyBitsFit(Operation *op, ArrayRef<int64_t> bits,
                             ArrayRef<int64_t> target, StringRef what,
                             StringRef against) {
   if (!isBroadcastableTo(bits, target))
-    return op->emitOpError()
-           << what << " of shape " << shapeString(bits)
-           << " do not broadcast to the " << against << " shape "
-           << shapeString(target);
+    return op->emitOpError() << what << " of shape " << shapeString(bits)
+                             << " do not broadcast to the " << against
+                             << " shape " << shapeString(target);
   return success();
 }
 
@@ -99,9 +97,9 @@ LogicalResult verifyBias(Operation *op, std::optional<ElementsAttr> bias,
   if (failed(type))
     return failure();
   if (type->getDimSize(0) != outputs)
-    return op->emitOpError() << "bias has " << type->getDimSize(0)
-                             << " elements but the layer has " << outputs
-                             << " outputs";
+    return op->emitOpError()
+           << "bias has " << type->getDimSize(0)
+           << " elements but the layer has " << outputs << " outputs";
   return success();
 }
 
@@ -120,8 +118,8 @@ LogicalResult verifyResultShape(Operation *op, RankedTensorType result,
 }
 
 /// Checks optional per-spatial-dimension arrays of a window op.
-LogicalResult verifyWindowArray(Operation *op, std::optional<ArrayRef<int64_t>>
-                                                   values,
+LogicalResult verifyWindowArray(Operation *op,
+                                std::optional<ArrayRef<int64_t>> values,
                                 StringRef name, int64_t expectedSize,
                                 int64_t minimum) {
   if (!values)
@@ -131,8 +129,9 @@ LogicalResult verifyWindowArray(Operation *op, std::optional<ArrayRef<int64_t>>
                              << " entries, got " << values->size();
   for (int64_t value : *values)
     if (value < minimum)
-      return op->emitOpError() << "'" << name << "' entries must be >= "
-                               << minimum << ", got " << value;
+      return op->emitOpError()
+             << "'" << name << "' entries must be >= " << minimum << ", got "
+             << value;
   return success();
 }
 
@@ -182,8 +181,8 @@ int64_t hgq::samePaddingTotal(int64_t input, int64_t window, int64_t stride,
 }
 
 std::optional<int64_t> hgq::windowOutput(int64_t input, int64_t window,
-                                    int64_t stride, int64_t dilation,
-                                    int64_t padBegin, int64_t padEnd) {
+                                         int64_t stride, int64_t dilation,
+                                         int64_t padBegin, int64_t padEnd) {
   if (ShapedType::isDynamic(input))
     return ShapedType::kDynamic;
   return fixed::windowOutputSize(input, window, stride, dilation, padBegin,
@@ -201,8 +200,8 @@ WindowShape hgq::windowResultShape(ArrayRef<int64_t> input,
   for (size_t axis = 0; axis < spatial; ++axis) {
     std::optional<int64_t> size = windowOutput(
         input[axis + 1], window[axis], strides.empty() ? 1 : strides[axis],
-        dilations.empty() ? 1 : dilations[axis],
-        pads.empty() ? 0 : pads[axis], pads.empty() ? 0 : pads[axis + spatial]);
+        dilations.empty() ? 1 : dilations[axis], pads.empty() ? 0 : pads[axis],
+        pads.empty() ? 0 : pads[axis + spatial]);
     if (!size && !result.misfitAxis)
       result.misfitAxis = int64_t(axis);
     result.shape.push_back(size.value_or(ShapedType::kDynamic));
@@ -250,8 +249,8 @@ void DenseOp::build(OpBuilder &builder, OperationState &state, Value input,
   auto type = cast<RankedTensorType>(input.getType());
   SmallVector<int64_t> shape(type.getShape());
   shape.back() = cast<ShapedType>(kernel.getType()).getShape().back();
-  build(builder, state, type.clone(shape), input, kernel, bias,
-        kernelQuantizer, nullptr, LayerActivation::linear);
+  build(builder, state, type.clone(shape), input, kernel, bias, kernelQuantizer,
+        nullptr, LayerActivation::linear);
 }
 
 LogicalResult DenseOp::verify() {
@@ -260,7 +259,8 @@ LogicalResult DenseOp::verify() {
     return emitOpError() << "expects an input of rank >= 2 (batch, ..., "
                             "features), got rank "
                          << input.getRank();
-  FailureOr<ShapedType> kernel = verifyConstant(*this, getKernel(), "kernel", 2);
+  FailureOr<ShapedType> kernel =
+      verifyConstant(*this, getKernel(), "kernel", 2);
   if (failed(kernel))
     return failure();
   int64_t inputs = kernel->getDimSize(0), outputs = kernel->getDimSize(1);
@@ -318,8 +318,8 @@ LogicalResult ConvOp::verify() {
   if (failed(kernel))
     return failure();
   if (failed(verifyWindowArray(*this, getStrides(), "strides", spatial, 1)) ||
-      failed(verifyWindowArray(*this, getDilations(), "dilations", spatial,
-                               1)) ||
+      failed(
+          verifyWindowArray(*this, getDilations(), "dilations", spatial, 1)) ||
       failed(verifyWindowArray(*this, getPads(), "pads", 2 * spatial, 0)))
     return failure();
   int64_t groups = getGroups();
@@ -334,8 +334,7 @@ LogicalResult ConvOp::verify() {
   if (!compatible(channels, kernelChannels * groups))
     return emitOpError() << "kernel expects " << kernelChannels * groups
                          << " input channels (" << kernelChannels << " x "
-                         << groups << " groups) but the input has "
-                         << channels;
+                         << groups << " groups) but the input has " << channels;
   if (failed(verifyBias(*this, getBias(), outputs)) ||
       failed(verifyKernelQuantizer(*this, getKernelQuantizerAttr(), *kernel)))
     return failure();
@@ -387,11 +386,11 @@ LogicalResult BatchNormOp::verify() {
                             "channels), got rank "
                          << input.getRank();
   int64_t channels = input.getShape().back();
-  for (auto [name, attr] : {std::pair<StringRef, ElementsAttr>{"gamma",
-                                                               getGamma()},
-                            {"beta", getBeta()},
-                            {"mean", getMean()},
-                            {"variance", getVariance()}}) {
+  for (auto [name, attr] :
+       {std::pair<StringRef, ElementsAttr>{"gamma", getGamma()},
+        {"beta", getBeta()},
+        {"mean", getMean()},
+        {"variance", getVariance()}}) {
     FailureOr<ShapedType> type = verifyConstant(*this, attr, name, 1);
     if (failed(type))
       return failure();
@@ -404,8 +403,7 @@ LogicalResult BatchNormOp::verify() {
     return emitOpError() << "epsilon must not be negative";
   for (float variance : getVariance().getValues<float>())
     if (!(variance >= 0))
-      return emitOpError() << "variance must be non-negative, got "
-                           << variance;
+      return emitOpError() << "variance must be non-negative, got " << variance;
   return success();
 }
 
@@ -432,8 +430,8 @@ LogicalResult ActivationOp::verify() {
     return emitOpError() << "unknown activation '" << getFn()
                          << "'; known: " << knownFunctionNames();
   for (auto [present, used, name] :
-       {std::tuple<bool, bool, StringRef>{bool(getAlphaAttr()),
-                                          info->usesAlpha, "alpha"},
+       {std::tuple<bool, bool, StringRef>{bool(getAlphaAttr()), info->usesAlpha,
+                                          "alpha"},
         {bool(getBetaAttr()), info->usesBeta, "beta"},
         {bool(getGammaAttr()), info->usesGamma, "gamma"}})
     if (present && !used)
@@ -508,8 +506,8 @@ LogicalResult RescaleOp::verify() {
     if (!(value > 0) || !std::isfinite(value))
       return emitOpError() << "scales must be positive and finite, got "
                            << value;
-  return verifyBitsFit(*this, scaleType.getShape(), featureShape(type),
-                       "scale", "input feature");
+  return verifyBitsFit(*this, scaleType.getShape(), featureShape(type), "scale",
+                       "input feature");
 }
 
 LogicalResult AddOp::verify() {
@@ -523,15 +521,13 @@ LogicalResult AddOp::verify() {
 // Pooling
 //===----------------------------------------------------------------------===//
 
-template <typename PoolOp>
-static SmallVector<int64_t> poolStrides(PoolOp op) {
+template <typename PoolOp> static SmallVector<int64_t> poolStrides(PoolOp op) {
   if (op.getStrides())
     return SmallVector<int64_t>(*op.getStrides());
   return SmallVector<int64_t>(op.getWindow());
 }
 
-template <typename PoolOp>
-static LogicalResult verifyPool(PoolOp op) {
+template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
   RankedTensorType input = op.getInput().getType();
   if (failed(verifyChannelsLast(op, input)))
     return failure();
@@ -544,10 +540,11 @@ static LogicalResult verifyPool(PoolOp op) {
   SmallVector<int64_t> strides = op.getStrideValues();
   SmallVector<int64_t> pads = op.getPadValues();
   for (int64_t axis = 0; axis < spatial; ++axis)
-    if (pads[axis] >= (*window)[axis] || pads[axis + spatial] >= (*window)[axis])
-      return op.emitOpError() << "padding of spatial dimension " << axis
-                              << " must be smaller than the window ("
-                              << (*window)[axis] << ")";
+    if (pads[axis] >= (*window)[axis] ||
+        pads[axis + spatial] >= (*window)[axis])
+      return op.emitOpError()
+             << "padding of spatial dimension " << axis
+             << " must be smaller than the window (" << (*window)[axis] << ")";
   WindowShape expected = windowResultShape(input.getShape(), *window, strides,
                                            {}, pads, input.getShape().back());
   if (std::optional<int64_t> axis = expected.misfitAxis)
@@ -629,15 +626,15 @@ LogicalResult ConcatOp::verify() {
       if (dim == axis)
         continue;
       if (!compatible(type.getDimSize(dim), expected[dim]))
-        return emitOpError() << "input " << index << " has size "
-                             << type.getDimSize(dim) << " in dimension "
-                             << dim << ", expected " << expected[dim];
+        return emitOpError()
+               << "input " << index << " has size " << type.getDimSize(dim)
+               << " in dimension " << dim << ", expected " << expected[dim];
     }
     int64_t size = type.getDimSize(axis);
-    expected[axis] = ShapedType::isDynamic(size) ||
-                             ShapedType::isDynamic(expected[axis])
-                         ? ShapedType::kDynamic
-                         : expected[axis] + size;
+    expected[axis] =
+        ShapedType::isDynamic(size) || ShapedType::isDynamic(expected[axis])
+            ? ShapedType::kDynamic
+            : expected[axis] + size;
   }
   return verifyResultShape(*this, getOutput().getType(), expected);
 }
@@ -659,9 +656,9 @@ static LogicalResult verifySameElements(Operation *op, RankedTensorType input,
       failed(verifyHasBatch(op, output, "result")))
     return failure();
   if (!compatible(input.getDimSize(0), output.getDimSize(0)))
-    return op->emitOpError() << "must keep the batch dimension ("
-                             << input.getDimSize(0) << " vs "
-                             << output.getDimSize(0) << ")";
+    return op->emitOpError()
+           << "must keep the batch dimension (" << input.getDimSize(0) << " vs "
+           << output.getDimSize(0) << ")";
   int64_t in = featureCount(input), out = featureCount(output);
   if (!compatible(in, out))
     return op->emitOpError()
@@ -672,8 +669,7 @@ static LogicalResult verifySameElements(Operation *op, RankedTensorType input,
 }
 
 LogicalResult ReshapeOp::verify() {
-  return verifySameElements(*this, getInput().getType(),
-                            getOutput().getType());
+  return verifySameElements(*this, getInput().getType(), getOutput().getType());
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor) {
@@ -690,8 +686,7 @@ LogicalResult FlattenOp::verify() {
   if (getOutput().getType().getRank() != 2)
     return emitOpError() << "result must have rank 2 (batch, features), got "
                          << getOutput().getType().getRank();
-  return verifySameElements(*this, getInput().getType(),
-                            getOutput().getType());
+  return verifySameElements(*this, getInput().getType(), getOutput().getType());
 }
 
 OpFoldResult FlattenOp::fold(FoldAdaptor) {

@@ -46,19 +46,17 @@ roundConstants(Operation *op, StringRef what, ElementsAttr attr,
       ++index;
       continue;
     }
-    std::optional<fixed::Scaled<int64_t>> exact =
-        fixed::exactFromDouble(value);
+    std::optional<fixed::Scaled<int64_t>> exact = fixed::exactFromDouble(value);
     if (!exact)
-      return op->emitOpError() << what << " value " << index
-                               << " is not finite";
-    fixed::Quantized<fixed::Int128> rounded = fixed::roundTo<fixed::Int128>(
-        exact->mantissa, exact->fractionalBits, fractionalBits[index],
-        rounding);
+      return op->emitOpError()
+             << what << " value " << index << " is not finite";
+    fixed::Quantized<fixed::Int128> rounded =
+        fixed::roundTo<fixed::Int128>(exact->mantissa, exact->fractionalBits,
+                                      fractionalBits[index], rounding);
     if (!rounded.ok())
-      return op->emitOpError() << what << " value " << index
-                               << " cannot be rounded to "
-                               << fractionalBits[index]
-                               << " fractional bits exactly";
+      return op->emitOpError()
+             << what << " value " << index << " cannot be rounded to "
+             << fractionalBits[index] << " fractional bits exactly";
     result.values.push_back(
         fixed::toDouble(rounded.mantissa, fractionalBits[index]));
     ++index;
@@ -66,9 +64,9 @@ roundConstants(Operation *op, StringRef what, ElementsAttr attr,
   return result;
 }
 
-FailureOr<QuantizedConstants> hgq::quantizeKernel(Operation *op,
-                                                  ElementsAttr kernel,
-                                                  QuantizerAttr kernelQuantizer) {
+FailureOr<QuantizedConstants>
+hgq::quantizeKernel(Operation *op, ElementsAttr kernel,
+                    QuantizerAttr kernelQuantizer) {
   if (!kernelQuantizer)
     return roundConstants(op, "kernel", kernel, {}, fixed::Rounding::TRN);
   auto type = cast<ShapedType>(kernel.getType());
@@ -94,7 +92,10 @@ hgq::quantizeBias(Operation *op, ElementsAttr bias, QuantizerAttr quantizer,
 
 /// The per-tensor HLS types only the conversion to the proxy records.
 static constexpr llvm::StringLiteral kProxyTypes[] = {
-    HGQDialect::ResultTAttrHelper::getNameStr(), HGQDialect::WeightTAttrHelper::getNameStr(), HGQDialect::BiasTAttrHelper::getNameStr(), HGQDialect::AccumTAttrHelper::getNameStr(),
+    HGQDialect::ResultTAttrHelper::getNameStr(),
+    HGQDialect::WeightTAttrHelper::getNameStr(),
+    HGQDialect::BiasTAttrHelper::getNameStr(),
+    HGQDialect::AccumTAttrHelper::getNameStr(),
     HGQDialect::TableTAttrHelper::getNameStr()};
 
 static bool carriesQuantizer(Operation *op) {

@@ -99,8 +99,8 @@ FailureOr<ExactConstants> exactConstants(Operation *op, StringRef what,
     std::optional<fixed::Scaled<int64_t>> scaled =
         fixed::exactFromDouble(values[index]);
     if (!scaled)
-      return op->emitOpError() << what << " value " << index
-                               << " is not finite";
+      return op->emitOpError()
+             << what << " value " << index << " is not finite";
     exact[index] = *scaled;
     if (scaled->mantissa != 0)
       result.frac = std::max(result.frac, scaled->fractionalBits);
@@ -112,8 +112,8 @@ FailureOr<ExactConstants> exactConstants(Operation *op, StringRef what,
     bool fits = value == 0 || shift < 62;
     if (fits && value != 0) {
       value *= fixed::Int128(1) << shift;
-      fits = value < (fixed::Int128(1) << 62) &&
-             value > -(fixed::Int128(1) << 62);
+      fits =
+          value < (fixed::Int128(1) << 62) && value > -(fixed::Int128(1) << 62);
     }
     if (!fits)
       return op->emitOpError()
@@ -191,8 +191,8 @@ private:
   FailureOr<std::vector<int64_t>> staticFeatures(Operation *op, Value value) {
     std::vector<int64_t> features = featuresOf(value);
     if (!ShapedType::isStaticShape(features))
-      return op->emitOpError()
-             << "the bit-accurate executor needs static non-batch dimensions here";
+      return op->emitOpError() << "the bit-accurate executor needs static "
+                                  "non-batch dimensions here";
     return features;
   }
 
@@ -217,8 +217,7 @@ private:
   LogicalResult compileActivation(ActivationOp op);
   LogicalResult compileUnaryLut(UnaryLutOp op);
   LogicalResult compileAdd(AddOp op);
-  template <typename PoolOp>
-  LogicalResult compilePool(PoolOp op, bool average);
+  template <typename PoolOp> LogicalResult compilePool(PoolOp op, bool average);
   LogicalResult compileConcat(ConcatOp op);
   LogicalResult compileReshape(Operation *op, Value input, Value output);
   LogicalResult compileTranspose(TransposeOp op);
@@ -236,8 +235,7 @@ private:
 /// see the result.
 Status quantizeInto(const Tensor &in, const fixed::QuantizePlan &plan,
                     size_t point, Tensor &out, StepContext &context) {
-  if (Status status =
-          applyPlan(in, plan, out, context.overflowCounts[point]);
+  if (Status status = applyPlan(in, plan, out, context.overflowCounts[point]);
       !status.ok)
     return status;
   if (context.observer)
@@ -252,10 +250,9 @@ LogicalResult Compiler::compileQuantize(QuantizeOp op) {
   std::shared_ptr<fixed::QuantizePlan> plan;
   size_t point = 0;
   if (QuantizerAttr quantizer = op.getQuantizerAttr()) {
-    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built =
-        layerPlan(op, quantizer, input,
-                  inferenceRounding(quantizer.getRnd(), false), inputFrac,
-                  point);
+    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built = layerPlan(
+        op, quantizer, input, inferenceRounding(quantizer.getRnd(), false),
+        inputFrac, point);
     if (failed(built))
       return failure();
     plan = *built;
@@ -293,8 +290,7 @@ LogicalResult Compiler::compileSignature(SignatureOp op) {
     roundOnly.push_back(fixed::Format{0, 0, format.fractionalBits});
   auto plan = std::make_shared<fixed::QuantizePlan>(
       roundOnly, fixed::Rounding::TRN, std::nullopt, in.exact ? in.frac : 0);
-  size_t point =
-      addPoint(op, false, *features, op.getFormat().getBitsShape());
+  size_t point = addPoint(op, false, *features, op.getFormat().getBitsShape());
   addStep(op, {input}, op.getOutput(), {true, plan->outputFractionalBits()},
           [plan, point](const std::vector<const Tensor *> &ins, Tensor &out,
                         StepContext &context) {
@@ -337,8 +333,8 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
   if (biasAttr) {
     std::vector<int64_t> features = featuresOf(op.getOutput());
     if (quantizer && !ShapedType::isStaticShape(features))
-      return op.emitOpError()
-             << "the bit-accurate executor needs static non-batch dimensions here";
+      return op.emitOpError() << "the bit-accurate executor needs static "
+                                 "non-batch dimensions here";
     FailureOr<QuantizedConstants> quantizedBias =
         quantizeBias(op, biasAttr, quantizer, outputRounding, features);
     if (failed(quantizedBias))
@@ -357,8 +353,8 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
   if (conv) {
     auto inputType = cast<RankedTensorType>(input.getType());
     if (!ShapedType::isStaticShape(inputType.getShape().drop_front()))
-      return op.emitOpError()
-             << "the bit-accurate executor needs static non-batch dimensions here";
+      return op.emitOpError() << "the bit-accurate executor needs static "
+                                 "non-batch dimensions here";
     geometry = windowGeometry(
         inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
         conv.getStrideValues(), conv.getDilationValues(), conv.getPadValues());
@@ -381,53 +377,50 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
       return failure();
     plan = *built;
   }
-  ValueInfo result{in.exact || plan, plan ? plan->outputFractionalBits()
-                                          : combinedFrac};
+  ValueInfo result{in.exact || plan,
+                   plan ? plan->outputFractionalBits() : combinedFrac};
   if (!in.exact && !plan)
     result = {false, 0};
 
   if (in.exact) {
     auto matrices = std::make_shared<std::vector<ExactMatrix>>();
     if (isConv) {
-      for (std::vector<int64_t> &matrix :
-           splitKernelGroups(exactKernel->mantissas, taps, inner / taps,
-                             outputs, groups))
+      for (std::vector<int64_t> &matrix : splitKernelGroups(
+               exactKernel->mantissas, taps, inner / taps, outputs, groups))
         matrices->emplace_back(std::move(matrix), inner, outputs / groups);
     } else {
       matrices->emplace_back(exactKernel->mantissas, inner, outputs);
     }
     int64_t kernelFracValue = exactKernel->frac;
-    addStep(op, {input}, op.getOutput(), result,
-            [=](const std::vector<const Tensor *> &ins, Tensor &out,
-                StepContext &context) -> Status {
-              Tensor z;
-              Status status;
-              if (isConv)
-                status = convExact(*ins[0], geometry, channels, *matrices,
-                                   kernelFracValue, z);
-              else
-                status = denseExact(*ins[0], matrices->front(),
-                                    kernelFracValue, z);
-              if (!status.ok)
-                return status;
-              if (exactBias)
-                if (status = addExactBias(z, exactBias->mantissas,
-                                          exactBias->frac);
-                    !status.ok)
-                  return status;
-              if (plan) {
-                Tensor q;
-                if (status = quantizeInto(z, *plan, point, q, context);
-                    !status.ok)
-                  return status;
-                z = std::move(q);
-              }
-              if (relu)
-                reluExact(z, out);
-              else
-                out = std::move(z);
-              return Status::success();
-            });
+    addStep(
+        op, {input}, op.getOutput(), result,
+        [=](const std::vector<const Tensor *> &ins, Tensor &out,
+            StepContext &context) -> Status {
+          Tensor z;
+          Status status;
+          if (isConv)
+            status = convExact(*ins[0], geometry, channels, *matrices,
+                               kernelFracValue, z);
+          else
+            status = denseExact(*ins[0], matrices->front(), kernelFracValue, z);
+          if (!status.ok)
+            return status;
+          if (exactBias)
+            if (status = addExactBias(z, exactBias->mantissas, exactBias->frac);
+                !status.ok)
+              return status;
+          if (plan) {
+            Tensor q;
+            if (status = quantizeInto(z, *plan, point, q, context); !status.ok)
+              return status;
+            z = std::move(q);
+          }
+          if (relu)
+            reluExact(z, out);
+          else
+            out = std::move(z);
+          return Status::success();
+        });
     return success();
   }
 
@@ -435,8 +428,8 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
   // then the quantizer (if any) makes the result exact.
   auto floatKernels = std::make_shared<std::vector<std::vector<float>>>();
   if (isConv)
-    *floatKernels = splitKernelGroups(kernel, taps, inner / taps, outputs,
-                                      groups);
+    *floatKernels =
+        splitKernelGroups(kernel, taps, inner / taps, outputs, groups);
   else
     floatKernels->push_back(kernel);
   auto floatBias = std::make_shared<std::vector<float>>(bias);
@@ -491,7 +484,8 @@ LogicalResult Compiler::compileBatchNorm(BatchNormOp op) {
 LogicalResult Compiler::compileRescale(RescaleOp op) {
   std::vector<int64_t> features = featuresOf(op.getInput());
   if (!ShapedType::isStaticShape(features))
-    return op.emitOpError() << "the bit-accurate executor needs static non-batch dimensions here";
+    return op.emitOpError() << "the bit-accurate executor needs static "
+                               "non-batch dimensions here";
   auto scaleType = cast<ShapedType>(op.getScale().getType());
   std::vector<float> scale = floatsOf(op.getScale());
   std::vector<int64_t> index = broadcastIndices(scaleType.getShape(), features);
@@ -557,8 +551,8 @@ LogicalResult Compiler::compileActivation(ActivationOp op) {
               if (!softmax) {
                 for (int64_t i = 0; i < x.size(); ++i)
                   out.mantissas[i] =
-                      elementwise->entries[elementwise->index(x.mantissas[i],
-                                                              frac)];
+                      elementwise
+                          ->entries[elementwise->index(x.mantissas[i], frac)];
                 return Status::success();
               }
               int64_t blocks = x.size() / (length * inner);
@@ -580,10 +574,10 @@ LogicalResult Compiler::compileActivation(ActivationOp op) {
   std::shared_ptr<fixed::QuantizePlan> plan;
   size_t point = 0;
   if (QuantizerAttr quantizer = op.getQuantizerAttr()) {
-    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built = layerPlan(
-        op, quantizer, op.getOutput(),
-        inferenceRounding(quantizer.getRnd(), false),
-        activated.exact ? activated.frac : 0, point);
+    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built =
+        layerPlan(op, quantizer, op.getOutput(),
+                  inferenceRounding(quantizer.getRnd(), false),
+                  activated.exact ? activated.frac : 0, point);
     if (failed(built))
       return failure();
     plan = *built;
@@ -600,8 +594,7 @@ LogicalResult Compiler::compileActivation(ActivationOp op) {
               else
                 activatedTensor = *ins[0];
             } else {
-              activationFloat(*ins[0], function, params, axis,
-                              activatedTensor);
+              activationFloat(*ins[0], function, params, axis, activatedTensor);
             }
             if (!plan) {
               out = std::move(activatedTensor);
@@ -622,12 +615,12 @@ LogicalResult Compiler::compileUnaryLut(UnaryLutOp op) {
   fixed::Rounding rounding = toFixed(op.getInputFormat().getRounding());
   auto entries = std::make_shared<std::vector<int64_t>>(exactTable->mantissas);
   int64_t tableFrac = exactTable->frac;
-  addStep(op, {op.getInput()}, op.getOutput(), {true, tableFrac},
-          [=](const std::vector<const Tensor *> &ins, Tensor &out,
-              StepContext &) {
-            return unaryLut(*ins[0], indexFormat, rounding, *entries,
-                            tableFrac, out);
-          });
+  addStep(
+      op, {op.getInput()}, op.getOutput(), {true, tableFrac},
+      [=](const std::vector<const Tensor *> &ins, Tensor &out, StepContext &) {
+        return unaryLut(*ins[0], indexFormat, rounding, *entries, tableFrac,
+                        out);
+      });
   return success();
 }
 
@@ -639,9 +632,9 @@ LogicalResult Compiler::compileAdd(AddOp op) {
   std::shared_ptr<fixed::QuantizePlan> plan;
   size_t point = 0;
   if (QuantizerAttr quantizer = op.getQuantizerAttr()) {
-    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built =
-        layerPlan(op, quantizer, op.getOutput(),
-                  inferenceRounding(quantizer.getRnd(), false), sum.frac, point);
+    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built = layerPlan(
+        op, quantizer, op.getOutput(),
+        inferenceRounding(quantizer.getRnd(), false), sum.frac, point);
     if (failed(built))
       return failure();
     plan = *built;
@@ -668,7 +661,8 @@ LogicalResult Compiler::compilePool(PoolOp op, bool average) {
   ValueInfo in = infoOf(input);
   auto inputType = cast<RankedTensorType>(input.getType());
   if (!ShapedType::isStaticShape(inputType.getShape().drop_front()))
-    return op.emitOpError() << "the bit-accurate executor needs static non-batch dimensions here";
+    return op.emitOpError() << "the bit-accurate executor needs static "
+                               "non-batch dimensions here";
   int64_t spatial = op.getSpatialRank();
   ArrayRef<int64_t> window = op.getWindow();
   SmallVector<int64_t> strides = op.getStrideValues();
@@ -676,7 +670,8 @@ LogicalResult Compiler::compilePool(PoolOp op, bool average) {
       windowGeometry(inputType, window, strides, {}, op.getPadValues());
   int64_t channels = inputType.getShape().back();
   int64_t extraBits = 0;
-  while (average && (int64_t(1) << extraBits) < window[0] * (spatial == 2 ? window[1] : 1))
+  while (average &&
+         (int64_t(1) << extraBits) < window[0] * (spatial == 2 ? window[1] : 1))
     ++extraBits;
   ValueInfo result = in.exact ? ValueInfo{true, in.frac + extraBits} : in;
   addStep(op, {input}, op.getOutput(), result,
@@ -711,7 +706,8 @@ LogicalResult Compiler::compileReshape(Operation *op, Value input,
                                        Value output) {
   std::vector<int64_t> features = featuresOf(output);
   if (!ShapedType::isStaticShape(features))
-    return op->emitOpError() << "the bit-accurate executor needs static non-batch dimensions here";
+    return op->emitOpError() << "the bit-accurate executor needs static "
+                                "non-batch dimensions here";
   addStep(op, {input}, output, infoOf(input),
           [features](const std::vector<const Tensor *> &ins, Tensor &out,
                      StepContext &) {
@@ -736,10 +732,10 @@ LogicalResult Compiler::compileTranspose(TransposeOp op) {
 }
 
 LogicalResult Compiler::compile(func::FuncOp function,
-                                std::vector<int> &outputSlots,
-                                int &slotCount) {
+                                std::vector<int> &outputSlots, int &slotCount) {
   if (function.getBody().getBlocks().size() != 1)
-    return function.emitOpError() << "the bit-accurate executor runs single-block functions only";
+    return function.emitOpError()
+           << "the bit-accurate executor runs single-block functions only";
   for (BlockArgument argument : function.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(argument.getType());
     if (!type || !type.getElementType().isF32() || type.getRank() < 1)
@@ -863,8 +859,8 @@ Status Executor::run(const std::vector<Tensor> &inputs,
                      const RunOptions &options, RunResult &result) const {
   if (inputs.size() != inputShapes_.size())
     return Status::error("the model takes " +
-                         std::to_string(inputShapes_.size()) +
-                         " inputs, got " + std::to_string(inputs.size()));
+                         std::to_string(inputShapes_.size()) + " inputs, got " +
+                         std::to_string(inputs.size()));
   int64_t batch = inputs.empty() ? 0 : inputs.front().batch();
   for (size_t index = 0; index < inputs.size(); ++index) {
     const Tensor &input = inputs[index];
@@ -893,8 +889,9 @@ Status Executor::run(const std::vector<Tensor> &inputs,
 
   int64_t chunkRows = std::max<int64_t>(options.chunkRows, 1);
   int64_t chunks = std::max<int64_t>((batch + chunkRows - 1) / chunkRows, 1);
-  unsigned threads = options.threads ? options.threads
-                                     : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads = options.threads
+                         ? options.threads
+                         : std::max(1u, std::thread::hardware_concurrency());
   threads = unsigned(std::min<int64_t>(threads, chunks));
 
   std::vector<std::vector<Tensor>> chunkOutputs(chunks);

@@ -199,8 +199,8 @@ void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
 // Quantization, alignment, conversion
 //===----------------------------------------------------------------------===//
 
-Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan,
-                 Tensor &out, int64_t &overflowCount) {
+Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan, Tensor &out,
+                 int64_t &overflowCount) {
   int64_t features = in.featureSize();
   assert(int64_t(plan.size()) == features && "plan does not match tensor");
   out = Tensor::makeExact(in.shape, plan.outputFractionalBits());
@@ -274,8 +274,8 @@ Tensor toFloat(const Tensor &in) {
     return in;
   Tensor out = Tensor::makeFloat(in.shape);
   for (size_t index = 0; index < in.mantissas.size(); ++index)
-    out.floats[index] = float(
-        std::ldexp(double(in.mantissas[index]), -int(in.fractionalBits)));
+    out.floats[index] =
+        float(std::ldexp(double(in.mantissas[index]), -int(in.fractionalBits)));
   return out;
 }
 
@@ -293,8 +293,8 @@ Status denseExact(const Tensor &in, const ExactMatrix &kernel,
 }
 
 void denseFloat(const Tensor &in, const std::vector<float> &kernel,
-                int64_t inputs, int64_t outputs,
-                const std::vector<float> *bias, Tensor &out) {
+                int64_t inputs, int64_t outputs, const std::vector<float> *bias,
+                Tensor &out) {
   std::vector<int64_t> shape = in.shape;
   shape.back() = outputs;
   out = Tensor::makeFloat(shape);
@@ -308,10 +308,9 @@ void denseFloat(const Tensor &in, const std::vector<float> &kernel,
 }
 
 template <typename T>
-std::vector<std::vector<T>> splitKernelGroups(const std::vector<T> &kernel,
-                                              int64_t taps, int64_t cinPerGroup,
-                                              int64_t outputChannels,
-                                              int64_t groups) {
+std::vector<std::vector<T>>
+splitKernelGroups(const std::vector<T> &kernel, int64_t taps,
+                  int64_t cinPerGroup, int64_t outputChannels, int64_t groups) {
   int64_t coutPerGroup = outputChannels / groups;
   std::vector<std::vector<T>> result(groups);
   for (int64_t group = 0; group < groups; ++group) {
@@ -466,8 +465,9 @@ void maxPool(const Tensor &in, const WindowGeometry &g, int64_t channels,
     forEachWindow(
         in, g, channels,
         [&](int64_t o, int64_t i, bool first) {
-          out.mantissas[o] = first ? in.mantissas[i]
-                                   : std::max(out.mantissas[o], in.mantissas[i]);
+          out.mantissas[o] = first
+                                 ? in.mantissas[i]
+                                 : std::max(out.mantissas[o], in.mantissas[i]);
         },
         [](int64_t, int64_t) {});
     return;
@@ -476,7 +476,8 @@ void maxPool(const Tensor &in, const WindowGeometry &g, int64_t channels,
   forEachWindow(
       in, g, channels,
       [&](int64_t o, int64_t i, bool first) {
-        out.floats[o] = first ? in.floats[i] : std::max(out.floats[o], in.floats[i]);
+        out.floats[o] =
+            first ? in.floats[i] : std::max(out.floats[o], in.floats[i]);
       },
       [](int64_t, int64_t) {});
 }
@@ -592,17 +593,17 @@ Status unaryLut(const Tensor &in, fixed::Format indexFormat,
   for (int64_t index = 0; index < in.size(); ++index) {
     fixed::Quantized<Int128> word;
     if (in.exact) {
-      word = fixed::quantize<Int128>(in.mantissas[index], in.fractionalBits,
-                                     indexFormat, rounding,
-                                     fixed::Overflow::WRAP);
+      word =
+          fixed::quantize<Int128>(in.mantissas[index], in.fractionalBits,
+                                  indexFormat, rounding, fixed::Overflow::WRAP);
     } else {
       std::optional<fixed::Scaled<int64_t>> exact =
           fixed::exactFromDouble(in.floats[index]);
       if (!exact)
         return Status::error("lookup table: input is not finite");
-      word = fixed::quantize<Int128>(exact->mantissa, exact->fractionalBits,
-                                     indexFormat, rounding,
-                                     fixed::Overflow::WRAP);
+      word =
+          fixed::quantize<Int128>(exact->mantissa, exact->fractionalBits,
+                                  indexFormat, rounding, fixed::Overflow::WRAP);
     }
     if (!word.ok())
       return Status::error(std::string("lookup table: ") +

@@ -47,8 +47,9 @@ double hyperbolicTangent(double x) { return std::tanh(x); }
 
 int64_t ElementwiseTable::index(int64_t mantissa, int frac) const {
   // floor((x + 2^r) * 2^(9 - r)) = floor(x * 2^(9 - r)) + 2^9.
-  return clipIndex(scaleFloor(mantissa, kTableIndexBits - 1 - rangeLog2 - frac) +
-                   (int64_t(1) << (kTableIndexBits - 1)));
+  return clipIndex(
+      scaleFloor(mantissa, kTableIndexBits - 1 - rangeLog2 - frac) +
+      (int64_t(1) << (kTableIndexBits - 1)));
 }
 
 ElementwiseTable sigmoidTable() { return elementwise(3, sigmoid); }
@@ -84,9 +85,8 @@ void SoftmaxTables::apply(const int64_t *x, int64_t count, int64_t stride,
   }
   // (S - 1) * 2^t with S = sum * 2^-17.
   __int128 excess = sum - (__int128(1) << kTableEntryFrac);
-  int64_t r =
-      reciprocal[clipIndex(scaleFloor(excess, reciprocalStepLog2 -
-                                                  kTableEntryFrac))];
+  int64_t r = reciprocal[clipIndex(
+      scaleFloor(excess, reciprocalStepLog2 - kTableEntryFrac))];
   for (int64_t j = 0; j < count; ++j)
     y[j * stride] = e[j] * r;
 }

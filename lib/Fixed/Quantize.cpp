@@ -238,14 +238,14 @@ Quantized<Int> quantize(Int mantissa, int64_t fractionalBits, Format format,
     result.status = Status::FormatTooWide;
     return result;
   }
-  Rounded<Int> rounded =
-      roundMagnitude(mantissa, fractionalBits - format.fractionalBits, rounding);
+  Rounded<Int> rounded = roundMagnitude(
+      mantissa, fractionalBits - format.fractionalBits, rounding);
 
   // Range of the integer word: [low, high] with high = 2^(W-k) - 1 and
   // low = -(high + 1) * k; SAT_SYM keeps [-high * k, high]. Magnitudes:
   // positive up to high, negative up to negativeLimit.
   const U high = (U(1) << (width - format.keepNegative)) - 1;
-  const U negativeLimit = !format.keepNegative        ? U(0)
+  const U negativeLimit = !format.keepNegative            ? U(0)
                           : overflow == Overflow::SAT_SYM ? high
                                                           : high + 1;
   bool inRange =
@@ -300,9 +300,8 @@ std::optional<Scaled<int64_t>> exactFromDouble(double value) {
   // 53 significant bits make the scaled fraction an exact integer.
   scaled.mantissa = int64_t(std::ldexp(fraction, 53));
   scaled.fractionalBits = 53 - int64_t(exponent);
-  int trailing = __builtin_ctzll(uint64_t(scaled.mantissa < 0
-                                             ? -scaled.mantissa
-                                             : scaled.mantissa));
+  int trailing = __builtin_ctzll(
+      uint64_t(scaled.mantissa < 0 ? -scaled.mantissa : scaled.mantissa));
   scaled.mantissa /= int64_t(1) << trailing; // exact: those bits are zero
   scaled.fractionalBits -= trailing;
   return scaled;
@@ -324,9 +323,9 @@ double toDouble(Int128 mantissa, int64_t fractionalBits) {
     magnitude |= sticky ? 1 : 0;
     ++exponent;
   }
-  double value = std::ldexp(double(uint64_t(magnitude)),
-                            int(std::max<int64_t>(
-                                std::min<int64_t>(exponent, 4096), -4096)));
+  double value = std::ldexp(
+      double(uint64_t(magnitude)),
+      int(std::max<int64_t>(std::min<int64_t>(exponent, 4096), -4096)));
   return negative ? -value : value;
 }
 
@@ -338,9 +337,8 @@ QuantizedDouble quantizeDouble(double value, Format format, Rounding rounding,
     result.status = Status::NotFinite;
     return result;
   }
-  Quantized<Int128> quantized =
-      quantize<Int128>(exact->mantissa, exact->fractionalBits, format, rounding,
-                       overflow);
+  Quantized<Int128> quantized = quantize<Int128>(
+      exact->mantissa, exact->fractionalBits, format, rounding, overflow);
   result.status = quantized.status;
   result.overflowed = quantized.overflowed;
   if (quantized.ok())

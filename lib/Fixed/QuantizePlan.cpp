@@ -27,9 +27,9 @@ QuantizePlan::QuantizePlan(std::vector<Format> formats, Rounding rounding,
   bool any = false;
   for (const Format &format : formats_)
     if (!isDead(format)) {
-      outputFractionalBits_ = any ? std::max<int64_t>(outputFractionalBits_,
-                                                      format.fractionalBits)
-                                  : format.fractionalBits;
+      outputFractionalBits_ =
+          any ? std::max<int64_t>(outputFractionalBits_, format.fractionalBits)
+              : format.fractionalBits;
       any = true;
     }
   elements_.reserve(formats_.size());
@@ -40,15 +40,16 @@ QuantizePlan::QuantizePlan(std::vector<Format> formats, Rounding rounding,
     plan.shift = inputFractionalBits - format.fractionalBits;
     plan.outShift = outputFractionalBits_ - format.fractionalBits;
     int width = format.width();
-    bool validWidth = validate(format) == Status::Ok && width > 0 && width <= 62;
+    bool validWidth =
+        validate(format) == Status::Ok && width > 0 && width <= 62;
     if (validWidth) {
       plan.high = (int64_t(1) << (width - format.keepNegative)) - 1;
       plan.low = format.keepNegative ? -plan.high - 1 : 0;
     }
     bool simpleRounding =
         rounding == Rounding::TRN || rounding == Rounding::RND;
-    bool simpleOverflow = !overflow || *overflow == Overflow::SAT ||
-                          *overflow == Overflow::WRAP;
+    bool simpleOverflow =
+        !overflow || *overflow == Overflow::SAT || *overflow == Overflow::WRAP;
     plan.fast = !plan.dead && simpleRounding && simpleOverflow &&
                 (validWidth || !overflow) && plan.shift < 63 &&
                 plan.shift > -63 && plan.outShift < 63;
@@ -89,8 +90,7 @@ bool QuantizePlan::applyDouble(size_t element, double value, int64_t &out,
   std::optional<Scaled<int64_t>> exact = exactFromDouble(value);
   if (!exact)
     return false;
-  return wide(element, exact->mantissa, exact->fractionalBits, out,
-              overflowed);
+  return wide(element, exact->mantissa, exact->fractionalBits, out, overflowed);
 }
 
 } // namespace hgq::fixed

@@ -166,7 +166,8 @@ std::optional<Format> minimalContainer(const double *values, size_t count) {
     min = std::min(min, value);
     max = std::max(max, value);
     if (std::optional<int> bits = lowestSetBitFractional(value))
-      fractionalBits = fractionalBits ? std::max(*fractionalBits, *bits) : *bits;
+      fractionalBits =
+          fractionalBits ? std::max(*fractionalBits, *bits) : *bits;
   }
   if (!fractionalBits)
     return Format{}; // all zero

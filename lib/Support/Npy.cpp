@@ -38,7 +38,8 @@ bool headerField(const std::string &header, const std::string &key,
   value = header.substr(at, end - at);
   size_t first = value.find_first_not_of(" \t");
   size_t last = value.find_last_not_of(" \t");
-  value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+  value =
+      first == std::string::npos ? "" : value.substr(first, last - first + 1);
   return true;
 }
 
@@ -145,9 +146,8 @@ std::string encodeNpy(const std::vector<int64_t> &shape,
   dict << "{'descr': '" << (type == NpyType::Float32 ? "<f4" : "<f8")
        << "', 'fortran_order': False, 'shape': (";
   for (size_t index = 0; index < shape.size(); ++index)
-    dict << shape[index] << (shape.size() == 1 || index + 1 < shape.size()
-                                 ? ","
-                                 : "")
+    dict << shape[index]
+         << (shape.size() == 1 || index + 1 < shape.size() ? "," : "")
          << (index + 1 < shape.size() ? " " : "");
   dict << "), }";
   std::string header = dict.str();
@@ -156,7 +156,14 @@ std::string encodeNpy(const std::vector<int64_t> &shape,
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
 
-  unsigned char preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  unsigned char preamble[10] = {0x93,
+                                'N',
+                                'U',
+                                'M',
+                                'P',
+                                'Y',
+                                1,
+                                0,
                                 (unsigned char)(header.size() & 0xff),
                                 (unsigned char)(header.size() >> 8)};
   std::string bytes(reinterpret_cast<const char *>(preamble), 10);

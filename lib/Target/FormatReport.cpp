@@ -71,8 +71,8 @@ void writeFormatStatistics(llvm::json::OStream &json,
   json.attribute("min_width", minWidth);
   json.attribute("max_width", maxWidth);
   fixed::Format collapsed = fixed::collapse(formats.data(), formats.size());
-  json.attribute("collapsed", collapsed.isDead() ? std::string("dead")
-                                                 : collapsed.str());
+  json.attribute("collapsed",
+                 collapsed.isDead() ? std::string("dead") : collapsed.str());
 }
 
 void writeFixed(llvm::json::OStream &json, Operation *op, StringRef role,
@@ -103,10 +103,10 @@ void writeQuantizer(llvm::json::OStream &json, Operation *op, StringRef role,
     writeShape(json, shape);
     json.attribute("rnd", stringifyRoundingStrategy(quantizer.getRnd()));
     SmallVector<int> fractional = expandFractionalBits(quantizer, shape);
-    json.attribute("f_min", *std::min_element(fractional.begin(),
-                                              fractional.end()));
-    json.attribute("f_max", *std::max_element(fractional.begin(),
-                                              fractional.end()));
+    json.attribute("f_min",
+                   *std::min_element(fractional.begin(), fractional.end()));
+    json.attribute("f_max",
+                   *std::max_element(fractional.begin(), fractional.end()));
     json.attribute("traced", quantizer.isTraced());
     if (quantizer.isTraced())
       writeFormatStatistics(json, expandFormats(quantizer, shape));
@@ -134,8 +134,7 @@ LogicalResult hgq::emitFormatReport(Operation *op, llvm::raw_ostream &os) {
               if (FixedAttr format = quantize.getFormatAttr())
                 writeFixed(json, inner, "output", format,
                            features(quantize.getInput()));
-              writeQuantizer(json, inner, "output",
-                             quantize.getQuantizerAttr(),
+              writeQuantizer(json, inner, "output", quantize.getQuantizerAttr(),
                              features(quantize.getInput()));
             })
             .Case([&](SignatureOp signature) {

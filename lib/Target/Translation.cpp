@@ -21,8 +21,8 @@ void hgq::registerFileImport(StringRef flag, StringRef description,
                  MLIRContext *context) -> OwningOpRef<Operation *> {
         const llvm::MemoryBuffer *buffer =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        OwningOpRef<ModuleOp> module = importer(
-            buffer->getBufferIdentifier(), buffer->getBuffer(), context);
+        OwningOpRef<ModuleOp> module = importer(buffer->getBufferIdentifier(),
+                                                buffer->getBuffer(), context);
         if (!module)
           return nullptr;
         return OwningOpRef<Operation *>(module.release());

@@ -78,12 +78,14 @@ bool applyOverride(QuantizerConfig &config, const std::string &key,
       if (value == name)
         return config.skipDims = value, true;
     return error = "skip_dims must be none, batch, all, except_last or "
-                   "except_1st, got '" + value + "'",
+                   "except_1st, got '" +
+                   value + "'",
            false;
   }
   if (key == "rnd_strategy") {
     if (!symbolizeRoundingStrategy(value == "auto" ? "auto" : value))
-      return error = "rnd_strategy '" + value + "' is not one of "
+      return error = "rnd_strategy '" + value +
+                     "' is not one of "
                      "standard_round, floor, auto, stochastic_round, "
                      "fast_uniform_noise_injection",
              false;
@@ -224,14 +226,16 @@ LogicalResult AttachQuantizersPass::readConfig(std::string &error) {
     } else if (key == "layers") {
       for (llvm::yaml::KeyValueNode &layer : *value) {
         std::string name = scalarText(layer.getKey());
-        auto *confs = dyn_cast_or_null<llvm::yaml::MappingNode>(layer.getValue());
+        auto *confs =
+            dyn_cast_or_null<llvm::yaml::MappingNode>(layer.getValue());
         if (!confs) {
           error = configPath + ": layer '" + name + "' must be a mapping";
           return failure();
         }
         for (llvm::yaml::KeyValueNode &conf : *confs) {
           std::string which = scalarText(conf.getKey());
-          auto *map = dyn_cast_or_null<llvm::yaml::MappingNode>(conf.getValue());
+          auto *map =
+              dyn_cast_or_null<llvm::yaml::MappingNode>(conf.getValue());
           if ((which != "kq_conf" && which != "paq_conf") || !map) {
             error = configPath + ": layer '" + name +
                     "': expected kq_conf or paq_conf mappings, got '" + which +
@@ -239,8 +243,9 @@ LogicalResult AttachQuantizersPass::readConfig(std::string &error) {
             return failure();
           }
           if (failed(readQuantizerMap(map,
-                                      which == "kq_conf" ? layers[name].kernel
-                                                         : layers[name].activation,
+                                      which == "kq_conf"
+                                          ? layers[name].kernel
+                                          : layers[name].activation,
                                       error)))
             return failure();
         }
@@ -268,8 +273,8 @@ FailureOr<QuantizerConfig> AttachQuantizersPass::configFor(Operation *op,
     for (const auto &[key, value] :
          kernel ? found->second.kernel : found->second.activation)
       if (!applyOverride(config, key, value, error))
-        return op->emitError() << "hgq-attach-quantizers: layer '" << name
-                               << "': " << error;
+        return op->emitError()
+               << "hgq-attach-quantizers: layer '" << name << "': " << error;
   }
   return config;
 }
@@ -302,7 +307,8 @@ AttachQuantizersPass::makeQuantizer(Operation *op, bool kernel,
   } else if (skip == "batch" && kernel && !bitsShape.empty()) {
     bitsShape[0] = 1; // a kernel has no batch: its first dimension shares
   }
-  auto type = RankedTensorType::get(bitsShape, IntegerType::get(&getContext(), 8));
+  auto type =
+      RankedTensorType::get(bitsShape, IntegerType::get(&getContext(), 8));
   auto bits = DenseIntElementsAttr::get(type, int8_t(fractional));
   ++numAttached;
   return QuantizerAttr::get(&getContext(), bits, *rnd, config->bwClipMin,
@@ -319,9 +325,9 @@ void AttachQuantizersPass::runOnOperation() {
   activationDefaults.skipDims = activationSkipDims;
   activationDefaults.rnd = activationRnd;
   // The options go through the same checks as the file.
-  for (auto [config, prefix] : {std::pair<QuantizerConfig *, const char *>{
-                                    &kernelDefaults, "kq"},
-                                {&activationDefaults, "paq"}}) {
+  for (auto [config, prefix] :
+       {std::pair<QuantizerConfig *, const char *>{&kernelDefaults, "kq"},
+        {&activationDefaults, "paq"}}) {
     std::string error;
     QuantizerConfig probe;
     if (!applyOverride(probe, "skip_dims", config->skipDims, error) ||
@@ -382,7 +388,8 @@ void AttachQuantizersPass::runOnOperation() {
       auto attachLayer = [&](auto layer) -> LogicalResult {
         if (!layer.getKernelQuantizerAttr()) {
           FailureOr<QuantizerAttr> kernel = makeQuantizer(
-              layer, true, cast<ShapedType>(layer.getKernel().getType()).getShape());
+              layer, true,
+              cast<ShapedType>(layer.getKernel().getType()).getShape());
           if (failed(kernel))
             return failure();
           layer.setKernelQuantizerAttr(*kernel);
@@ -396,8 +403,8 @@ void AttachQuantizersPass::runOnOperation() {
         layer.setQuantizerAttr(*output);
         // A ReLU right after the layer is its fused activation.
         if (layer.getOutput().hasOneUse())
-          if (auto relu = dyn_cast<ActivationOp>(
-                  *layer.getOutput().getUsers().begin());
+          if (auto relu =
+                  dyn_cast<ActivationOp>(*layer.getOutput().getUsers().begin());
               relu && relu.getFn() == "relu" && !relu.getQuantizerAttr() &&
               layer.getActivation() == LayerActivation::linear) {
             layer.setActivation(LayerActivation::relu);

@@ -1,7 +1,7 @@
 //===- EstimateBops.cpp - BOPs and EBOPs as attributes and a table --------===//
 
-#include "hgq/Dialect/HGQ.h"
 #include "hgq/Analysis/Bops.h"
+#include "hgq/Dialect/HGQ.h"
 #include "hgq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -39,8 +39,7 @@ void writeJson(llvm::raw_ostream &os, ArrayRef<BopsReport> reports,
                 json.attribute("name", layer.name);
                 json.attribute("kind", layer.kind);
                 if (layer.bops)
-                  json.attribute(layer.perPosition ? "bops_full_layer"
-                                                   : "bops",
+                  json.attribute(layer.perPosition ? "bops_full_layer" : "bops",
                                  *layer.bops);
                 if (layer.perPosition)
                   json.attribute("bops_per_position", *layer.perPosition);
@@ -73,12 +72,14 @@ struct EstimateBopsPass
       BopsReport report = std::move(*computed);
       for (const LayerBops &layer : report.layers) {
         if (layer.bops)
-          layer.op->setAttr(HGQDialect::BopsAttrHelper::getNameStr(), builder.getF64FloatAttr(*layer.bops));
+          layer.op->setAttr(HGQDialect::BopsAttrHelper::getNameStr(),
+                            builder.getF64FloatAttr(*layer.bops));
         if (layer.perPosition)
           layer.op->setAttr(HGQDialect::BopsPerPositionAttrHelper::getNameStr(),
                             builder.getF64FloatAttr(*layer.perPosition));
         if (layer.ebops)
-          layer.op->setAttr(HGQDialect::EbopsAttrHelper::getNameStr(), builder.getF64FloatAttr(*layer.ebops));
+          layer.op->setAttr(HGQDialect::EbopsAttrHelper::getNameStr(),
+                            builder.getF64FloatAttr(*layer.ebops));
       }
       totalBops += report.totalBops;
       totalEbops += report.totalEbops;
@@ -89,8 +90,10 @@ struct EstimateBopsPass
       reports.push_back(std::move(report));
       names.push_back(function.getSymName().str());
     }
-    module->setAttr(HGQDialect::BopsTotalAttrHelper::getNameStr(), builder.getF64FloatAttr(totalBops));
-    module->setAttr(HGQDialect::EbopsTotalAttrHelper::getNameStr(), builder.getF64FloatAttr(totalEbops));
+    module->setAttr(HGQDialect::BopsTotalAttrHelper::getNameStr(),
+                    builder.getF64FloatAttr(totalBops));
+    module->setAttr(HGQDialect::EbopsTotalAttrHelper::getNameStr(),
+                    builder.getF64FloatAttr(totalEbops));
     if (jsonPath.empty())
       return;
     // Atomic: the JSON replaces the file only once it is complete.

@@ -62,8 +62,8 @@ struct LowerUnaryLutPass
     FixedAttr inputFormat = input.getFormatAttr();
     fixed::Format in = expandFormats(inputFormat, {})[0];
     if (in.width() > 30 || (int64_t(1) << in.width()) > maxTableSize) {
-      std::string need = "its table would need 2^" +
-                         std::to_string(in.width()) + " entries";
+      std::string need =
+          "its table would need 2^" + std::to_string(in.width()) + " entries";
       if (in.width() <= 62)
         need += " (" + std::to_string(int64_t(1) << in.width()) + ")";
       return skip(need + ", more than max-table-size = " +
@@ -93,9 +93,9 @@ struct LowerUnaryLutPass
         word -= entries; // two's complement
       float x = float(double(word) * step);
       float y = fixed::evaluateUnary(info->function, x, params);
-      fixed::QuantizedDouble q = fixed::quantizeDouble(
-          y, out, toFixed(outputFormat.getRounding()),
-          toFixed(outputFormat.getOverflow()));
+      fixed::QuantizedDouble q =
+          fixed::quantizeDouble(y, out, toFixed(outputFormat.getRounding()),
+                                toFixed(outputFormat.getOverflow()));
       if (!q.ok())
         return activation.emitOpError()
                << "hgq-lower-unary-lut: '" << fn << "' at input " << x
@@ -106,8 +106,7 @@ struct LowerUnaryLutPass
     OpBuilder builder(output);
     MLIRContext *context = &getContext();
     auto lut = UnaryLutOp::create(
-        builder,
-        FusedLoc::get(context, {activation.getLoc(), output.getLoc()}),
+        builder, FusedLoc::get(context, {activation.getLoc(), output.getLoc()}),
         output.getOutput().getType(), input.getOutput(),
         DenseElementsAttr::get(
             RankedTensorType::get({entries}, Float32Type::get(context)),
@@ -118,7 +117,8 @@ struct LowerUnaryLutPass
             fixed::minimalContainer(values.data(), values.size())) {
       fixed::Format c = container->normalized();
       lut->setAttr(HGQDialect::TableTAttrHelper::getNameStr(),
-                   FixedAttr::get(context, makeBitsArray(context, c.keepNegative),
+                   FixedAttr::get(context,
+                                  makeBitsArray(context, c.keepNegative),
                                   makeBitsArray(context, c.integerBits),
                                   makeBitsArray(context, c.fractionalBits),
                                   RoundingMode::TRN, OverflowMode::WRAP));

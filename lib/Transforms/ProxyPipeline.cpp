@@ -10,8 +10,7 @@ using namespace mlir;
 
 namespace {
 
-struct ProxyPipelineOptions
-    : public PassPipelineOptions<ProxyPipelineOptions> {
+struct ProxyPipelineOptions : public PassPipelineOptions<ProxyPipelineOptions> {
   Option<std::string> calibration{
       *this, "calibration",
       llvm::cl::desc("calibration data for trace-minmax (.npy per input)")};

@@ -74,8 +74,8 @@ FixedAttr ToProxyPass::formatOf(QuantizerAttr quantizer,
 
 Value ToProxyPass::quantize(OpBuilder &builder, Location loc, Value value,
                             FixedAttr format) {
-  auto op = QuantizeOp::create(builder, loc, value.getType(), value, nullptr,
-                               format);
+  auto op =
+      QuantizeOp::create(builder, loc, value.getType(), value, nullptr, format);
   std::vector<int64_t> features = featuresOf(value);
   SmallVector<fixed::Format> formats = expandFormats(format, features);
   op->setAttr(HGQDialect::ResultTAttrHelper::getNameStr(),
@@ -102,10 +102,10 @@ LogicalResult ToProxyPass::convertQuantize(QuantizeOp op) {
 LogicalResult ToProxyPass::convertSignature(SignatureOp op) {
   FixedAttr declared = op.getFormat();
   OpBuilder builder(op);
-  Value result = quantize(
-      builder, op.getLoc(), op.getInput(),
-      canonicalFixed(&getContext(), declared.getK(), declared.getI(),
-                     declared.getF(), RoundingMode::TRN, overflowMode()));
+  Value result = quantize(builder, op.getLoc(), op.getInput(),
+                          canonicalFixed(&getContext(), declared.getK(),
+                                         declared.getI(), declared.getF(),
+                                         RoundingMode::TRN, overflowMode()));
   op.getOutput().replaceAllUsesWith(result);
   op.erase();
   return success();
@@ -137,7 +137,8 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
   ElementsAttr biasAttr = op.getBiasAttr();
   bool hasBias = bool(biasAttr);
   bool absorbs = biasCanAbsorbRounding(hasBias, quantizer);
-  fixed::Rounding layerRounding = inferenceRounding(quantizer.getRnd(), absorbs);
+  fixed::Rounding layerRounding =
+      inferenceRounding(quantizer.getRnd(), absorbs);
   // The rounding the proxy quantizer applies: a rounding to nearest moves
   // into the bias when the bias can absorb it.
   bool absorbed = absorbs && layerRounding == fixed::Rounding::RND;
@@ -179,8 +180,8 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
   std::string name = hgq::locationName(op.getLoc());
   if (name.empty())
     name = op->getName().getStringRef().str();
-  Location loc = NameLoc::get(StringAttr::get(context, name + "_quantizer"),
-                              op.getLoc());
+  Location loc =
+      NameLoc::get(StringAttr::get(context, name + "_quantizer"), op.getLoc());
   Location reluLoc = NameLoc::get(
       StringAttr::get(context, name + "_relu_quantizer"), op.getLoc());
   Value result;
@@ -192,8 +193,10 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
   } else {
     // fq1: one format covering the pre-ReLU values, signed where they can
     // be negative, from the general rule on the recorded range.
-    auto minima = op->getAttrOfType<DenseElementsAttr>(HGQDialect::TraceMinAttrHelper::getNameStr());
-    auto maxima = op->getAttrOfType<DenseElementsAttr>(HGQDialect::TraceMaxAttrHelper::getNameStr());
+    auto minima = op->getAttrOfType<DenseElementsAttr>(
+        HGQDialect::TraceMinAttrHelper::getNameStr());
+    auto maxima = op->getAttrOfType<DenseElementsAttr>(
+        HGQDialect::TraceMaxAttrHelper::getNameStr());
     SmallVector<int> fractional =
         expandFractionalBits(quantizer, quantizer.getBitsShape());
     fixed::Format widest;
@@ -203,9 +206,9 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
       SmallVector<double> high(maxima.getValues<double>());
       std::vector<fixed::Format> general;
       for (size_t index = 0; index < fractional.size(); ++index) {
-        std::optional<fixed::Range> covered = fixed::applyCoverFactor(
-            {low[index], high[index]}, coverFactor, fractional[index],
-            layerRounding);
+        std::optional<fixed::Range> covered =
+            fixed::applyCoverFactor({low[index], high[index]}, coverFactor,
+                                    fractional[index], layerRounding);
         std::optional<fixed::Format> format =
             covered ? fixed::formatFromRange(covered->min, covered->max,
                                              fractional[index],
@@ -231,9 +234,9 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
     for (const fixed::Format &format : formats)
       largestF = std::max(largestF, format.fractionalBits);
     widest.fractionalBits = largestF + extra;
-    Value first = quantize(builder, loc, op.getOutput(),
-                           uniformFormat(context, widest, RoundingMode::TRN,
-                                         overflowMode()));
+    Value first = quantize(
+        builder, loc, op.getOutput(),
+        uniformFormat(context, widest, RoundingMode::TRN, overflowMode()));
     firstUser = first.getDefiningOp();
     Value activated = ActivationOp::create(builder, op.getLoc(), first, "relu");
     result = quantize(builder, reluLoc, activated,
@@ -293,17 +296,18 @@ void ToProxyPass::recordLayerTypes(LayerOpInterface op) {
       fixed::minimalContainer(kernel.data(), kernel.size());
   if (!weight)
     return;
-  op->setAttr(HGQDialect::WeightTAttrHelper::getNameStr(), uniformFormat(context, *weight, RoundingMode::TRN,
-                                            OverflowMode::WRAP));
+  op->setAttr(
+      HGQDialect::WeightTAttrHelper::getNameStr(),
+      uniformFormat(context, *weight, RoundingMode::TRN, OverflowMode::WRAP));
   SmallVector<double> bias;
   if (biasAttr) {
     for (float value : biasAttr.getValues<float>())
       bias.push_back(value);
     if (std::optional<fixed::Format> container =
             fixed::minimalContainer(bias.data(), bias.size()))
-      op->setAttr(HGQDialect::BiasTAttrHelper::getNameStr(), uniformFormat(context, *container,
-                                              RoundingMode::TRN,
-                                              OverflowMode::WRAP));
+      op->setAttr(HGQDialect::BiasTAttrHelper::getNameStr(),
+                  uniformFormat(context, *container, RoundingMode::TRN,
+                                OverflowMode::WRAP));
   }
   // The accumulator of a per-tensor input type (SEMANTICS.md 4.5).
   auto producer = op.getInput().getDefiningOp<QuantizeOp>();
@@ -313,16 +317,16 @@ void ToProxyPass::recordLayerTypes(LayerOpInterface op) {
   SmallVector<fixed::Format> inputs =
       expandFormats(producer.getFormatAttr(), features);
   fixed::Format in = fixed::collapse(inputs.data(), inputs.size());
-  std::optional<fixed::Format> accumulator = fixed::accumulatorFormat(
-      in, kernel, op.getOutputChannels(), bias);
+  std::optional<fixed::Format> accumulator =
+      fixed::accumulatorFormat(in, kernel, op.getOutputChannels(), bias);
   if (!accumulator) {
     op.emitWarning() << "hgq-to-proxy: the accumulator needs more than 126 "
                         "bits; no hgq.accum_t recorded";
     return;
   }
-  op->setAttr(HGQDialect::AccumTAttrHelper::getNameStr(), uniformFormat(context, *accumulator,
-                                           RoundingMode::TRN,
-                                           OverflowMode::WRAP));
+  op->setAttr(HGQDialect::AccumTAttrHelper::getNameStr(),
+              uniformFormat(context, *accumulator, RoundingMode::TRN,
+                            OverflowMode::WRAP));
 }
 
 void ToProxyPass::runOnOperation() {
@@ -333,8 +337,8 @@ void ToProxyPass::runOnOperation() {
                        << ioType << "'";
     return signalPassFailure();
   }
-  if (auto calibration =
-          module->getAttrOfType<DictionaryAttr>(HGQDialect::CalibrationAttrHelper::getNameStr()))
+  if (auto calibration = module->getAttrOfType<DictionaryAttr>(
+          HGQDialect::CalibrationAttrHelper::getNameStr()))
     if (auto factor = calibration.getAs<FloatAttr>("cover_factor"))
       coverFactor = factor.getValueAsDouble();
 

@@ -131,8 +131,7 @@ DenseIntElementsAttr bitsAttr(MLIRContext *context, ArrayRef<int64_t> shape,
   return DenseIntElementsAttr::get(type, values);
 }
 
-struct TraceMinMaxPass
-    : public hgq::impl::HGQTraceMinMaxBase<TraceMinMaxPass> {
+struct TraceMinMaxPass : public hgq::impl::HGQTraceMinMaxBase<TraceMinMaxPass> {
   using HGQTraceMinMaxBase::HGQTraceMinMaxBase;
 
   void runOnOperation() override;
@@ -146,8 +145,8 @@ FailureOr<func::FuncOp> TraceMinMaxPass::findFunction() {
   if (auto function = findEntryFunction(module, functionName))
     return function;
   if (!functionName.empty())
-    return module.emitError() << "hgq-trace-minmax: no function @"
-                              << functionName;
+    return module.emitError()
+           << "hgq-trace-minmax: no function @" << functionName;
   return module.emitError() << "hgq-trace-minmax: the module has several "
                                "functions and none is @main; choose one "
                                "with function=NAME";
@@ -160,9 +159,8 @@ TraceMinMaxPass::loadCalibration(const exec::Executor &executor,
   StringRef(calibration).split(paths, ',', -1, false);
   if (paths.size() != executor.inputNames().size())
     return function.emitError()
-           << "hgq-trace-minmax: the model has "
-           << executor.inputNames().size() << " inputs but calibration= names "
-           << paths.size() << " file(s)";
+           << "hgq-trace-minmax: the model has " << executor.inputNames().size()
+           << " inputs but calibration= names " << paths.size() << " file(s)";
   std::vector<exec::Tensor> inputs;
   for (StringRef path : paths) {
     NpyArray array;
@@ -226,7 +224,8 @@ void TraceMinMaxPass::runOnOperation() {
   }
   auto *observed = static_cast<MinMaxObserver *>(result.observers[0].get());
   for (size_t index = 1; index < result.observers.size(); ++index)
-    observed->merge(*static_cast<MinMaxObserver *>(result.observers[index].get()));
+    observed->merge(
+        *static_cast<MinMaxObserver *>(result.observers[index].get()));
 
   for (size_t point = 0; point < points.size(); ++point) {
     const exec::QuantizationPoint &where = points[point];
@@ -242,8 +241,10 @@ void TraceMinMaxPass::runOnOperation() {
       maxima[index] = std::ldexp(double(observed->maxima[point][index]), -frac);
     }
     if (accumulate) {
-      auto oldMin = op->getAttrOfType<DenseElementsAttr>(HGQDialect::TraceMinAttrHelper::getNameStr());
-      auto oldMax = op->getAttrOfType<DenseElementsAttr>(HGQDialect::TraceMaxAttrHelper::getNameStr());
+      auto oldMin = op->getAttrOfType<DenseElementsAttr>(
+          HGQDialect::TraceMinAttrHelper::getNameStr());
+      auto oldMax = op->getAttrOfType<DenseElementsAttr>(
+          HGQDialect::TraceMaxAttrHelper::getNameStr());
       if (oldMin && oldMax && size_t(oldMin.getNumElements()) == count &&
           size_t(oldMax.getNumElements()) == count) {
         size_t index = 0;
@@ -254,8 +255,10 @@ void TraceMinMaxPass::runOnOperation() {
           maxima[index] = std::max(maxima[index], value), ++index;
       }
     }
-    op->setAttr(HGQDialect::TraceMinAttrHelper::getNameStr(), rangeAttr(context, where.bitsShape, minima));
-    op->setAttr(HGQDialect::TraceMaxAttrHelper::getNameStr(), rangeAttr(context, where.bitsShape, maxima));
+    op->setAttr(HGQDialect::TraceMinAttrHelper::getNameStr(),
+                rangeAttr(context, where.bitsShape, minima));
+    op->setAttr(HGQDialect::TraceMaxAttrHelper::getNameStr(),
+                rangeAttr(context, where.bitsShape, maxima));
 
     // f per bits element, the rounding of the quantizer, then the rules.
     SmallVector<int> fractional =
@@ -295,9 +298,8 @@ void TraceMinMaxPass::runOnOperation() {
       }
     }
     QuantizerAttr traced = QuantizerAttr::get(
-        context, quantizer.getF(), quantizer.getRnd(),
-        quantizer.getBwClipMin(), quantizer.getBwClipMax(),
-        bitsAttr(context, where.bitsShape, keep),
+        context, quantizer.getF(), quantizer.getRnd(), quantizer.getBwClipMin(),
+        quantizer.getBwClipMax(), bitsAttr(context, where.bitsShape, keep),
         bitsAttr(context, where.bitsShape, integer));
     op->setAttr("quantizer", traced);
     ++numQuantizers;
@@ -307,9 +309,8 @@ void TraceMinMaxPass::runOnOperation() {
   module->setAttr(
       HGQDialect::CalibrationAttrHelper::getNameStr(),
       builder.getDictionaryAttr(
-          {builder.getNamedAttr("samples",
-                                builder.getI64IntegerAttr(
-                                    (*inputs)[0].batch())),
+          {builder.getNamedAttr(
+               "samples", builder.getI64IntegerAttr((*inputs)[0].batch())),
            builder.getNamedAttr("cover_factor",
                                 builder.getF64FloatAttr(coverFactor))}));
   if (quiet)

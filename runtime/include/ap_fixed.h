@@ -37,8 +37,7 @@ struct ap_fixed_base {
   ap_fixed_base(const ap_int_base<W2, S2> &other)
       : V(hgq_ap::convert(other.V, 0, W, frac, S, Q, O)) {}
 
-  template <typename T,
-            typename = std::enable_if_t<std::is_integral<T>::value>>
+  template <typename T, typename = std::enable_if_t<std::is_integral<T>::value>>
   ap_fixed_base(T value)
       : V(hgq_ap::convert(hgq_ap::i128(value), 0, W, frac, S, Q, O)) {}
 
@@ -82,8 +81,7 @@ struct ap_fixed_base {
   }
 };
 
-template <int W, int I, ap_q_mode Q = AP_TRN, ap_o_mode O = AP_WRAP,
-          int N = 0>
+template <int W, int I, ap_q_mode Q = AP_TRN, ap_o_mode O = AP_WRAP, int N = 0>
 struct ap_fixed : ap_fixed_base<W, I, true, Q, O, N> {
   using ap_fixed_base<W, I, true, Q, O, N>::ap_fixed_base;
   ap_fixed() = default;
@@ -95,8 +93,7 @@ struct ap_fixed : ap_fixed_base<W, I, true, Q, O, N> {
   }
 };
 
-template <int W, int I, ap_q_mode Q = AP_TRN, ap_o_mode O = AP_WRAP,
-          int N = 0>
+template <int W, int I, ap_q_mode Q = AP_TRN, ap_o_mode O = AP_WRAP, int N = 0>
 struct ap_ufixed : ap_fixed_base<W, I, false, Q, O, N> {
   using ap_fixed_base<W, I, false, Q, O, N>::ap_fixed_base;
   ap_ufixed() = default;
@@ -114,8 +111,7 @@ constexpr int maxInt(int a, int b) { return a > b ? a : b; }
 /// The vendor's result types (ap_fixed_base.h, RType).
 template <int W1, int I1, bool S1, int W2, int I2, bool S2> struct ResultType {
   static constexpr int f1 = W1 - I1, f2 = W2 - I2;
-  static constexpr int plusI =
-      maxInt(I1 + (S2 && !S1), I2 + (S1 && !S2)) + 1;
+  static constexpr int plusI = maxInt(I1 + (S2 && !S1), I2 + (S1 && !S2)) + 1;
   using mult = ap_fixed_base<W1 + W2, I1 + I2, S1 || S2>;
   using plus = ap_fixed_base<plusI + maxInt(f1, f2), plusI, S1 || S2>;
   using minus = ap_fixed_base<plusI + maxInt(f1, f2), plusI, true>;
@@ -158,12 +154,11 @@ operator-(const ap_fixed_base<W1, I1, S1, Q1, O1, N1> &lhs,
 
 /// Exact comparisons: both sides at the finer of the two scales.
 #define HGQ_AP_COMPARISON(OP)                                                  \
-  template <int W1, int I1, bool S1, ap_q_mode Q1, ap_o_mode O1, int N1,      \
-            int W2, int I2, bool S2, ap_q_mode Q2, ap_o_mode O2, int N2>      \
+  template <int W1, int I1, bool S1, ap_q_mode Q1, ap_o_mode O1, int N1,       \
+            int W2, int I2, bool S2, ap_q_mode Q2, ap_o_mode O2, int N2>       \
   bool operator OP(const ap_fixed_base<W1, I1, S1, Q1, O1, N1> &lhs,           \
                    const ap_fixed_base<W2, I2, S2, Q2, O2, N2> &rhs) {         \
-    static_assert(hgq_ap::maxInt(I1, I2) +                                     \
-                          hgq_ap::maxInt(W1 - I1, W2 - I2) <=                  \
+    static_assert(hgq_ap::maxInt(I1, I2) + hgq_ap::maxInt(W1 - I1, W2 - I2) <= \
                       127,                                                     \
                   "comparison of operands that span more than 127 bits");      \
     constexpr int frac = hgq_ap::maxInt(W1 - I1, W2 - I2);                     \

@@ -213,12 +213,10 @@ template <int W, bool S> struct ap_int_base {
   hgq_ap::i128 V = 0;
 
   ap_int_base() = default;
-  template <typename T,
-            typename = std::enable_if_t<std::is_integral<T>::value>>
+  template <typename T, typename = std::enable_if_t<std::is_integral<T>::value>>
   ap_int_base(T value)
       : V(hgq_ap::wrapBits(hgq_ap::u128(hgq_ap::i128(value)), W, S)) {}
-  ap_int_base(hgq_ap::BitRange range)
-      : V(hgq_ap::wrapBits(range.bits, W, S)) {}
+  ap_int_base(hgq_ap::BitRange range) : V(hgq_ap::wrapBits(range.bits, W, S)) {}
   template <int W2, bool S2>
   ap_int_base(const ap_int_base<W2, S2> &other)
       : V(hgq_ap::wrapBits(hgq_ap::u128(other.V), W, S)) {}

@@ -23,8 +23,8 @@ template <typename T> double exact(const T &value) { return value.to_double(); }
 template <typename Target, typename Source>
 void convertAll(const char *sourceName, int sourceBits, bool sourceSigned,
                 int sourceInt, bool isSigned, int q, int o) {
-  std::printf("%s->%d,%d,%d,%d,%d:", sourceName, Target::width,
-              Target::iwidth, int(isSigned), q, o);
+  std::printf("%s->%d,%d,%d,%d,%d:", sourceName, Target::width, Target::iwidth,
+              int(isSigned), q, o);
   // The vendor reads past the source's MSB when the target's LSB lies more
   // than one bit above it and the target rounds: the emitter first widens
   // the source's integer part, exactly, and so does this test.
@@ -33,14 +33,12 @@ void convertAll(const char *sourceName, int sourceBits, bool sourceSigned,
   constexpr int guard = sourceFrac - targetFrac - Source::width > 0
                             ? sourceFrac - targetFrac - Source::width
                             : 0;
-  using Widened =
-      typename std::conditional<std::is_base_of<ap_fixed_base<Source::width,
-                                    Source::iwidth, true, AP_TRN, AP_WRAP>,
-                                                Source>::value,
-                                ap_fixed<Source::width + guard,
-                                         Source::iwidth + guard>,
-                                ap_ufixed<Source::width + guard,
-                                          Source::iwidth + guard>>::type;
+  using Widened = typename std::conditional<
+      std::is_base_of<
+          ap_fixed_base<Source::width, Source::iwidth, true, AP_TRN, AP_WRAP>,
+          Source>::value,
+      ap_fixed<Source::width + guard, Source::iwidth + guard>,
+      ap_ufixed<Source::width + guard, Source::iwidth + guard>>::type;
   long count = 1L << sourceBits;
   for (long raw = 0; raw < count; ++raw) {
     long value = raw;
@@ -55,7 +53,8 @@ void convertAll(const char *sourceName, int sourceBits, bool sourceSigned,
 }
 
 template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O> struct Pick;
-template <int W, int I, ap_q_mode Q, ap_o_mode O> struct Pick<W, I, true, Q, O> {
+template <int W, int I, ap_q_mode Q, ap_o_mode O>
+struct Pick<W, I, true, Q, O> {
   using type = ap_fixed<W, I, Q, O>;
 };
 template <int W, int I, ap_q_mode Q, ap_o_mode O>
@@ -68,11 +67,14 @@ void allModes(std::index_sequence<Qs...>, std::index_sequence<Os...>) {
   auto forQ = [](auto q) {
     constexpr ap_q_mode Q = quantizations[decltype(q)::value];
     ((convertAll<typename Pick<W, I, S, Q, overflows[Os]>::type,
-                 ap_fixed<10, 4>>("fixed<10,4>", 10, true, 4, S, Q, overflows[Os]),
+                 ap_fixed<10, 4>>("fixed<10,4>", 10, true, 4, S, Q,
+                                  overflows[Os]),
       convertAll<typename Pick<W, I, S, Q, overflows[Os]>::type,
-                 ap_ufixed<9, 5>>("ufixed<9,5>", 9, false, 5, S, Q, overflows[Os]),
+                 ap_ufixed<9, 5>>("ufixed<9,5>", 9, false, 5, S, Q,
+                                  overflows[Os]),
       convertAll<typename Pick<W, I, S, Q, overflows[Os]>::type,
-                 ap_fixed<8, -1>>("fixed<8,-1>", 8, true, -1, S, Q, overflows[Os])),
+                 ap_fixed<8, -1>>("fixed<8,-1>", 8, true, -1, S, Q,
+                                  overflows[Os])),
      ...);
   };
   (forQ(std::integral_constant<size_t, Qs>()), ...);
@@ -104,20 +106,20 @@ void arithmetic(const char *name, int bitsA, bool signedA, int bitsB,
   using Product = decltype(A() * B());
   using Sum = decltype(A() + B());
   using Difference = decltype(A() - B());
-  std::printf("%s: mult<%d,%d> plus<%d,%d> minus<%d,%d>:", name,
-              Product::width, Product::iwidth, Sum::width, Sum::iwidth,
-              Difference::width, Difference::iwidth);
+  std::printf("%s: mult<%d,%d> plus<%d,%d> minus<%d,%d>:", name, Product::width,
+              Product::iwidth, Sum::width, Sum::iwidth, Difference::width,
+              Difference::iwidth);
   for (long rawA = 0; rawA < (1L << bitsA); ++rawA)
     for (long rawB = 0; rawB < (1L << bitsB); ++rawB) {
-      long va = signedA && rawA >= (1L << (bitsA - 1)) ? rawA - (1L << bitsA)
-                                                       : rawA;
-      long vb = signedB && rawB >= (1L << (bitsB - 1)) ? rawB - (1L << bitsB)
-                                                       : rawB;
+      long va =
+          signedA && rawA >= (1L << (bitsA - 1)) ? rawA - (1L << bitsA) : rawA;
+      long vb =
+          signedB && rawB >= (1L << (bitsB - 1)) ? rawB - (1L << bitsB) : rawB;
       A a = std::ldexp(double(va), A::iwidth - A::width);
       B b = std::ldexp(double(vb), B::iwidth - B::width);
-      std::printf(" %g,%g,%g,%d%d%d", exact(Product(a * b)),
-                  exact(Sum(a + b)), exact(Difference(a - b)), int(a < b),
-                  int(a == b), int(a >= b));
+      std::printf(" %g,%g,%g,%d%d%d", exact(Product(a * b)), exact(Sum(a + b)),
+                  exact(Difference(a - b)), int(a < b), int(a == b),
+                  int(a >= b));
       A accumulator = a;
       accumulator += b;
       std::printf(",%g", exact(accumulator));
@@ -128,12 +130,11 @@ void arithmetic(const char *name, int bitsA, bool signedA, int bitsB,
 /// Doubles into formats: ties, tiny and huge values, negative integer
 /// widths and integer widths larger than the width.
 template <typename Target> void fromDoubles(const char *name) {
-  const double values[] = {0.0,     -0.0,    0.5,       -0.5,    0.25,
-                           -0.25,   0.75,    -0.75,     1.5,     -1.5,
-                           2.5,     -2.5,    3.375,     -3.375,  1e-300,
-                           -1e-300, 1e300,   -1e300,    123.456, -123.456,
-                           0.1,     -0.1,    0.0078125, 7.99,    -8.01,
-                           255.5,   -256.5,  1.0 / 3,   -1.0 / 3, 4096.0625};
+  const double values[] = {
+      0.0,   -0.0,   0.5,     -0.5,     0.25,     -0.25,    0.75,      -0.75,
+      1.5,   -1.5,   2.5,     -2.5,     3.375,    -3.375,   1e-300,    -1e-300,
+      1e300, -1e300, 123.456, -123.456, 0.1,      -0.1,     0.0078125, 7.99,
+      -8.01, 255.5,  -256.5,  1.0 / 3,  -1.0 / 3, 4096.0625};
   std::printf("double->%s:", name);
   for (double value : values)
     std::printf(" %.17g", exact(Target(value)));
@@ -149,8 +150,7 @@ void doublesAllModes(std::index_sequence<Qs...>, std::index_sequence<Os...>) {
     (fromDoubles<ap_fixed<5, -2, Q, overflows[Os]>>("fixed<5,-2>"), ...);
     (fromDoubles<ap_fixed<4, 9, Q, overflows[Os]>>("fixed<4,9>"), ...);
     (fromDoubles<ap_fixed<60, 20, Q, overflows[Os]>>("fixed<60,20>"), ...);
-    (fromDoubles<ap_ufixed<100, 50, Q, overflows[Os]>>("ufixed<100,50>"),
-     ...);
+    (fromDoubles<ap_ufixed<100, 50, Q, overflows[Os]>>("ufixed<100,50>"), ...);
     (fromDoubles<ap_fixed<128, 64, Q, overflows[Os]>>("fixed<128,64>"), ...);
   };
   (forQ(std::integral_constant<size_t, Qs>()), ...);
@@ -192,15 +192,15 @@ void ranges() {
 int main() {
   allTargets(std::make_index_sequence<4>(), std::make_index_sequence<4>());
   arithmetic<ap_fixed<4, 2>, ap_fixed<3, 0>>("fixed<4,2>.fixed<3,0>", 4, true,
-                                              3, true);
-  arithmetic<ap_fixed<4, 2>, ap_ufixed<3, 3>>("fixed<4,2>.ufixed<3,3>", 4,
-                                               true, 3, false);
+                                             3, true);
+  arithmetic<ap_fixed<4, 2>, ap_ufixed<3, 3>>("fixed<4,2>.ufixed<3,3>", 4, true,
+                                              3, false);
   arithmetic<ap_ufixed<4, 1>, ap_fixed<3, 5>>("ufixed<4,1>.fixed<3,5>", 4,
-                                               false, 3, true);
+                                              false, 3, true);
   arithmetic<ap_ufixed<3, -1>, ap_ufixed<4, 2>>("ufixed<3,-1>.ufixed<4,2>", 3,
-                                                 false, 4, false);
-  arithmetic<ap_fixed<5, 7>, ap_fixed<4, -2>>("fixed<5,7>.fixed<4,-2>", 5,
-                                               true, 4, true);
+                                                false, 4, false);
+  arithmetic<ap_fixed<5, 7>, ap_fixed<4, -2>>("fixed<5,7>.fixed<4,-2>", 5, true,
+                                              4, true);
   doublesAllModes(std::make_index_sequence<7>(), std::make_index_sequence<4>());
   wide();
   ranges();

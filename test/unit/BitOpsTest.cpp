@@ -54,16 +54,16 @@ double naiveConv(const std::vector<int> &inputBits,
         for (int64_t kh = 0; kh < g.window[0]; ++kh)
           for (int64_t kw = 0; kw < g.window[1]; ++kw)
             for (int64_t ci = 0; ci < cinPerGroup; ++ci) {
-              int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
-              int64_t iw = ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
-              if (ih < 0 || iw < 0 || ih >= g.input[0] ||
-                  iw >= g.input[1])
+              int64_t ih =
+                  oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
+              int64_t iw =
+                  ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
+              if (ih < 0 || iw < 0 || ih >= g.input[0] || iw >= g.input[1])
                 continue;
               int64_t channel = (co / coutPerGroup) * cinPerGroup + ci;
               total += inputBits[(ih * g.input[1] + iw) * g.inputChannels +
                                  channel] *
-                       weightBits[((kh * g.window[1] + kw) * cinPerGroup +
-                                   ci) *
+                       weightBits[((kh * g.window[1] + kw) * cinPerGroup + ci) *
                                       g.outputChannels +
                                   co];
             }
@@ -77,11 +77,11 @@ TEST(BitOps, Conv2DAgainstNaiveReference) {
     int64_t h, w, kh, kw, sh, sw, dh, dw, ph0, pw0, ph1, pw1, cin, cout, groups;
   };
   const Case cases[] = {
-      {5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 1},  // same
-      {7, 7, 3, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 4, 1},  // valid, stride 2
-      {6, 5, 2, 2, 1, 2, 2, 1, 1, 0, 0, 1, 2, 2, 1},  // dilation, odd pads
-      {5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4},  // depthwise
-      {6, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, 6, 2},  // grouped 1x1
+      {5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 1}, // same
+      {7, 7, 3, 2, 2, 2, 1, 1, 0, 0, 0, 0, 3, 4, 1}, // valid, stride 2
+      {6, 5, 2, 2, 1, 2, 2, 1, 1, 0, 0, 1, 2, 2, 1}, // dilation, odd pads
+      {5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4}, // depthwise
+      {6, 6, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, 6, 2}, // grouped 1x1
   };
   for (const Case &c : cases) {
     ConvGeometry g;

@@ -41,8 +41,8 @@ bool holds(Format format, long low, long high, int frac) {
 } // namespace
 
 TEST(Interval, WeightedSumsMatchEnumeration) {
-  const Format formats[] = {{1, 1, 2}, {0, 2, 1}, {1, -1, 3}, {0, 0, 0},
-                            {1, 0, 0}, {0, 3, -1}};
+  const Format formats[] = {{1, 1, 2}, {0, 2, 1}, {1, -1, 3},
+                            {0, 0, 0}, {1, 0, 0}, {0, 3, -1}};
   const double weights[] = {0.75, -1.5, 0.125, 2.0, -0.3125};
   for (const Format &a : formats)
     for (const Format &b : formats)
@@ -58,8 +58,8 @@ TEST(Interval, WeightedSumsMatchEnumeration) {
           bool first = true;
           for (long x : valuesOf(a, 6))
             for (long y : valuesOf(b, 6)) {
-              long value = long(std::ldexp(wa, 6)) * x +
-                           long(std::ldexp(wb, 6)) * y;
+              long value =
+                  long(std::ldexp(wa, 6)) * x + long(std::ldexp(wb, 6)) * y;
               low = first ? value : std::min(low, value);
               high = first ? value : std::max(high, value);
               first = false;
@@ -105,8 +105,8 @@ Format referenceAccumulator(Format in, const std::vector<double> &kernel,
                              [](double v) { return v == 0; });
   int weightFrac = allZero ? 0 : fractionalOf(kernel);
   int frac = in.fractionalBits + weightFrac;
-  bool biasLive = std::any_of(bias.begin(), bias.end(),
-                              [](double v) { return v != 0; });
+  bool biasLive =
+      std::any_of(bias.begin(), bias.end(), [](double v) { return v != 0; });
   if (biasLive)
     frac = std::max(frac, fractionalOf(bias));
   bool negative = in.keepNegative;

@@ -52,8 +52,10 @@ TEST(Kernels, ExactMatrixEveryArithmeticPath) {
   };
   for (const Case &c : cases) {
     const int64_t rows = 37, inner = 29, cols = 13;
-    std::vector<int64_t> a = randomIntegers(random, rows * inner, c.inputMagnitude);
-    std::vector<int64_t> m = randomIntegers(random, inner * cols, c.weightMagnitude);
+    std::vector<int64_t> a =
+        randomIntegers(random, rows * inner, c.inputMagnitude);
+    std::vector<int64_t> m =
+        randomIntegers(random, inner * cols, c.weightMagnitude);
     a[0] = c.inputMagnitude; // make the bound tight
     ExactMatrix matrix(m, inner, cols);
     EXPECT_EQ(matrix.pathFor(uint64_t(c.inputMagnitude)), c.path);
@@ -97,8 +99,10 @@ std::vector<Int128> naiveConv(const std::vector<int64_t> &input, int64_t batch,
           for (int64_t kh = 0; kh < g.window[0]; ++kh)
             for (int64_t kw = 0; kw < g.window[1]; ++kw)
               for (int64_t ci = 0; ci < cinPerGroup; ++ci) {
-                int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
-                int64_t iw = ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
+                int64_t ih =
+                    oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
+                int64_t iw =
+                    ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
                 if (ih < 0 || iw < 0 || ih >= g.input[0] || iw >= g.input[1])
                   continue;
                 int64_t channel = (co / coutPerGroup) * cinPerGroup + ci;
@@ -166,9 +170,10 @@ TEST(Kernels, ConvExactAndFloatAgainstNaive) {
     std::vector<float> floatKernel(kernel.begin(), kernel.end());
     std::vector<float> bias(c.cout, 0.5f);
     Tensor floatOut;
-    convFloat(floatIn, g, c.cin,
-              splitKernelGroups(floatKernel, taps, cinPerGroup, c.cout, c.groups),
-              c.cout, &bias, floatOut);
+    convFloat(
+        floatIn, g, c.cin,
+        splitKernelGroups(floatKernel, taps, cinPerGroup, c.cout, c.groups),
+        c.cout, &bias, floatOut);
     for (size_t index = 0; index < expected.size(); ++index)
       ASSERT_EQ(floatOut.floats[index], float(int64_t(expected[index])) + 0.5f);
   }
@@ -229,8 +234,8 @@ TEST(Kernels, PoolingAgainstNaive) {
 
 TEST(Kernels, AddAlignsFractionalBits) {
   Tensor lhs = Tensor::makeExact({1, 2}, 1), rhs = Tensor::makeExact({1, 2}, 3);
-  lhs.mantissas = {3, -1};  // 1.5, -0.5
-  rhs.mantissas = {1, 12};  // 0.125, 1.5
+  lhs.mantissas = {3, -1}; // 1.5, -0.5
+  rhs.mantissas = {1, 12}; // 0.125, 1.5
   Tensor out;
   ASSERT_TRUE(add(lhs, rhs, out).ok);
   EXPECT_EQ(out.fractionalBits, 3);
@@ -244,7 +249,7 @@ TEST(Kernels, AddAlignsFractionalBits) {
 
 TEST(Kernels, BiasAndPlanAndRelu) {
   Tensor z = Tensor::makeExact({2, 2}, 2);
-  z.mantissas = {5, -7, 0, 9}; // 1.25, -1.75, 0, 2.25
+  z.mantissas = {5, -7, 0, 9};                 // 1.25, -1.75, 0, 2.25
   ASSERT_TRUE(addExactBias(z, {1, -1}, 0).ok); // + [1, -1]
   EXPECT_EQ(z.mantissas, (std::vector<int64_t>{9, -11, 4, 5}));
   // Column 0 ufixed<2,1> in [0, 1.5], column 1 fixed<3,2> in [-2, 1.5];
@@ -268,28 +273,29 @@ TEST(Kernels, UnaryLutIndexesByRawBits) {
   Tensor in = Tensor::makeExact({1, 4}, 1);
   in.mantissas = {0, 1, -2, -1};
   Tensor out;
-  ASSERT_TRUE(unaryLut(in, fixed::Format{1, 0, 1}, fixed::Rounding::TRN, table,
-                       0, out)
-                  .ok);
+  ASSERT_TRUE(
+      unaryLut(in, fixed::Format{1, 0, 1}, fixed::Rounding::TRN, table, 0, out)
+          .ok);
   EXPECT_EQ(out.mantissas, (std::vector<int64_t>{10, 11, 12, 13}));
   // Out-of-range words wrap, as the raw bits do: 2 (word 4) -> index 0.
   in.mantissas = {4, 3, -3, 2};
-  ASSERT_TRUE(unaryLut(in, fixed::Format{1, 0, 1}, fixed::Rounding::TRN, table,
-                       0, out)
-                  .ok);
+  ASSERT_TRUE(
+      unaryLut(in, fixed::Format{1, 0, 1}, fixed::Rounding::TRN, table, 0, out)
+          .ok);
   EXPECT_EQ(out.mantissas, (std::vector<int64_t>{10, 13, 11, 12}));
 }
 
 TEST(Kernels, ConcatAndTransposeAgainstIndexing) {
-  Tensor a = Tensor::makeExact({2, 2, 1}, 0), b = Tensor::makeExact({2, 2, 2}, 1);
+  Tensor a = Tensor::makeExact({2, 2, 1}, 0),
+         b = Tensor::makeExact({2, 2, 2}, 1);
   a.mantissas = {1, 2, 3, 4};
   b.mantissas = {10, 11, 12, 13, 14, 15, 16, 17};
   Tensor joined;
   ASSERT_TRUE(concat({&a, &b}, 2, joined).ok);
   EXPECT_EQ(joined.shape, (std::vector<int64_t>{2, 2, 3}));
   EXPECT_EQ(joined.fractionalBits, 1);
-  EXPECT_EQ(joined.mantissas, (std::vector<int64_t>{2, 10, 11, 4, 12, 13, 6,
-                                                    14, 15, 8, 16, 17}));
+  EXPECT_EQ(joined.mantissas,
+            (std::vector<int64_t>{2, 10, 11, 4, 12, 13, 6, 14, 15, 8, 16, 17}));
   Tensor moved;
   transpose(joined, {0, 2, 1}, moved);
   EXPECT_EQ(moved.shape, (std::vector<int64_t>{2, 3, 2}));

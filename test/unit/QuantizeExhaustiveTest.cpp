@@ -58,8 +58,8 @@ Expected reference(Rational x, int k, int width, int integerWidth, Rounding r,
     n *= pow2(f);
   else
     d *= pow2(-f);
-  Int128 lower = floorDiv(n, d);      // candidate below (or equal)
-  Int128 upper = lower + 1;           // candidate above
+  Int128 lower = floorDiv(n, d);        // candidate below (or equal)
+  Int128 upper = lower + 1;             // candidate above
   Int128 belowDistance = n - lower * d; // (s - lower) * d, in [0, d)
   Int128 aboveDistance = d - belowDistance;
   Int128 q;
@@ -140,9 +140,9 @@ TEST(QuantizeExhaustive, AllFormatsUpTo8Bits) {
                   quantize<int64_t>(n, inputFrac, format, rounding, overflow);
               Quantized<Int128> wide =
                   quantize<Int128>(n, inputFrac, format, rounding, overflow);
-              QuantizedDouble viaDouble = quantizeDouble(
-                  std::ldexp(double(n), -inputFrac), format, rounding,
-                  overflow);
+              QuantizedDouble viaDouble =
+                  quantizeDouble(std::ldexp(double(n), -inputFrac), format,
+                                 rounding, overflow);
               double expectedValue =
                   std::ldexp(double(int64_t(expected)), -format.fractionalBits);
               if (!narrow.ok() || !wide.ok() || !viaDouble.ok() ||
@@ -151,15 +151,13 @@ TEST(QuantizeExhaustive, AllFormatsUpTo8Bits) {
                   narrow.overflowed != want.overflowed ||
                   wide.overflowed != want.overflowed ||
                   viaDouble.value != expectedValue) {
-                ADD_FAILURE() << "k=" << k << " W=" << width
-                              << " I=" << integerWidth << " "
-                              << roundingName(rounding) << " "
-                              << overflowName(overflow) << " x=" << n
-                              << "*2^-" << inputFrac << ": expected "
-                              << int64_t(expected) << ", got "
-                              << narrow.mantissa << " / "
-                              << int64_t(wide.mantissa) << " / "
-                              << viaDouble.value;
+                ADD_FAILURE()
+                    << "k=" << k << " W=" << width << " I=" << integerWidth
+                    << " " << roundingName(rounding) << " "
+                    << overflowName(overflow) << " x=" << n << "*2^-"
+                    << inputFrac << ": expected " << int64_t(expected)
+                    << ", got " << narrow.mantissa << " / "
+                    << int64_t(wide.mantissa) << " / " << viaDouble.value;
                 return;
               }
               ++checked;
@@ -214,12 +212,11 @@ TEST(QuantizeExhaustive, PlanMatchesReference) {
                 dead ? 0 : plan.outputFractionalBits() - format.fractionalBits;
             Int128 expected = want.mantissa * (Int128(1) << shift);
             if (Int128(out) != expected || overflowed != want.overflowed) {
-              ADD_FAILURE() << "format " << format.str() << " f="
-                            << format.fractionalBits << " "
-                            << roundingName(rounding) << " overflow " << o
-                            << " input " << mantissa << "*2^-" << inputFrac
-                            << ": got " << out << ", expected "
-                            << int64_t(expected);
+              ADD_FAILURE()
+                  << "format " << format.str() << " f=" << format.fractionalBits
+                  << " " << roundingName(rounding) << " overflow " << o
+                  << " input " << mantissa << "*2^-" << inputFrac << ": got "
+                  << out << ", expected " << int64_t(expected);
               return;
             }
             bool viaDoubleOverflowed = false;

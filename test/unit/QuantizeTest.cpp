@@ -57,9 +57,9 @@ TEST(Quantize, RoundingModesOnTies) {
 
 TEST(Quantize, NonTiesRoundToNearest) {
   Format f = integerFormat(1, 8);
-  for (Rounding rounding : {Rounding::RND, Rounding::RND_CONV,
-                            Rounding::RND_ZERO, Rounding::RND_INF,
-                            Rounding::RND_MIN_INF}) {
+  for (Rounding rounding :
+       {Rounding::RND, Rounding::RND_CONV, Rounding::RND_ZERO,
+        Rounding::RND_INF, Rounding::RND_MIN_INF}) {
     EXPECT_EQ(q(1.25, f, rounding), 1);
     EXPECT_EQ(q(1.75, f, rounding), 2);
     EXPECT_EQ(q(-1.25, f, rounding), -1);
@@ -101,11 +101,16 @@ TEST(Quantize, OverflowModesUnsigned) {
 
 TEST(Quantize, OverflowFlagIsExact) {
   Format f = Format::fromKBI(1, 4, 2);
-  EXPECT_FALSE(quantizeDouble(1.75, f, Rounding::TRN, Overflow::SAT).overflowed);
-  EXPECT_FALSE(quantizeDouble(-2.0, f, Rounding::TRN, Overflow::SAT).overflowed);
-  EXPECT_TRUE(quantizeDouble(1.875, f, Rounding::RND, Overflow::SAT).overflowed);
-  EXPECT_FALSE(quantizeDouble(1.875, f, Rounding::TRN, Overflow::SAT).overflowed);
-  EXPECT_TRUE(quantizeDouble(-2.25, f, Rounding::TRN, Overflow::WRAP).overflowed);
+  EXPECT_FALSE(
+      quantizeDouble(1.75, f, Rounding::TRN, Overflow::SAT).overflowed);
+  EXPECT_FALSE(
+      quantizeDouble(-2.0, f, Rounding::TRN, Overflow::SAT).overflowed);
+  EXPECT_TRUE(
+      quantizeDouble(1.875, f, Rounding::RND, Overflow::SAT).overflowed);
+  EXPECT_FALSE(
+      quantizeDouble(1.875, f, Rounding::TRN, Overflow::SAT).overflowed);
+  EXPECT_TRUE(
+      quantizeDouble(-2.25, f, Rounding::TRN, Overflow::WRAP).overflowed);
 }
 
 TEST(Quantize, DeadFormatIsAlwaysZero) {
@@ -140,20 +145,21 @@ TEST(Quantize, TinyAndHugeInputs) {
   EXPECT_EQ(q(-1e300, f, Rounding::RND, Overflow::SAT), -8.0);
   // 1e300 is a multiple of 2^8, so it wraps to 0 in 8 bits.
   EXPECT_EQ(q(1e300, f, Rounding::RND, Overflow::WRAP), 0.0);
-  EXPECT_EQ(q(3.0 * std::ldexp(1.0, 200) + 1.0, Format{1, 3, 0},
-              Rounding::TRN, Overflow::WRAP),
+  EXPECT_EQ(q(3.0 * std::ldexp(1.0, 200) + 1.0, Format{1, 3, 0}, Rounding::TRN,
+              Overflow::WRAP),
             0.0);
 }
 
 TEST(Quantize, RefusesNonFiniteAndInvalid) {
   Format f{1, 3, 4};
-  EXPECT_EQ(quantizeDouble(std::nan(""), f, Rounding::RND, Overflow::SAT).status,
-            Status::NotFinite);
+  EXPECT_EQ(
+      quantizeDouble(std::nan(""), f, Rounding::RND, Overflow::SAT).status,
+      Status::NotFinite);
   EXPECT_EQ(quantizeDouble(INFINITY, f, Rounding::RND, Overflow::SAT).status,
             Status::NotFinite);
-  EXPECT_EQ(quantizeDouble(1.0, Format{2, 3, 4}, Rounding::RND, Overflow::SAT)
-                .status,
-            Status::InvalidFormat);
+  EXPECT_EQ(
+      quantizeDouble(1.0, Format{2, 3, 4}, Rounding::RND, Overflow::SAT).status,
+      Status::InvalidFormat);
   EXPECT_EQ(quantizeDouble(1.0, Format{0, -5, 2}, Rounding::RND, Overflow::SAT)
                 .status,
             Status::InvalidFormat);
@@ -169,14 +175,14 @@ TEST(Quantize, IntegerPathsAndTheirLimits) {
       quantize<Int128>(Int128(3) << 90, 60, wide, Rounding::RND, Overflow::SAT);
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(result.mantissa == (Int128(3) << 60)); // 3 * 2^30 at f = 30
-  EXPECT_EQ(quantize<Int128>(1, 0, Format{1, 99, 26}, Rounding::RND,
-                             Overflow::SAT)
-                .status,
-            Status::Ok);
-  EXPECT_EQ(quantize<Int128>(1, 0, Format{1, 100, 27}, Rounding::RND,
-                             Overflow::SAT)
-                .status,
-            Status::FormatTooWide);
+  EXPECT_EQ(
+      quantize<Int128>(1, 0, Format{1, 99, 26}, Rounding::RND, Overflow::SAT)
+          .status,
+      Status::Ok);
+  EXPECT_EQ(
+      quantize<Int128>(1, 0, Format{1, 100, 27}, Rounding::RND, Overflow::SAT)
+          .status,
+      Status::FormatTooWide);
   // A wide accumulator saturating into a narrow result.
   Quantized<Int128> saturated = quantize<Int128>(
       Int128(1) << 120, 10, Format{1, 7, 8}, Rounding::TRN, Overflow::SAT);
@@ -184,9 +190,8 @@ TEST(Quantize, IntegerPathsAndTheirLimits) {
   EXPECT_TRUE(saturated.mantissa == (Int128(1) << 15) - 1);
   // Extreme 64-bit mantissas and shifts are exact.
   int64_t extreme = std::numeric_limits<int64_t>::min();
-  Quantized<int64_t> shifted =
-      quantize<int64_t>(extreme, 63, Format{1, 0, 8}, Rounding::RND,
-                        Overflow::SAT);
+  Quantized<int64_t> shifted = quantize<int64_t>(extreme, 63, Format{1, 0, 8},
+                                                 Rounding::RND, Overflow::SAT);
   ASSERT_TRUE(shifted.ok());
   EXPECT_EQ(shifted.mantissa, -256); // exactly -1.0
   EXPECT_FALSE(shifted.overflowed);

@@ -69,8 +69,8 @@ TEST(Range, DerivedFormatIsMinimalAndCovering) {
         for (RangeRule rule : {RangeRule::General, RangeRule::PositiveOnly}) {
           std::optional<Format> format = formatFromRange(min, max, f, rule);
           ASSERT_TRUE(format);
-          double top = rule == RangeRule::PositiveOnly ? std::max(max, 0.0)
-                                                       : max;
+          double top =
+              rule == RangeRule::PositiveOnly ? std::max(max, 0.0) : max;
           double bottom = rule == RangeRule::PositiveOnly ? 0.0 : min;
           auto holds = [&](Format candidate) {
             if (candidate.width() <= 0)
@@ -84,10 +84,10 @@ TEST(Range, DerivedFormatIsMinimalAndCovering) {
             return true;
           };
           SCOPED_TRACE(testing::Message() << "f=" << f << " [" << min << ", "
-                                          << max << "] rule "
-                                          << int(rule));
+                                          << max << "] rule " << int(rule));
           EXPECT_TRUE(holds(*format));
-          if (!format->isDead() && format->integerBits > -f - format->keepNegative &&
+          if (!format->isDead() &&
+              format->integerBits > -f - format->keepNegative &&
               format->integerBits < kMaxIntegerBits) {
             Format smaller = *format;
             --smaller.integerBits;

@@ -27,7 +27,8 @@ TEST(UnaryFunctions, Values) {
   EXPECT_EQ(evaluateUnary(UnaryFunction::Relu, -1.5f, none), 0.0f);
   EXPECT_EQ(evaluateUnary(UnaryFunction::Relu, 1.5f, none), 1.5f);
   const UnaryParams &leaky = lookupUnaryFunction("leaky_relu")->defaults;
-  EXPECT_FLOAT_EQ(evaluateUnary(UnaryFunction::LeakyRelu, -2.0f, leaky), -0.02f);
+  EXPECT_FLOAT_EQ(evaluateUnary(UnaryFunction::LeakyRelu, -2.0f, leaky),
+                  -0.02f);
   EXPECT_EQ(evaluateUnary(UnaryFunction::Sigmoid, 0.0f, none), 0.5f);
   const UnaryParams &hard = lookupUnaryFunction("hard_sigmoid")->defaults;
   EXPECT_FLOAT_EQ(evaluateUnary(UnaryFunction::HardSigmoid, 1.0f, hard), 0.7f);

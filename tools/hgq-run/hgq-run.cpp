@@ -34,8 +34,9 @@ static cl::list<std::string>
     inputPaths("input", cl::desc("input batch as .npy (path or name=path)"),
                cl::value_desc("[name=]x.npy"));
 static cl::list<std::string>
-    outputPaths("output", cl::desc("where to write an output (path or "
-                                   "name=path)"),
+    outputPaths("output",
+                cl::desc("where to write an output (path or "
+                         "name=path)"),
                 cl::value_desc("[name=]y.npy"));
 static cl::opt<std::string>
     functionName("function", cl::desc("function to run (default: the only "
@@ -71,8 +72,8 @@ std::pair<std::string, std::string> splitBinding(const std::string &text) {
 /// Resolves bindings to positions among `names`; returns false with a
 /// message on a bad name, a duplicate or too many bindings.
 bool bindFiles(const std::vector<std::string> &bindings,
-          const std::vector<std::string> &names, const char *what,
-          std::vector<std::string> &paths, std::string &error) {
+               const std::vector<std::string> &names, const char *what,
+               std::vector<std::string> &paths, std::string &error) {
   paths.assign(names.size(), "");
   size_t position = 0;
   for (const std::string &binding : bindings) {
@@ -159,8 +160,7 @@ int main(int argc, char **argv) {
     if (!hgq::readNpy(inputFiles[index], array, error))
       return fail(error);
     if (array.shape.empty())
-      return fail(inputFiles[index] +
-                  ": a 0-d array has no batch dimension");
+      return fail(inputFiles[index] + ": a 0-d array has no batch dimension");
     hgq::exec::Tensor tensor = hgq::exec::Tensor::makeFloat(array.shape);
     int64_t rounded = 0;
     for (size_t element = 0; element < array.values.size(); ++element) {
@@ -169,8 +169,8 @@ int main(int argc, char **argv) {
     }
     // Models take float32 inputs, as the source frameworks do.
     if (rounded)
-      llvm::errs() << "hgq-run: note: " << inputFiles[index] << ": "
-                   << rounded << " float64 values were rounded to float32\n";
+      llvm::errs() << "hgq-run: note: " << inputFiles[index] << ": " << rounded
+                   << " float64 values were rounded to float32\n";
     inputs.push_back(std::move(tensor));
   }
 
@@ -229,15 +229,14 @@ int main(int argc, char **argv) {
       int64_t elements = perSample * (inputs.empty() ? 0 : inputs[0].batch());
       int64_t count = result.overflowCounts[point];
       total += count;
-      llvm::outs() << llvm::format("  %-24s %-14s %-6s %10lld of %lld",
-                                   points[point].name.c_str(),
-                                   points[point].op->getName()
-                                       .getStringRef()
-                                       .str()
-                                       .c_str(),
-                                   points[point].layerLevel ? "layer" : "proxy",
-                                   (long long)count, (long long)elements)
-                   << "\n";
+      llvm::outs()
+          << llvm::format(
+                 "  %-24s %-14s %-6s %10lld of %lld",
+                 points[point].name.c_str(),
+                 points[point].op->getName().getStringRef().str().c_str(),
+                 points[point].layerLevel ? "layer" : "proxy", (long long)count,
+                 (long long)elements)
+          << "\n";
     }
     llvm::outs() << "  total: " << total << "\n";
   }

@@ -32,17 +32,18 @@ namespace hgq {
 
 struct LayerBops {
   mlir::Operation *op = nullptr;
-  std::string name;   ///< location name, or the op name with an index
-  std::string kind;   ///< "dense", "conv", "add", "pool", "lut"
-  std::optional<double> bops;        ///< dense and conv (HGQ v0.2)
-  std::optional<double> perPosition; ///< conv: full * parallel_factor / positions
-  std::optional<double> ebops;       ///< HGQ2
-  std::string missing; ///< why a figure could not be computed
+  std::string name;           ///< location name, or the op name with an index
+  std::string kind;           ///< "dense", "conv", "add", "pool", "lut"
+  std::optional<double> bops; ///< dense and conv (HGQ v0.2)
+  std::optional<double>
+      perPosition;             ///< conv: full * parallel_factor / positions
+  std::optional<double> ebops; ///< HGQ2
+  std::string missing;         ///< why a figure could not be computed
 };
 
 struct BopsReport {
   std::vector<LayerBops> layers;
-  double totalBops = 0;  ///< dense: bops; conv: HGQ's per-position figure
+  double totalBops = 0; ///< dense: bops; conv: HGQ's per-position figure
   double totalEbops = 0;
   bool calibrated = false; ///< ranges from hgq-trace-minmax
 };

@@ -115,15 +115,14 @@ llvm::SmallVector<int> expandFractionalBits(QuantizerAttr quantizer,
 
 } // namespace hgq
 
-
-
 namespace hgq {
 
 /// A proxy format in canonical form: a bit array whose elements are all
 /// equal is stored as one value (a proxy format has no sharing to keep, unlike
 /// an HGQ quantizer). Every producer of proxy formats builds them this way, so
 /// equal formats print equally.
-FixedAttr canonicalFixed(mlir::MLIRContext *context, mlir::DenseIntElementsAttr k,
+FixedAttr canonicalFixed(mlir::MLIRContext *context,
+                         mlir::DenseIntElementsAttr k,
                          mlir::DenseIntElementsAttr i,
                          mlir::DenseIntElementsAttr f, RoundingMode rounding,
                          OverflowMode overflow);

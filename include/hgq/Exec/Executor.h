@@ -32,9 +32,9 @@ namespace hgq::exec {
 
 /// A quantizer the executor applies.
 struct QuantizationPoint {
-  std::string name;            ///< the op's location name (ONNX node)
-  mlir::Operation *op;         ///< the op that carries the quantizer
-  bool layerLevel;             ///< #hgq.quantizer (true) or #hgq.fixed
+  std::string name;                  ///< the op's location name (ONNX node)
+  mlir::Operation *op;               ///< the op that carries the quantizer
+  bool layerLevel;                   ///< #hgq.quantizer (true) or #hgq.fixed
   std::vector<int64_t> featureShape; ///< the quantized tensor, no batch
   std::vector<int64_t> bitsShape;    ///< the quantizer's bit arrays
   /// For each feature element, the bits element it shares a width with.
@@ -49,8 +49,8 @@ public:
 };
 
 struct RunOptions {
-  unsigned threads = 0;      ///< 0: one per core
-  int64_t chunkRows = 2048;  ///< samples per work item
+  unsigned threads = 0;     ///< 0: one per core
+  int64_t chunkRows = 2048; ///< samples per work item
   std::function<std::unique_ptr<Observer>()> makeObserver;
   /// Called from the driving thread as chunks finish.
   std::function<void(int64_t done, int64_t total)> progress;
@@ -85,9 +85,8 @@ public:
 
 private:
   Executor();
-  Status runChunk(const std::vector<Tensor> &inputs, int64_t begin,
-                  int64_t end, Observer *observer,
-                  std::vector<int64_t> &overflowCounts,
+  Status runChunk(const std::vector<Tensor> &inputs, int64_t begin, int64_t end,
+                  Observer *observer, std::vector<int64_t> &overflowCounts,
                   std::vector<Tensor> &outputs) const;
 
   std::vector<std::unique_ptr<Step>> steps_;

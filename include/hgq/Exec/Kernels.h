@@ -54,8 +54,8 @@ void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
 
 /// Applies a per-feature-element plan to `in` (exact or float), writing an
 /// exact tensor; counts elements the overflow mode changed.
-Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan,
-                 Tensor &out, int64_t &overflowCount);
+Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan, Tensor &out,
+                 int64_t &overflowCount);
 
 /// Adds a per-channel (last dimension) exact bias given at `biasFrac`
 /// fractional bits to an exact tensor, in place; the tensor's fractional
@@ -73,8 +73,8 @@ Tensor toFloat(const Tensor &in);
 Status denseExact(const Tensor &in, const ExactMatrix &kernel,
                   int64_t kernelFrac, Tensor &out);
 void denseFloat(const Tensor &in, const std::vector<float> &kernel,
-                int64_t inputs, int64_t outputs,
-                const std::vector<float> *bias, Tensor &out);
+                int64_t inputs, int64_t outputs, const std::vector<float> *bias,
+                Tensor &out);
 
 using fixed::WindowGeometry;
 
@@ -84,20 +84,20 @@ Status convExact(const Tensor &in, const WindowGeometry &geometry,
                  int64_t channels, const std::vector<ExactMatrix> &groupKernels,
                  int64_t kernelFrac, Tensor &out);
 void convFloat(const Tensor &in, const WindowGeometry &geometry,
-               int64_t channels, const std::vector<std::vector<float>> &groupKernels,
+               int64_t channels,
+               const std::vector<std::vector<float>> &groupKernels,
                int64_t outputChannels, const std::vector<float> *bias,
                Tensor &out);
 
 /// The (KH, KW, Cin/g, Cout) kernel split into per-group row-major
 /// (KH*KW*Cin/g, Cout/g) matrices.
 template <typename T>
-std::vector<std::vector<T>> splitKernelGroups(const std::vector<T> &kernel,
-                                              int64_t taps, int64_t cinPerGroup,
-                                              int64_t outputChannels,
-                                              int64_t groups);
+std::vector<std::vector<T>>
+splitKernelGroups(const std::vector<T> &kernel, int64_t taps,
+                  int64_t cinPerGroup, int64_t outputChannels, int64_t groups);
 
-void maxPool(const Tensor &in, const WindowGeometry &geometry,
-             int64_t channels, Tensor &out);
+void maxPool(const Tensor &in, const WindowGeometry &geometry, int64_t channels,
+             Tensor &out);
 /// Average over the non-padded cells. Exact tensors gain log2 of the largest
 /// window's size in fractional bits (the verifier guarantees power-of-two
 /// windows), so the division is exact.

@@ -12,9 +12,9 @@
 #include "hgq/Fixed/Fixed.h"
 
 #include <array>
-#include <optional>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace hgq::fixed {

@@ -112,8 +112,8 @@ private:
         value = value > plan.high ? plan.high : plan.low;
       } else { // WRAP: ((q - low) mod 2^W) + low
         uint64_t mask = (uint64_t(1) << formats_[element].width()) - 1;
-        value = int64_t((uint64_t(value) - uint64_t(plan.low)) & mask) +
-                plan.low;
+        value =
+            int64_t((uint64_t(value) - uint64_t(plan.low)) & mask) + plan.low;
       }
     }
     return shiftOut(plan, value, out);

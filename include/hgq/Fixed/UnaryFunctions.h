@@ -66,11 +66,11 @@ struct UnaryParams {
 struct UnaryFunctionInfo {
   UnaryFunction function;
   std::string_view name;
-  bool elementwise;         ///< false only for softmax
-  bool usesAlpha;           ///< needs `alpha`
-  bool usesBeta;            ///< needs `beta`
-  bool usesGamma;           ///< needs `gamma`
-  UnaryParams defaults;     ///< ONNX defaults of the parameters it uses
+  bool elementwise;     ///< false only for softmax
+  bool usesAlpha;       ///< needs `alpha`
+  bool usesBeta;        ///< needs `beta`
+  bool usesGamma;       ///< needs `gamma`
+  UnaryParams defaults; ///< ONNX defaults of the parameters it uses
 };
 
 /// Looks a function up by its dialect name (e.g. "leaky_relu").

@@ -1,4 +1,5 @@
-//===- Permute.h - Reordering the dimensions of a row-major array -*- C++ -*-===//
+//===- Permute.h - Reordering the dimensions of a row-major array -*- C++
+//-*-===//
 
 #ifndef HGQ_SUPPORT_PERMUTE_H
 #define HGQ_SUPPORT_PERMUTE_H

@@ -77,8 +77,8 @@ herr_t visitLink(hid_t group, const char *name, const H5L_info_t *,
     return 0;
   std::string relative = name;
   size_t slash = relative.rfind('/');
-  std::string leaf = slash == std::string::npos ? relative
-                                                : relative.substr(slash + 1);
+  std::string leaf =
+      slash == std::string::npos ? relative : relative.substr(slash + 1);
   state->found.emplace(leaf, state->root + "/" + relative);
   return 0;
 }
@@ -108,9 +108,9 @@ Hdf5File::stringAttribute(const std::string &path,
                           const std::string &name) const {
   if (H5Aexists_by_name(file, path.c_str(), name.c_str(), H5P_DEFAULT) <= 0)
     return std::nullopt;
-  Handle attribute(
-      H5Aopen_by_name(file, path.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
-      H5Aclose);
+  Handle attribute(H5Aopen_by_name(file, path.c_str(), name.c_str(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                   H5Aclose);
   Handle type(attribute ? H5Aget_type(attribute.id) : -1, H5Tclose);
   if (!type || H5Tget_class(type.id) != H5T_STRING)
     return std::nullopt;

@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hgq/Import/KerasImporter.h"
 #include "Hdf5File.h"
 #include "hgq/Dialect/HGQ.h"
-#include "hgq/Import/KerasImporter.h"
 #include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -89,7 +89,8 @@ private:
                             ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
                             ArrayRef<int64_t> dilations,
                             ArrayRef<int64_t> pads);
-  std::vector<int64_t> samePads(ArrayRef<int64_t> input, ArrayRef<int64_t> window,
+  std::vector<int64_t> samePads(ArrayRef<int64_t> input,
+                                ArrayRef<int64_t> window,
                                 ArrayRef<int64_t> strides,
                                 ArrayRef<int64_t> dilations);
 
@@ -207,20 +208,19 @@ FailureOr<std::vector<int64_t>> Reader::ints(const Layer &layer, StringRef key,
     for (const json::Value &item : *array) {
       std::optional<int64_t> number = item.getAsInteger();
       if (!number)
-        return error(layer.name) << "field '" << key
-                                 << "' must hold integers";
+        return error(layer.name) << "field '" << key << "' must hold integers";
       result.push_back(*number);
     }
   }
-  if (result.size() != count || llvm::any_of(result, [](int64_t v) { return v <= 0; }))
+  if (result.size() != count ||
+      llvm::any_of(result, [](int64_t v) { return v <= 0; }))
     return error(layer.name) << "field '" << key << "' must be " << count
                              << " positive integer(s)";
   return result;
 }
 
 FailureOr<std::string> Reader::padding(const Layer &layer) {
-  std::string text =
-      layer.config->getString("padding").value_or("valid").str();
+  std::string text = layer.config->getString("padding").value_or("valid").str();
   if (text != "valid" && text != "same")
     return error(layer.name) << "field 'padding' is '" << text
                              << "'; 'valid' and 'same' are supported";
@@ -240,10 +240,10 @@ FailureOr<std::optional<Array<float>>> Reader::weight(const Layer &layer,
   // One walk of the layer's group serves all its weights.
   auto cached = datasets.find(layer.name);
   if (cached == datasets.end())
-    cached = datasets
-                 .emplace(layer.name,
-                          file.datasets("/model_weights/" + layer.name))
-                 .first;
+    cached =
+        datasets
+            .emplace(layer.name, file.datasets("/model_weights/" + layer.name))
+            .first;
   const std::map<std::string, std::string> &found = cached->second;
   for (std::string candidate : {name.str() + ":0", name.str()}) {
     auto entry = found.find(candidate);
@@ -263,14 +263,14 @@ FailureOr<std::optional<Array<float>>> Reader::weight(const Layer &layer,
 }
 
 FailureOr<Array<float>> Reader::requiredWeight(const Layer &layer,
-                                              StringRef name) {
+                                               StringRef name) {
   FailureOr<std::optional<Array<float>>> array = weight(layer, name);
   if (failed(array))
     return failure();
   if (!*array)
-    return error(layer.name) << "weight '" << name
-                             << ":0' is missing from model_weights/"
-                             << layer.name;
+    return error(layer.name)
+           << "weight '" << name << ":0' is missing from model_weights/"
+           << layer.name;
   return std::move(**array);
 }
 
@@ -280,9 +280,9 @@ FailureOr<DenseElementsAttr> Reader::floats(const Layer &layer, StringRef name,
   if (failed(array))
     return failure();
   if (array->shape != std::vector<int64_t>(expected.begin(), expected.end()))
-    return error(layer.name) << "weight '" << name << ":0' has shape "
-                             << shapeText(array->shape) << ", expected "
-                             << shapeText(expected);
+    return error(layer.name)
+           << "weight '" << name << ":0' has shape " << shapeText(array->shape)
+           << ", expected " << shapeText(expected);
   auto type = RankedTensorType::get(expected, Float32Type::get(context));
   return DenseElementsAttr::get(type, ArrayRef<float>(array->values));
 }
@@ -305,9 +305,9 @@ std::vector<int64_t> Reader::samePads(ArrayRef<int64_t> input,
 }
 
 LogicalResult Reader::kernelAndBias(const Layer &layer,
-                                   ArrayRef<int64_t> kernelShape,
-                                   DenseElementsAttr &kernel,
-                                   ElementsAttr &bias) {
+                                    ArrayRef<int64_t> kernelShape,
+                                    DenseElementsAttr &kernel,
+                                    ElementsAttr &bias) {
   FailureOr<DenseElementsAttr> k = floats(layer, "kernel", kernelShape);
   if (failed(k))
     return failure();
@@ -327,8 +327,9 @@ LogicalResult Reader::checkWindow(const Layer &layer, Value input,
                                   ArrayRef<int64_t> dilations,
                                   ArrayRef<int64_t> pads) {
   auto type = cast<RankedTensorType>(input.getType());
-  WindowShape shape = windowResultShape(type.getShape(), window, strides,
-                                        dilations, pads, type.getShape().back());
+  WindowShape shape =
+      windowResultShape(type.getShape(), window, strides, dilations, pads,
+                        type.getShape().back());
   if (std::optional<int64_t> axis = shape.misfitAxis)
     return error(layer.name) << "the window of size " << window[*axis]
                              << " does not fit spatial dimension " << *axis
@@ -342,11 +343,11 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
   std::optional<RoundingMode> r = symbolizeRoundingMode(rounding);
   std::optional<OverflowMode> o = symbolizeOverflowMode(overflow);
   if (!r)
-    return error(layer.name) << "field 'RND' is '" << rounding
-                             << "', not a rounding mode";
+    return error(layer.name)
+           << "field 'RND' is '" << rounding << "', not a rounding mode";
   if (!o)
-    return error(layer.name) << "field 'SAT' is '" << overflow
-                             << "', not an overflow mode";
+    return error(layer.name)
+           << "field 'SAT' is '" << overflow << "', not an overflow mode";
   ArrayRef<int64_t> features = featuresOf(input);
   // Each array is (1, *features) or (1,): HGQ keeps a leading batch axis of
   // one. The format keeps their common broadcast shape (one value per
@@ -364,10 +365,10 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
     for (size_t d = 1; fits && shape.size() > 1 && d < shape.size(); ++d)
       fits = shape[d] == expected[d] || shape[d] == 1;
     if (!fits)
-      return error(layer.name) << "weight '" << name << ":0' has shape "
-                               << shapeText(shape) << ", expected (1,) or "
-                               << shapeText(expected)
-                               << " (or 1 in place of a dimension)";
+      return error(layer.name)
+             << "weight '" << name << ":0' has shape " << shapeText(shape)
+             << ", expected (1,) or " << shapeText(expected)
+             << " (or 1 in place of a dimension)";
     SmallVector<int8_t> values;
     for (float value : array->values) {
       if (value != std::floor(value) || std::abs(value) > 127)
@@ -424,13 +425,14 @@ FailureOr<Value> Reader::dense(const Layer &layer, Value input) {
   if (failed(kernelAndBias(layer, {features.back(), *units}, kernel, bias)))
     return failure();
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
-  Value result =
-      DenseOp::create(builder, loc, input, kernel, bias).getOutput();
-  return activation(layer, result, activationOf(layer),
-                    NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
+  Value result = DenseOp::create(builder, loc, input, kernel, bias).getOutput();
+  return activation(
+      layer, result, activationOf(layer),
+      NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
 }
 
-FailureOr<Value> Reader::conv(const Layer &layer, Value input, int64_t spatial) {
+FailureOr<Value> Reader::conv(const Layer &layer, Value input,
+                              int64_t spatial) {
   ArrayRef<int64_t> features = featuresOf(input);
   if (int64_t(features.size()) != spatial + 1)
     return error(layer.name) << "expects (batch, spatial..., channels) with "
@@ -439,8 +441,10 @@ FailureOr<Value> Reader::conv(const Layer &layer, Value input, int64_t spatial) 
   std::optional<int64_t> filters = layer.config->getInteger("filters");
   if (!filters || *filters <= 0)
     return error(layer.name) << "field 'filters' must be a positive integer";
-  FailureOr<std::vector<int64_t>> window = ints(layer, "kernel_size", spatial, true);
-  FailureOr<std::vector<int64_t>> strides = ints(layer, "strides", spatial, false);
+  FailureOr<std::vector<int64_t>> window =
+      ints(layer, "kernel_size", spatial, true);
+  FailureOr<std::vector<int64_t>> strides =
+      ints(layer, "strides", spatial, false);
   FailureOr<std::vector<int64_t>> dilations =
       ints(layer, "dilation_rate", spatial, false);
   FailureOr<std::string> pad = padding(layer);
@@ -453,10 +457,10 @@ FailureOr<Value> Reader::conv(const Layer &layer, Value input, int64_t spatial) 
     dilations->assign(spatial, 1);
   int64_t groups = layer.config->getInteger("groups").value_or(1);
   if (groups <= 0 || features.back() % groups != 0 || *filters % groups != 0)
-    return error(layer.name) << "field 'groups' (" << groups
-                             << ") must divide the " << features.back()
-                             << " input channels and the " << *filters
-                             << " filters";
+    return error(layer.name)
+           << "field 'groups' (" << groups << ") must divide the "
+           << features.back() << " input channels and the " << *filters
+           << " filters";
   std::vector<int64_t> kernelShape(window->begin(), window->end());
   kernelShape.push_back(features.back() / groups);
   kernelShape.push_back(*filters);
@@ -465,16 +469,18 @@ FailureOr<Value> Reader::conv(const Layer &layer, Value input, int64_t spatial) 
   if (failed(kernelAndBias(layer, kernelShape, kernel, bias)))
     return failure();
   std::vector<int64_t> pads =
-      *pad == "same" ? samePads(features.drop_back(), *window, *strides, *dilations)
-                     : std::vector<int64_t>(2 * spatial, 0);
+      *pad == "same"
+          ? samePads(features.drop_back(), *window, *strides, *dilations)
+          : std::vector<int64_t>(2 * spatial, 0);
   if (failed(checkWindow(layer, input, *window, *strides, *dilations, pads)))
     return failure();
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
   Value result = ConvOp::create(builder, loc, input, kernel, bias, *strides,
                                 *dilations, pads, groups)
                      .getOutput();
-  return activation(layer, result, activationOf(layer),
-                    NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
+  return activation(
+      layer, result, activationOf(layer),
+      NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
 }
 
 FailureOr<Value> Reader::pool(const Layer &layer, Value input, int64_t spatial,
@@ -484,8 +490,10 @@ FailureOr<Value> Reader::pool(const Layer &layer, Value input, int64_t spatial,
     return error(layer.name) << "expects (batch, spatial..., channels) with "
                              << spatial << " spatial dimension(s), got "
                              << shapeText(features) << " after the batch";
-  FailureOr<std::vector<int64_t>> window = ints(layer, "pool_size", spatial, true);
-  FailureOr<std::vector<int64_t>> strides = ints(layer, "strides", spatial, false);
+  FailureOr<std::vector<int64_t>> window =
+      ints(layer, "pool_size", spatial, true);
+  FailureOr<std::vector<int64_t>> strides =
+      ints(layer, "strides", spatial, false);
   FailureOr<std::string> pad = padding(layer);
   if (failed(window) || failed(strides) || failed(pad) ||
       failed(channelsLast(layer)))
@@ -528,10 +536,10 @@ FailureOr<Value> Reader::unaryLut(const Layer &layer, Value input) {
   if (std::optional<StringRef> function = layer.config->getString("function"))
     fn = builder.getStringAttr(*function);
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
-  return UnaryLutOp::create(builder, loc, input.getType(), input,
-                            DenseElementsAttr::get(
-                                type, ArrayRef<float>((*table)->values)),
-                            format, fn)
+  return UnaryLutOp::create(
+             builder, loc, input.getType(), input,
+             DenseElementsAttr::get(type, ArrayRef<float>((*table)->values)),
+             format, fn)
       .getOutput();
 }
 
@@ -540,9 +548,9 @@ FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
   bool merge = kind == "Add" || kind == "Concatenate";
   if (merge ? inputs.size() < 2 : inputs.size() != 1)
-    return error(layer.name) << kind << " takes "
-                             << (merge ? "two or more inputs" : "one input")
-                             << ", got " << inputs.size();
+    return error(layer.name)
+           << kind << " takes " << (merge ? "two or more inputs" : "one input")
+           << ", got " << inputs.size();
   Value input = inputs[0];
   ArrayRef<int64_t> features = featuresOf(input);
   int64_t elements = ShapedType::getNumElements(features);
@@ -592,8 +600,8 @@ FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
       return error(layer.name) << "field 'target_shape' " << shapeText(shape)
                                << " does not hold the " << elements
                                << " elements of " << shapeText(features);
-    result = ReshapeOp::create(builder, loc, tensorType(shape), input)
-                 .getOutput();
+    result =
+        ReshapeOp::create(builder, loc, tensorType(shape), input).getOutput();
   } else if (kind == "Add") {
     for (Value other : inputs.drop_front())
       if (other.getType() != input.getType())
@@ -630,8 +638,7 @@ FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
   } else if (kind == "Dropout") {
     result = input; // inference: the identity
   } else {
-    return error(layer.name) << "class_name '" << kind
-                             << "' is not supported";
+    return error(layer.name) << "class_name '" << kind << "' is not supported";
   }
   if (failed(result))
     return failure();
@@ -813,9 +820,8 @@ OwningOpRef<ModuleOp> Reader::read() {
       results.push_back(values[name->str()]);
     }
   }
-  func::ReturnOp::create(builder,
-                         NameLoc::get(StringAttr::get(context, modelName)),
-                         results);
+  func::ReturnOp::create(
+      builder, NameLoc::get(StringAttr::get(context, modelName)), results);
   function.setFunctionType(
       builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
   if (failed(mlir::verify(*module)))

@@ -39,7 +39,8 @@ int64_t ConstTensor::size() const {
 }
 
 bool ConstTensor::isInteger() const {
-  return type != onnx::TensorProto::FLOAT && type != onnx::TensorProto::DOUBLE &&
+  return type != onnx::TensorProto::FLOAT &&
+         type != onnx::TensorProto::DOUBLE &&
          type != onnx::TensorProto::FLOAT16 &&
          type != onnx::TensorProto::BFLOAT16;
 }
@@ -58,8 +59,8 @@ void appendRaw(const std::string &raw, std::vector<double> &values) {
 
 } // namespace
 
-bool decodeTensor(const onnx::TensorProto &tensor,
-                  ConstTensor &out, std::string &error) {
+bool decodeTensor(const onnx::TensorProto &tensor, ConstTensor &out,
+                  std::string &error) {
   out.shape.assign(tensor.dims().begin(), tensor.dims().end());
   out.type = tensor.data_type();
   out.values.clear();
@@ -184,17 +185,16 @@ int Importer::opset(const std::string &domain) const {
 }
 
 Location Importer::locationOf(const onnx::NodeProto &node) const {
-  std::string name = node.name().empty()
-                         ? (node.output_size() ? node.output(0) : node.op_type())
-                         : node.name();
+  std::string name = node.name().empty() ? (node.output_size() ? node.output(0)
+                                                               : node.op_type())
+                                         : node.name();
   return NameLoc::get(StringAttr::get(context, name));
 }
 
 InFlightDiagnostic Importer::nodeError(const onnx::NodeProto &node) const {
   std::string domain = node.domain().empty() ? "ai.onnx" : node.domain();
-  std::string name = node.name().empty() && node.output_size()
-                         ? node.output(0)
-                         : node.name();
+  std::string name =
+      node.name().empty() && node.output_size() ? node.output(0) : node.name();
   return emitError(locationOf(node))
          << "node '" << name << "' (" << node.op_type() << ", domain '"
          << domain << "'): ";
@@ -202,8 +202,8 @@ InFlightDiagnostic Importer::nodeError(const onnx::NodeProto &node) const {
 
 void Importer::nodeWarning(const onnx::NodeProto &node,
                            const llvm::Twine &message) const {
-  emitWarning(locationOf(node)) << "node '" << node.name() << "' ("
-                                << node.op_type() << "): " << message;
+  emitWarning(locationOf(node))
+      << "node '" << node.name() << "' (" << node.op_type() << "): " << message;
 }
 
 bool Importer::hasInput(const onnx::NodeProto &node, int index) const {
@@ -329,7 +329,8 @@ std::vector<int64_t> Importer::channelsLast(int64_t rank) {
   return order;
 }
 
-std::vector<int64_t> Importer::logicalShape(const Activation &activation) const {
+std::vector<int64_t>
+Importer::logicalShape(const Activation &activation) const {
   ArrayRef<int64_t> physical =
       cast<RankedTensorType>(activation.value.getType()).getShape();
   std::vector<int64_t> shape(activation.rank());
@@ -394,9 +395,9 @@ Activation Importer::relayout(const Activation &source,
     int64_t features = 1;
     for (size_t d = 1; d < logicalShapeNow.size(); ++d)
       features *= logicalShapeNow[d];
-    Value flat = FlattenOp::create(
-        builder, loc, tensorType({ShapedType::kDynamic, features}),
-        logical.value);
+    Value flat = FlattenOp::create(builder, loc,
+                                   tensorType({ShapedType::kDynamic, features}),
+                                   logical.value);
     current = Activation{flat, identity(2), {}, source.uniformFormat};
   }
   if (current.physicalOf == physicalOf)
@@ -407,9 +408,9 @@ Activation Importer::relayout(const Activation &source,
     permutation[physicalOf[d]] = current.physicalOf[d];
     shape[physicalOf[d]] = logical[d];
   }
-  Value moved = TransposeOp::create(builder, loc, tensorType(shape),
-                                    current.value,
-                                    builder.getDenseI64ArrayAttr(permutation));
+  Value moved =
+      TransposeOp::create(builder, loc, tensorType(shape), current.value,
+                          builder.getDenseI64ArrayAttr(permutation));
   return Activation{moved, physicalOf, {}, current.uniformFormat};
 }
 
@@ -423,8 +424,7 @@ Importer::physicalBits(const onnx::NodeProto &node, const ConstTensor &bits,
   int64_t featureRank = activation.rank() - 1;
   if (int64_t(bits.shape.size()) > featureRank)
     return nodeError(node) << "bit-width tensor of rank " << bits.shape.size()
-                           << " does not broadcast against the "
-                           << featureRank
+                           << " does not broadcast against the " << featureRank
                            << "-D input without its batch dimension";
   std::vector<int64_t> shape(featureRank - bits.shape.size(), 1);
   shape.insert(shape.end(), bits.shape.begin(), bits.shape.end());
@@ -452,8 +452,7 @@ Importer::physicalBits(const onnx::NodeProto &node, const ConstTensor &bits,
     physicalShape[activation.physicalOf[d] - 1] = shape[d - 1];
     sourceDimOf[activation.physicalOf[d] - 1] = d - 1;
   }
-  std::vector<int64_t> permuted =
-      permuteValues(values, shape, sourceDimOf);
+  std::vector<int64_t> permuted = permuteValues(values, shape, sourceDimOf);
   return bitsElements(physicalShape, permuted);
 }
 
@@ -472,9 +471,9 @@ Importer::permutedConstantBits(const onnx::NodeProto &node,
                quantizer.bitsShape.end());
   for (size_t d = 0; d < rank; ++d)
     if (shape[d] != 1 && shape[d] != constantShape[d])
-      return nodeError(node) << "kernel bit-width dimension " << d
-                             << " has size " << shape[d]
-                             << " but the kernel has " << constantShape[d];
+      return nodeError(node)
+             << "kernel bit-width dimension " << d << " has size " << shape[d]
+             << " but the kernel has " << constantShape[d];
   std::vector<int64_t> resultShape(rank), strides(rank, 1);
   for (size_t d = 0; d < rank; ++d)
     resultShape[d] = shape[permutation[d]];
@@ -503,12 +502,33 @@ Importer::permutedConstantBits(const onnx::NodeProto &node,
 /// Graph inputs that reach a convolution or pool through ops that do not
 /// care about layout: they become channels-last arguments.
 std::set<std::string> Importer::spatialInputs() const {
-  static const std::set<std::string> layoutFree = {
-      "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "Elu", "Selu",
-      "Softplus", "Softsign", "Exp", "Abs", "Neg", "Identity", "Dropout",
-      "BatchNormalization", "Quantizer", "FixedPointQuantizer", "Signature",
-      "Quant", "IntQuant", "Trunc", "BipolarQuant", "QuantizeLinear",
-      "DequantizeLinear", "Add", "Mul", "Div"};
+  static const std::set<std::string> layoutFree = {"Relu",
+                                                   "LeakyRelu",
+                                                   "Sigmoid",
+                                                   "Tanh",
+                                                   "HardSigmoid",
+                                                   "Elu",
+                                                   "Selu",
+                                                   "Softplus",
+                                                   "Softsign",
+                                                   "Exp",
+                                                   "Abs",
+                                                   "Neg",
+                                                   "Identity",
+                                                   "Dropout",
+                                                   "BatchNormalization",
+                                                   "Quantizer",
+                                                   "FixedPointQuantizer",
+                                                   "Signature",
+                                                   "Quant",
+                                                   "IntQuant",
+                                                   "Trunc",
+                                                   "BipolarQuant",
+                                                   "QuantizeLinear",
+                                                   "DequantizeLinear",
+                                                   "Add",
+                                                   "Mul",
+                                                   "Div"};
   static const std::set<std::string> spatial = {
       "Conv", "MaxPool", "AveragePool", "GlobalAveragePool"};
   std::set<std::string> marked;
@@ -555,12 +575,12 @@ LogicalResult Importer::importGraph(ModuleOp module) {
       return emitError(loc) << modelPath << ": graph input '" << input.name()
                             << "' has no tensor shape";
     if (type.tensor_type().elem_type() != onnx::TensorProto::FLOAT)
-      return emitError(loc) << modelPath << ": graph input '" << input.name()
-                            << "' is of type "
-                            << onnx::TensorProto_DataType_Name(
-                                   onnx::TensorProto_DataType(
-                                       type.tensor_type().elem_type()))
-                            << "; the importer takes float inputs";
+      return emitError(loc)
+             << modelPath << ": graph input '" << input.name()
+             << "' is of type "
+             << onnx::TensorProto_DataType_Name(
+                    onnx::TensorProto_DataType(type.tensor_type().elem_type()))
+             << "; the importer takes float inputs";
     std::vector<int64_t> shape;
     for (const auto &dim : type.tensor_type().shape().dim())
       shape.push_back(dim.has_dim_value() ? dim.dim_value()
@@ -593,7 +613,8 @@ LogicalResult Importer::importGraph(ModuleOp module) {
     argument.setLoc(argumentLocations[argumentIndex]);
     const std::vector<int64_t> &layout = argumentLayouts[argumentIndex];
     if (layout != identity(int64_t(layout.size())))
-      function.setArgAttr(argumentIndex, HGQDialect::LayoutAttrHelper::getNameStr(),
+      function.setArgAttr(argumentIndex,
+                          HGQDialect::LayoutAttrHelper::getNameStr(),
                           builder.getDenseI64ArrayAttr(layout));
     activations[input.name()] = Activation{argument, layout, {}, {}};
     ++argumentIndex;
@@ -605,12 +626,11 @@ LogicalResult Importer::importGraph(ModuleOp module) {
       continue;
     Handler handler = lookupHandler(node.domain(), node.op_type());
     if (!handler)
-      return nodeError(node) << "op type '" << node.op_type()
-                             << "' of domain '"
-                             << (node.domain().empty() ? "ai.onnx"
-                                                       : node.domain())
-                             << "' is not supported (see "
-                                "docs/onnx-support.md)";
+      return nodeError(node)
+             << "op type '" << node.op_type() << "' of domain '"
+             << (node.domain().empty() ? "ai.onnx" : node.domain())
+             << "' is not supported (see "
+                "docs/onnx-support.md)";
     if (failed(handler(*this, node)))
       return failure();
   }
@@ -636,8 +656,9 @@ LogicalResult Importer::importGraph(ModuleOp module) {
       builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
   for (size_t index = 0; index < resultLayouts.size(); ++index)
     if (resultLayouts[index] != identity(int64_t(resultLayouts[index].size())))
-      function.setResultAttr(index, HGQDialect::LayoutAttrHelper::getNameStr(),
-                             builder.getDenseI64ArrayAttr(resultLayouts[index]));
+      function.setResultAttr(
+          index, HGQDialect::LayoutAttrHelper::getNameStr(),
+          builder.getDenseI64ArrayAttr(resultLayouts[index]));
   // Layout bookkeeping can leave a value nothing reads (a lazy flatten
   // undone at an output): drop it, last first.
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*body)))
@@ -665,11 +686,11 @@ LogicalResult Importer::restoreAttributes(ModuleOp module) {
       continue;
     Location loc = NameLoc::get(StringAttr::get(context, modelPath));
     auto fail = [&](const Twine &what) {
-      return emitError(loc) << modelPath << ": metadata '" << key << "' "
-                            << what;
+      return emitError(loc)
+             << modelPath << ": metadata '" << key << "' " << what;
     };
-    auto attribute =
-        dyn_cast_or_null<DictionaryAttr>(parseAttribute(entry.value(), context));
+    auto attribute = dyn_cast_or_null<DictionaryAttr>(
+        parseAttribute(entry.value(), context));
     if (!attribute)
       return fail("is not an attribute dictionary");
     if (key == "hgq.module_attributes") {
@@ -689,8 +710,8 @@ LogicalResult Importer::restoreAttributes(ModuleOp module) {
     std::string indexText =
         key.substr((isArgument ? argumentPrefix : resultPrefix).size());
     unsigned index = 0;
-    unsigned count = isArgument ? function.getNumArguments()
-                                : function.getNumResults();
+    unsigned count =
+        isArgument ? function.getNumArguments() : function.getNumResults();
     if (StringRef(indexText).getAsInteger(10, index) || index >= count)
       return fail("names no " + Twine(isArgument ? "input" : "output") +
                   " of the graph");
@@ -715,8 +736,8 @@ LogicalResult Importer::restoreAttributes(ModuleOp module) {
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
-  OwningOpRef<ModuleOp> module(ModuleOp::create(
-      NameLoc::get(StringAttr::get(context, modelPath))));
+  OwningOpRef<ModuleOp> module(
+      ModuleOp::create(NameLoc::get(StringAttr::get(context, modelPath))));
   if (failed(importGraph(*module)) || failed(restoreAttributes(*module)))
     return nullptr;
   if (failed(mlir::verify(*module)))

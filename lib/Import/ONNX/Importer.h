@@ -77,11 +77,13 @@ public:
   mlir::Location locationOf(const onnx::NodeProto &node) const;
   /// An error naming the node, its op type and domain.
   mlir::InFlightDiagnostic nodeError(const onnx::NodeProto &node) const;
-  void nodeWarning(const onnx::NodeProto &node, const llvm::Twine &message) const;
+  void nodeWarning(const onnx::NodeProto &node,
+                   const llvm::Twine &message) const;
 
   bool hasInput(const onnx::NodeProto &node, int index) const;
   bool isConstant(const std::string &name) const;
-  mlir::FailureOr<Activation> activation(const onnx::NodeProto &node, int index);
+  mlir::FailureOr<Activation> activation(const onnx::NodeProto &node,
+                                         int index);
   mlir::FailureOr<const ConstTensor *> constant(const onnx::NodeProto &node,
                                                 int index);
   void setActivation(const std::string &name, Activation activation);
@@ -156,8 +158,8 @@ private:
 };
 
 /// Reads a TensorProto's values (external data is read by loadModel()).
-bool decodeTensor(const onnx::TensorProto &tensor,
-                  ConstTensor &out, std::string &error);
+bool decodeTensor(const onnx::TensorProto &tensor, ConstTensor &out,
+                  std::string &error);
 
 using Handler = mlir::LogicalResult (*)(Importer &, const onnx::NodeProto &);
 /// Every handler, keyed by "normalized domain|op type".

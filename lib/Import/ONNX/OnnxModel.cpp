@@ -67,8 +67,7 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
   std::function<bool(const onnx::NodeProto &, const std::string &, int,
                      std::vector<onnx::NodeProto> &)>
       expand = [&](const onnx::NodeProto &node, const std::string &prefix,
-                   int depth,
-                   std::vector<onnx::NodeProto> &out) -> bool {
+                   int depth, std::vector<onnx::NodeProto> &out) -> bool {
     auto found = functions.find({node.domain(), node.op_type()});
     if (found == functions.end()) {
       out.push_back(node);
@@ -79,8 +78,8 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
       return false;
     }
     const onnx::FunctionProto &function = *found->second;
-    std::string scope = prefix + (node.name().empty() ? node.op_type()
-                                                      : node.name());
+    std::string scope =
+        prefix + (node.name().empty() ? node.op_type() : node.name());
     std::map<std::string, std::string> rename;
     for (int index = 0; index < function.input_size(); ++index)
       rename[function.input(index)] =
@@ -201,7 +200,8 @@ bool internalizeExternalData(onnx::ModelProto &model, const std::string &path,
 /// schemas it has. The importer's handlers still see the model's own
 /// version, and refuse the attributes added since (e.g. block_size).
 void clampOpsetsForChecker(onnx::ModelProto &model) {
-  const auto &ranges = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  const auto &ranges =
+      onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
   for (auto &opset : *model.mutable_opset_import()) {
     std::string domain = opset.domain() == "ai.onnx" ? "" : opset.domain();
     auto known = ranges.find(domain);
@@ -244,9 +244,8 @@ std::unique_ptr<onnx::ModelProto> loadModel(const std::string &path,
                                         /*enable_data_propagation=*/true};
     onnx::ModelProto inferable = *model;
     clampOpsetsForChecker(inferable);
-    onnx::shape_inference::InferShapes(inferable,
-                                       onnx::OpSchemaRegistry::Instance(),
-                                       options);
+    onnx::shape_inference::InferShapes(
+        inferable, onnx::OpSchemaRegistry::Instance(), options);
     *model->mutable_graph() = inferable.graph();
   } catch (const std::exception &exception) {
     error = path + ": the ONNX checker rejects the model: " + exception.what();

@@ -98,10 +98,10 @@ FailureOr<FixedAttr> formatFor(Importer &importer, const onnx::NodeProto &node,
   if (failed(k) || failed(i) || failed(f))
     return failure();
   auto emit = [&]() { return importer.nodeError(node) << "invalid format: "; };
-  FixedAttr attr = FixedAttr::getChecked(
-      emit, importer.context, *k, *i, *f,
-      RoundingMode(uint32_t(format.rounding)),
-      OverflowMode(uint32_t(format.overflow)));
+  FixedAttr attr =
+      FixedAttr::getChecked(emit, importer.context, *k, *i, *f,
+                            RoundingMode(uint32_t(format.rounding)),
+                            OverflowMode(uint32_t(format.overflow)));
   if (attr)
     attr = canonicalFixed(importer.context, attr.getK(), attr.getI(),
                           attr.getF(), attr.getRounding(), attr.getOverflow());
@@ -146,8 +146,7 @@ FailureOr<ConstTensor> quantizeConstant(Importer &importer,
 /// Applies `format` to input 0: a constant is quantized at import, an
 /// activation gets an hgq.quantize. Sets output 0 (and `alias` if given).
 LogicalResult applyFormat(Importer &importer, const onnx::NodeProto &node,
-                          const OnnxFormat &format,
-                          const std::string &output) {
+                          const OnnxFormat &format, const std::string &output) {
   if (importer.isConstant(node.input(0))) {
     FailureOr<const ConstTensor *> value = importer.constant(node, 0);
     FailureOr<ConstTensor> quantized =
@@ -163,9 +162,9 @@ LogicalResult applyFormat(Importer &importer, const onnx::NodeProto &node,
   FailureOr<FixedAttr> attr = formatFor(importer, node, format, *input);
   if (failed(attr))
     return failure();
-  auto op = QuantizeOp::create(importer.builder, importer.locationOf(node),
-                               input->value.getType(), input->value, nullptr,
-                               *attr);
+  auto op =
+      QuantizeOp::create(importer.builder, importer.locationOf(node),
+                         input->value.getType(), input->value, nullptr, *attr);
   importer.setElementwise(output, *input, op.getOutput(),
                           attr->isUniform() ? *attr : FixedAttr());
   return success();
@@ -209,7 +208,8 @@ LogicalResult importHgqQuantizer(Importer &importer,
   FailureOr<const ConstTensor *> bits = importer.constant(node, 1);
   if (failed(bits))
     return failure();
-  std::string name = importer.stringAttr(node, "rnd_strategy", "standard_round");
+  std::string name =
+      importer.stringAttr(node, "rnd_strategy", "standard_round");
   std::optional<RoundingStrategy> rnd = strategyNamed(name);
   if (!rnd)
     return importer.nodeError(node)
@@ -242,15 +242,18 @@ LogicalResult importHgqQuantizer(Importer &importer,
   FailureOr<Activation> input = importer.activation(node, 0);
   if (failed(input))
     return failure();
-  FailureOr<DenseIntElementsAttr> f = importer.physicalBits(node, **bits, *input);
+  FailureOr<DenseIntElementsAttr> f =
+      importer.physicalBits(node, **bits, *input);
   if (failed(f))
     return failure();
   if (f->isSplat() && f->getNumElements() == 1)
     *f = makeBitsArray(importer.context, f->getSplatValue<int8_t>());
-  auto emit = [&]() { return importer.nodeError(node) << "invalid quantizer: "; };
+  auto emit = [&]() {
+    return importer.nodeError(node) << "invalid quantizer: ";
+  };
   QuantizerAttr quantizer = QuantizerAttr::getChecked(
-      emit, importer.context, *f, *rnd, kDefaultBwClipMin, kDefaultBwClipMax, DenseIntElementsAttr(),
-      DenseIntElementsAttr());
+      emit, importer.context, *f, *rnd, kDefaultBwClipMin, kDefaultBwClipMax,
+      DenseIntElementsAttr(), DenseIntElementsAttr());
   if (!quantizer)
     return failure();
   Location loc = importer.locationOf(node);
@@ -267,8 +270,8 @@ LogicalResult importHgqQuantizer(Importer &importer,
     layer->setLoc(FusedLoc::get(importer.context, {layer.getLoc(), loc}));
     return true;
   };
-  if (single && (fold(dyn_cast<DenseOp>(producer)) ||
-                 fold(dyn_cast<ConvOp>(producer)))) {
+  if (single &&
+      (fold(dyn_cast<DenseOp>(producer)) || fold(dyn_cast<ConvOp>(producer)))) {
     if (failed(mlir::verify(producer)))
       return importer.nodeError(node) << "cannot attach the quantizer to the "
                                          "layer before it";
@@ -307,11 +310,11 @@ LogicalResult importFixedPointQuantizer(Importer &importer,
   std::optional<fixed::Rounding> r = fixed::parseRounding(rounding);
   std::optional<fixed::Overflow> o = fixed::parseOverflow(overflow);
   if (!r)
-    return importer.nodeError(node) << "RND '" << rounding
-                                    << "' is not a rounding mode";
+    return importer.nodeError(node)
+           << "RND '" << rounding << "' is not a rounding mode";
   if (!o)
-    return importer.nodeError(node) << "SAT '" << overflow
-                                    << "' is not an overflow mode";
+    return importer.nodeError(node)
+           << "SAT '" << overflow << "' is not an overflow mode";
   format.rounding = *r;
   format.overflow = *o;
   return applyFormat(importer, node, format, node.output(0));
@@ -434,9 +437,9 @@ LogicalResult rescaledInteger(Importer &importer, const onnx::NodeProto &node,
     return failure();
   Location loc = importer.locationOf(node);
   auto scaleAttr = importer.floatElements({}, scale.values);
-  Value divided =
-      RescaleOp::create(importer.builder, loc, input->value.getType(),
-                        input->value, scaleAttr, importer.builder.getUnitAttr());
+  Value divided = RescaleOp::create(importer.builder, loc,
+                                    input->value.getType(), input->value,
+                                    scaleAttr, importer.builder.getUnitAttr());
   // Q(x / scale), then * scale, through two internal names.
   std::string integerName = node.output(0) + "/integer";
   std::string quantizedName = node.output(0) + "/quantized";
@@ -475,15 +478,14 @@ LogicalResult importQuant(Importer &importer, const onnx::NodeProto &node) {
   std::string mode = importer.stringAttr(node, "rounding_mode", "ROUND");
   std::optional<fixed::Rounding> rounding = qonnxRounding(mode);
   if (!rounding)
-    return importer.nodeError(node) << "rounding_mode '" << mode
-                                    << "' has no fixed-point equivalent";
+    return importer.nodeError(node)
+           << "rounding_mode '" << mode << "' has no fixed-point equivalent";
   if (narrow && !isSigned)
     return importer.nodeError(node) << "narrow unsigned ranges have no "
                                        "fixed-point overflow mode";
   fixed::Overflow overflow =
       narrow ? fixed::Overflow::SAT_SYM : fixed::Overflow::SAT;
-  if (std::optional<std::vector<double>> fractional =
-          fractionalBitsOf(**scale))
+  if (std::optional<std::vector<double>> fractional = fractionalBitsOf(**scale))
     return applyFormat(importer, node,
                        integerFormat((*scale)->shape, *fractional, bitwidth,
                                      isSigned, *rounding, overflow),
@@ -503,8 +505,8 @@ LogicalResult importBipolarQuant(Importer &importer,
     ConstTensor result = **value;
     std::vector<double> scales = expand(**scale, result.shape);
     for (size_t index = 0; index < result.values.size(); ++index)
-      result.values[index] =
-          (result.values[index] >= 0 ? 1.0 : -1.0) * double(float(scales[index]));
+      result.values[index] = (result.values[index] >= 0 ? 1.0 : -1.0) *
+                             double(float(scales[index]));
     result.quantizer.reset();
     importer.setConstant(node.output(0), std::move(result));
     return success();
@@ -552,8 +554,8 @@ LogicalResult importTrunc(Importer &importer, const onnx::NodeProto &node) {
   std::string mode = importer.stringAttr(node, "rounding_mode", "FLOOR");
   std::optional<fixed::Rounding> rounding = qonnxRounding(mode);
   if (!rounding)
-    return importer.nodeError(node) << "rounding_mode '" << mode
-                                    << "' has no fixed-point equivalent";
+    return importer.nodeError(node)
+           << "rounding_mode '" << mode << "' has no fixed-point equivalent";
   bool isSigned = importer.intAttr(node, "signed", 1) != 0;
   // Same integer bits, in - out fewer fractional bits.
   std::vector<double> truncated;
@@ -636,7 +638,8 @@ FailureOr<OnnxFormat> qdqFormat(Importer &importer, const onnx::NodeProto &node,
   default:
     return importer.nodeError(node)
            << "integer type "
-           << onnx::TensorProto_DataType_Name(onnx::TensorProto_DataType(q.type))
+           << onnx::TensorProto_DataType_Name(
+                  onnx::TensorProto_DataType(q.type))
            << " is not supported (int8, uint8, int16, uint16)";
   }
   std::optional<std::vector<double>> fractional = fractionalBitsOf(*q.scale);
@@ -664,7 +667,8 @@ LogicalResult importQuantizeLinear(Importer &importer,
       reads |= name == node.output(0);
     if (!reads)
       continue;
-    if (reader.op_type() != "DequantizeLinear" || reader.input(0) != node.output(0))
+    if (reader.op_type() != "DequantizeLinear" ||
+        reader.input(0) != node.output(0))
       return importer.nodeError(node)
              << "its integer output feeds '" << reader.op_type()
              << "'; only QuantizeLinear -> DequantizeLinear pairs are "

@@ -100,27 +100,44 @@ LogicalResult importConstant(Importer &importer, const onnx::NodeProto &node) {
 /// The dialect name of each elementwise ONNX activation.
 const std::map<std::string, std::string> &activationNames() {
   static const std::map<std::string, std::string> names = {
-      {"Relu", "relu"},         {"LeakyRelu", "leaky_relu"},
-      {"Sigmoid", "sigmoid"},   {"Tanh", "tanh"},
-      {"HardSigmoid", "hard_sigmoid"}, {"Elu", "elu"},
-      {"Selu", "selu"},         {"Softplus", "softplus"},
-      {"Softsign", "softsign"}, {"Exp", "exp"},
-      {"Log", "log"},           {"Abs", "abs"},
-      {"Neg", "neg"},           {"Sqrt", "sqrt"},
-      {"Reciprocal", "reciprocal"}, {"Sin", "sin"},
-      {"Cos", "cos"},           {"Tan", "tan"},
-      {"Asin", "asin"},         {"Acos", "acos"},
-      {"Atan", "atan"},         {"Sinh", "sinh"},
-      {"Cosh", "cosh"},         {"Asinh", "asinh"},
-      {"Acosh", "acosh"},       {"Atanh", "atanh"},
-      {"Erf", "erf"},           {"Sign", "sign"},
-      {"Floor", "floor"},       {"Ceil", "ceil"},
-      {"Round", "round"},       {"HardSwish", "hard_swish"},
+      {"Relu", "relu"},
+      {"LeakyRelu", "leaky_relu"},
+      {"Sigmoid", "sigmoid"},
+      {"Tanh", "tanh"},
+      {"HardSigmoid", "hard_sigmoid"},
+      {"Elu", "elu"},
+      {"Selu", "selu"},
+      {"Softplus", "softplus"},
+      {"Softsign", "softsign"},
+      {"Exp", "exp"},
+      {"Log", "log"},
+      {"Abs", "abs"},
+      {"Neg", "neg"},
+      {"Sqrt", "sqrt"},
+      {"Reciprocal", "reciprocal"},
+      {"Sin", "sin"},
+      {"Cos", "cos"},
+      {"Tan", "tan"},
+      {"Asin", "asin"},
+      {"Acos", "acos"},
+      {"Atan", "atan"},
+      {"Sinh", "sinh"},
+      {"Cosh", "cosh"},
+      {"Asinh", "asinh"},
+      {"Acosh", "acosh"},
+      {"Atanh", "atanh"},
+      {"Erf", "erf"},
+      {"Sign", "sign"},
+      {"Floor", "floor"},
+      {"Ceil", "ceil"},
+      {"Round", "round"},
+      {"HardSwish", "hard_swish"},
   };
   return names;
 }
 
-LogicalResult importActivation(Importer &importer, const onnx::NodeProto &node) {
+LogicalResult importActivation(Importer &importer,
+                               const onnx::NodeProto &node) {
   FailureOr<Activation> input = importer.activation(node, 0);
   if (failed(input))
     return failure();
@@ -172,22 +189,21 @@ LogicalResult importSoftmax(Importer &importer, const onnx::NodeProto &node) {
   if (axis < 0)
     axis += rank;
   if (axis <= 0 || axis >= rank)
-    return importer.nodeError(node) << "softmax axis " << axis
-                                    << " must be a non-batch axis of the rank "
-                                    << rank << " input";
+    return importer.nodeError(node)
+           << "softmax axis " << axis
+           << " must be a non-batch axis of the rank " << rank << " input";
   if (coerced && axis != rank - 1)
     return importer.nodeError(node)
-           << "opset " << importer.opset("")
-           << " softmax over axes " << axis << ".." << rank - 1
+           << "opset " << importer.opset("") << " softmax over axes " << axis
+           << ".." << rank - 1
            << " (flattened) is not supported; only the last axis";
   // Over a flattened activation the row is the same set of values whatever
   // their order, so no data moves.
   int64_t physicalAxis = input->flatten ? 1 : input->physicalOf[axis];
   auto op = ActivationOp::create(
       importer.builder, importer.locationOf(node), input->value.getType(),
-      input->value, importer.builder.getStringAttr("softmax"), nullptr,
-      nullptr, nullptr, importer.builder.getI64IntegerAttr(physicalAxis),
-      nullptr);
+      input->value, importer.builder.getStringAttr("softmax"), nullptr, nullptr,
+      nullptr, importer.builder.getI64IntegerAttr(physicalAxis), nullptr);
   importer.setElementwise(node.output(0), *input, op.getOutput());
   return success();
 }
@@ -220,14 +236,14 @@ LogicalResult createDense(Importer &importer, const onnx::NodeProto &node,
   }
   QuantizerAttr kernelQuantizer;
   if (quantizer) {
-    std::vector<int64_t> onnxShape = kernelTransposed
-                                         ? std::vector<int64_t>{outputs, inputs}
-                                         : std::vector<int64_t>{inputs, outputs};
-    std::vector<int64_t> permutation =
-        kernelTransposed ? std::vector<int64_t>{1, 0}
-                         : std::vector<int64_t>{0, 1};
-    FailureOr<DenseIntElementsAttr> bits = importer.permutedConstantBits(
-        node, *quantizer, onnxShape, permutation);
+    std::vector<int64_t> onnxShape =
+        kernelTransposed ? std::vector<int64_t>{outputs, inputs}
+                         : std::vector<int64_t>{inputs, outputs};
+    std::vector<int64_t> permutation = kernelTransposed
+                                           ? std::vector<int64_t>{1, 0}
+                                           : std::vector<int64_t>{0, 1};
+    FailureOr<DenseIntElementsAttr> bits =
+        importer.permutedConstantBits(node, *quantizer, onnxShape, permutation);
     if (failed(bits))
       return failure();
     if (!order.empty() && bits->getType().getDimSize(0) != 1) {
@@ -239,28 +255,28 @@ LogicalResult createDense(Importer &importer, const onnx::NodeProto &node,
           reordered[p * columns + o] = values[order[p] * columns + o];
       *bits = importer.bitsElements(bits->getType().getShape(), reordered);
     }
-    kernelQuantizer = QuantizerAttr::get(importer.context, *bits,
-                                         quantizer->rnd, kDefaultBwClipMin, kDefaultBwClipMax,
-                                         DenseIntElementsAttr(),
-                                         DenseIntElementsAttr());
+    kernelQuantizer = QuantizerAttr::get(
+        importer.context, *bits, quantizer->rnd, kDefaultBwClipMin,
+        kDefaultBwClipMax, DenseIntElementsAttr(), DenseIntElementsAttr());
   }
   ArrayRef<int64_t> inputShape =
       cast<RankedTensorType>(input.value.getType()).getShape();
   std::vector<int64_t> inShape(inputShape.begin(), inputShape.end());
   if (!ShapedType::isDynamic(inShape.back()) && inShape.back() != inputs)
-    return importer.nodeError(node) << "the kernel expects " << inputs
-                                    << " input features but the input has "
-                                    << inShape.back();
+    return importer.nodeError(node)
+           << "the kernel expects " << inputs
+           << " input features but the input has " << inShape.back();
   ElementsAttr biasAttr;
   if (bias)
     biasAttr = importer.floatElements({outputs}, *bias);
   auto op = DenseOp::create(importer.builder, loc, input.value,
                             importer.floatElements({inputs, outputs}, kernel),
                             biasAttr, kernelQuantizer);
-  importer.setActivation(
-      node.output(0),
-      Activation{op.getOutput(), Importer::identity(int64_t(inShape.size())),
-                 {}, nullptr});
+  importer.setActivation(node.output(0),
+                         Activation{op.getOutput(),
+                                    Importer::identity(int64_t(inShape.size())),
+                                    {},
+                                    nullptr});
   return success();
 }
 
@@ -284,8 +300,8 @@ LogicalResult importGemm(Importer &importer, const onnx::NodeProto &node) {
     return importer.nodeError(node) << "transA = 1 is not supported (the "
                                        "batch must stay the first dimension)";
   if (input->rank() != 2)
-    return importer.nodeError(node) << "Gemm needs a 2-D input, got rank "
-                                    << input->rank();
+    return importer.nodeError(node)
+           << "Gemm needs a 2-D input, got rank " << input->rank();
   const ConstTensor &b = **weights;
   if (b.shape.size() != 2)
     return importer.nodeError(node) << "input B must be 2-D";
@@ -346,16 +362,16 @@ LogicalResult windowPads(Importer &importer, const onnx::NodeProto &node,
     if (pads.empty())
       pads.assign(2 * spatial, 0);
     if (pads.size() != 2 * spatial)
-      return importer.nodeError(node) << "pads needs " << 2 * spatial
-                                      << " entries, got " << pads.size();
+      return importer.nodeError(node)
+             << "pads needs " << 2 * spatial << " entries, got " << pads.size();
     return success();
   }
   pads.assign(2 * spatial, 0);
   if (autoPad == "VALID")
     return success();
   if (autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
-    return importer.nodeError(node) << "auto_pad '" << autoPad
-                                    << "' is not known";
+    return importer.nodeError(node)
+           << "auto_pad '" << autoPad << "' is not known";
   for (size_t d = 0; d < spatial; ++d) {
     if (ShapedType::isDynamic(input[d]))
       return importer.nodeError(node)
@@ -421,10 +437,9 @@ LogicalResult importConv(Importer &importer, const onnx::NodeProto &node) {
         importer.permutedConstantBits(node, *w.quantizer, w.shape, permutation);
     if (failed(bits))
       return failure();
-    kernelQuantizer = QuantizerAttr::get(importer.context, *bits,
-                                         w.quantizer->rnd, kDefaultBwClipMin, kDefaultBwClipMax,
-                                         DenseIntElementsAttr(),
-                                         DenseIntElementsAttr());
+    kernelQuantizer = QuantizerAttr::get(
+        importer.context, *bits, w.quantizer->rnd, kDefaultBwClipMin,
+        kDefaultBwClipMax, DenseIntElementsAttr(), DenseIntElementsAttr());
   }
   ElementsAttr bias;
   if (importer.hasInput(node, 2)) {
@@ -433,8 +448,8 @@ LogicalResult importConv(Importer &importer, const onnx::NodeProto &node) {
       return failure();
     std::optional<std::vector<double>> values = biasValues(**b, outputs);
     if (!values)
-      return importer.nodeError(node) << "the bias must have " << outputs
-                                      << " values";
+      return importer.nodeError(node)
+             << "the bias must have " << outputs << " values";
     bias = importer.floatElements({outputs}, *values);
   }
   std::string name = node.name();
@@ -446,9 +461,9 @@ LogicalResult importConv(Importer &importer, const onnx::NodeProto &node) {
                            importer.floatElements(kernelShapeOut, kernel), bias,
                            strides, dilations, pads, groups, parallelFactor,
                            kernelQuantizer);
-  importer.setActivation(node.output(0),
-                         Activation{op.getOutput(), Importer::channelsLast(rank),
-                                    {}, nullptr});
+  importer.setActivation(
+      node.output(0),
+      Activation{op.getOutput(), Importer::channelsLast(rank), {}, nullptr});
   return success();
 }
 
@@ -509,7 +524,8 @@ LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
            << (divide ? "Div needs an activation divided by a constant"
                       : "Mul needs one activation and one constant");
   FailureOr<Activation> input = importer.activation(node, 1 - constantIndex);
-  FailureOr<const ConstTensor *> constant = importer.constant(node, constantIndex);
+  FailureOr<const ConstTensor *> constant =
+      importer.constant(node, constantIndex);
   if (failed(input) || failed(constant))
     return failure();
   const ConstTensor &c = **constant;
@@ -544,9 +560,8 @@ LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
   Location loc = importer.locationOf(node);
   auto op = RescaleOp::create(
       importer.builder, loc, input->value.getType(), input->value,
-      importer.floatElements(shape, c.size() == 1
-                                        ? std::vector<double>{c.values[0]}
-                                        : c.values),
+      importer.floatElements(
+          shape, c.size() == 1 ? std::vector<double>{c.values[0]} : c.values),
       divide ? importer.builder.getUnitAttr() : nullptr);
   if (failed(mlir::verify(op)))
     return failure();
@@ -590,9 +605,9 @@ LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
         // The channel is the last logical dim (dense) or dim 1 (conv).
         bool perChannel = false;
         if (auto conv = dyn_cast<ConvOp>(layer.getOperation()))
-          perChannel = c.shape.size() >= 2 &&
-                       c.shape[c.shape.size() - conv.getSpatialRank() - 1] ==
-                           outputs;
+          perChannel =
+              c.shape.size() >= 2 &&
+              c.shape[c.shape.size() - conv.getSpatialRank() - 1] == outputs;
         else
           perChannel = !c.shape.empty() && c.shape.back() == outputs;
         if (!perChannel)
@@ -662,8 +677,8 @@ LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult importPool(Importer &importer, const onnx::NodeProto &node) {
-  bool average = node.op_type() == "AveragePool" ||
-                 node.op_type() == "GlobalAveragePool";
+  bool average =
+      node.op_type() == "AveragePool" || node.op_type() == "GlobalAveragePool";
   bool global = node.op_type() == "GlobalAveragePool";
   FailureOr<Activation> input = importer.activation(node, 0);
   if (failed(input))
@@ -691,8 +706,8 @@ LogicalResult importPool(Importer &importer, const onnx::NodeProto &node) {
   } else {
     window = importer.intsAttr(node, "kernel_shape");
     if (int64_t(window.size()) != spatial)
-      return importer.nodeError(node) << "kernel_shape needs " << spatial
-                                      << " entries";
+      return importer.nodeError(node)
+             << "kernel_shape needs " << spatial << " entries";
     strides = importer.intsAttr(node, "strides");
     if (strides.empty())
       strides.assign(spatial, 1);
@@ -717,9 +732,9 @@ LogicalResult importPool(Importer &importer, const onnx::NodeProto &node) {
   else
     result = MaxPoolOp::create(importer.builder, loc, x.value, window, strides,
                                pads);
-  importer.setActivation(node.output(0),
-                         Activation{result, Importer::channelsLast(rank), {},
-                                    nullptr});
+  importer.setActivation(
+      node.output(0),
+      Activation{result, Importer::channelsLast(rank), {}, nullptr});
   return success();
 }
 
@@ -735,7 +750,8 @@ LogicalResult flattenTo2D(Importer &importer, const onnx::NodeProto &node,
   ArrayRef<int64_t> physicalShape =
       cast<RankedTensorType>(input.value.getType()).getShape();
   std::vector<int64_t> physical(physicalShape.begin(), physicalShape.end());
-  int64_t features = ShapedType::getNumElements(ArrayRef<int64_t>(physical).drop_front());
+  int64_t features =
+      ShapedType::getNumElements(ArrayRef<int64_t>(physical).drop_front());
   if (input.rank() == 2 && !input.flatten) {
     importer.setActivation(node.output(0), input);
     return success();
@@ -744,15 +760,14 @@ LogicalResult flattenTo2D(Importer &importer, const onnx::NodeProto &node,
     importer.setActivation(node.output(0), input);
     return success();
   }
-  Value flat = FlattenOp::create(importer.builder, loc,
-                                 importer.tensorType({ShapedType::kDynamic,
-                                                      features}),
-                                 input.value);
+  Value flat = FlattenOp::create(
+      importer.builder, loc,
+      importer.tensorType({ShapedType::kDynamic, features}), input.value);
   Activation result{flat, Importer::identity(2), {}, nullptr};
   if (input.physicalOf != Importer::identity(input.rank()))
-    result.flatten = FlattenInfo{
-        std::vector<int64_t>(physical.begin() + 1, physical.end()),
-        input.physicalOf};
+    result.flatten =
+        FlattenInfo{std::vector<int64_t>(physical.begin() + 1, physical.end()),
+                    input.physicalOf};
   importer.setActivation(node.output(0), result);
   return success();
 }
@@ -768,8 +783,9 @@ LogicalResult importFlatten(Importer &importer, const onnx::NodeProto &node) {
     return importer.nodeError(node) << "Flatten with axis " << axis
                                     << " is not supported; the batch "
                                        "dimension must stay alone (axis 1)";
-  if (llvm::any_of(ArrayRef<int64_t>(importer.logicalShape(*input)).drop_front(),
-                   ShapedType::isDynamic))
+  if (llvm::any_of(
+          ArrayRef<int64_t>(importer.logicalShape(*input)).drop_front(),
+          ShapedType::isDynamic))
     return importer.nodeError(node) << "Flatten needs static non-batch "
                                        "dimensions";
   return flattenTo2D(importer, node, *input);
@@ -785,14 +801,15 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
                    ShapedType::isDynamic))
     return importer.nodeError(node) << "Reshape needs static non-batch "
                                        "dimensions";
-  bool allowZero = importer.opset("") >= 14 &&
-                   importer.intAttr(node, "allowzero", 0) != 0;
+  bool allowZero =
+      importer.opset("") >= 14 && importer.intAttr(node, "allowzero", 0) != 0;
   std::vector<int64_t> target;
   for (double value : (*shapeInput)->values)
     target.push_back(int64_t(value));
   if (target.empty())
     return importer.nodeError(node) << "cannot reshape to a scalar";
-  int64_t features = ShapedType::getNumElements(ArrayRef<int64_t>(logical).drop_front());
+  int64_t features =
+      ShapedType::getNumElements(ArrayRef<int64_t>(logical).drop_front());
   // Dimension 0 is the batch, whatever number the exporter wrote there.
   std::vector<int64_t> shape{ShapedType::kDynamic};
   int64_t known = 1, inferred = -1;
@@ -821,7 +838,8 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
       return importer.nodeError(node) << "cannot infer the -1 dimension";
     shape[inferred] = features / known;
   }
-  if (ShapedType::getNumElements(ArrayRef<int64_t>(shape).drop_front()) != features)
+  if (ShapedType::getNumElements(ArrayRef<int64_t>(shape).drop_front()) !=
+      features)
     return importer.nodeError(node)
            << "the target shape does not hold the " << features
            << " elements per sample (dimension 0 is the batch and stays the "
@@ -829,7 +847,8 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
   // A channels-last input flattens without moving data (its consumers adapt
   // their weights); any other reshape is a reshape of the ONNX order.
   if (shape.size() == 2 &&
-      (input->flatten || input->physicalOf != Importer::identity(input->rank())))
+      (input->flatten ||
+       input->physicalOf != Importer::identity(input->rank())))
     return flattenTo2D(importer, node, *input);
   Location loc = importer.locationOf(node);
   Activation x = importer.toLogical(*input, loc);
@@ -837,8 +856,8 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
                                      importer.tensorType(shape), x.value);
   importer.setActivation(
       node.output(0),
-      Activation{reshaped, Importer::identity(int64_t(shape.size())), {},
-                 nullptr});
+      Activation{
+          reshaped, Importer::identity(int64_t(shape.size())), {}, nullptr});
   return success();
 }
 
@@ -885,8 +904,8 @@ LogicalResult importConcat(Importer &importer, const onnx::NodeProto &node) {
   if (axis < 0)
     axis += rank;
   if (axis <= 0 || axis >= rank)
-    return importer.nodeError(node) << "axis " << axis
-                                    << " must be a non-batch axis";
+    return importer.nodeError(node)
+           << "axis " << axis << " must be a non-batch axis";
   std::vector<int64_t> layout = inputs.front().flatten
                                     ? Importer::identity(rank)
                                     : inputs.front().physicalOf;

@@ -140,7 +140,7 @@ private:
   /// integer part first where the vendor's conversion would read past the
   /// source's MSB (it asserts there).
   std::string castTo(StringRef source, Format sourceType, Format target,
-                   fixed::Rounding rounding, fixed::Overflow overflow);
+                     fixed::Rounding rounding, fixed::Overflow overflow);
   LogicalResult checkWidth(Operation *op, Format format, StringRef what);
   /// `static const NAME_t NAME[N] = {...};` with exact decimals, and the
   /// typedef of NAME_t in defines.h.
@@ -160,10 +160,10 @@ private:
   std::set<std::string> usedNames;
   int layerIndex = 0;
 
-  std::string layers;       ///< the per-layer functions
-  std::string top;          ///< the body of the top function
-  std::string defines;      ///< typedefs
-  std::string parameters;   ///< per-layer constants
+  std::string layers;                         ///< the per-layer functions
+  std::string top;                            ///< the body of the top function
+  std::string defines;                        ///< typedefs
+  std::string parameters;                     ///< per-layer constants
   std::map<std::string, std::string> weights; ///< weights/NAME.h
   /// For io_stream: each array's element type, size and channels (the
   /// last dimension: one pixel of a stream), and the layer calls in order.
@@ -180,16 +180,14 @@ private:
   std::vector<LayerCall> calls;
   void recordArray(const std::string &name, const std::string &typeName,
                    const std::vector<int64_t> &shape, int64_t size) {
-    streamArrays[name] = {typeName, size,
-                          shape.empty() || shape.back() == 0 ? 1
-                                                             : shape.back()};
+    streamArrays[name] = {
+        typeName, size, shape.empty() || shape.back() == 0 ? 1 : shape.back()};
   }
   /// The io_stream top: one stream wrapper per layer (read the input
   /// pixels, run the layer, write the output pixels), DATAFLOW between
   /// them, a copy per consumer where a value is read more than once.
-  std::string streamTop(const std::string &signatureOut,
-                        std::string &wrappers);
-  std::string current;      ///< the layer being written
+  std::string streamTop(const std::string &signatureOut, std::string &wrappers);
+  std::string current; ///< the layer being written
   std::string currentName;
   std::vector<std::string> currentCall;
   Firmware firmware;
@@ -201,9 +199,9 @@ std::string FirmwareWriter::layerName(Operation *op) {
     if (!std::isalnum(static_cast<unsigned char>(c)))
       c = '_';
   if (base.empty() || std::isdigit(static_cast<unsigned char>(base[0])))
-    base = "layer" + std::to_string(layerIndex) +
-           (base.empty() ? "_" + op->getName().stripDialect().str()
-                         : "_" + base);
+    base =
+        "layer" + std::to_string(layerIndex) +
+        (base.empty() ? "_" + op->getName().stripDialect().str() : "_" + base);
   // Ops of one layer share its location (dense_1, then its relu): the op
   // kind tells them apart before a number does.
   if (usedNames.count(base))
@@ -217,13 +215,12 @@ std::string FirmwareWriter::layerName(Operation *op) {
 
 LogicalResult FirmwareWriter::checkWidth(Operation *op, Format format,
                                          StringRef what) {
-  if (format.width() > kMaxWidth || format.keepNegative + format.integerBits >
-                                        kMaxWidth + 64 ||
+  if (format.width() > kMaxWidth ||
+      format.keepNegative + format.integerBits > kMaxWidth + 64 ||
       format.fractionalBits > kMaxWidth + 64)
-    return op->emitOpError()
-           << "--emit-hls: the " << what << " needs " << format.str()
-           << ", wider than the " << kMaxWidth
-           << " bits the emitted arithmetic holds exactly";
+    return op->emitOpError() << "--emit-hls: the " << what << " needs "
+                             << format.str() << ", wider than the " << kMaxWidth
+                             << " bits the emitted arithmetic holds exactly";
   return success();
 }
 
@@ -249,8 +246,7 @@ std::string FirmwareWriter::elementOperand(const ArrayValue &array,
   return apType(format) + "(" + element + ")";
 }
 
-std::string FirmwareWriter::constantArray(const std::string &name,
-                                          Format type,
+std::string FirmwareWriter::constantArray(const std::string &name, Format type,
                                           ArrayRef<double> values) {
   defines += "typedef " + apType(type) + " " + name + "_t;\n";
   std::string text = "static const " + name + "_t " + name + "[" +
@@ -270,8 +266,8 @@ FirmwareWriter::termTables(const std::string &layer, Format weightType,
   // The mantissas are plain integers: constant-initialized, so a
   // million-weight table costs the compiler next to nothing.
   bool narrow = weightType.width() <= 31;
-  os << "static const " << (narrow ? "int " : "long long ") << weightName
-     << "[" << kernel.size() << "] = {";
+  os << "static const " << (narrow ? "int " : "long long ") << weightName << "["
+     << kernel.size() << "] = {";
   for (size_t index = 0; index < kernel.size(); ++index)
     os << (index % 16 ? " " : "\n    ")
        << int64_t(std::ldexp(kernel[index], weightType.fractionalBits)) << ",";
@@ -286,8 +282,7 @@ FirmwareWriter::termTables(const std::string &layer, Format weightType,
   };
   table("input", [](const Term &term) { return term.input; });
   table("weight", [](const Term &term) { return term.weight; });
-  os << "static const unsigned " << layer << "_end[" << terms.size()
-     << "] = {";
+  os << "static const unsigned " << layer << "_end[" << terms.size() << "] = {";
   int64_t end = 0;
   for (size_t output = 0; output < terms.size(); ++output) {
     end += terms[output].size();
@@ -298,8 +293,8 @@ FirmwareWriter::termTables(const std::string &layer, Format weightType,
 }
 
 std::string FirmwareWriter::castTo(StringRef source, Format sourceType,
-                                 Format target, fixed::Rounding rounding,
-                                 fixed::Overflow overflow) {
+                                   Format target, fixed::Rounding rounding,
+                                   fixed::Overflow overflow) {
   int sourceFrac = sourceType.fractionalBits;
   int targetFrac = target.fractionalBits;
   int guard = sourceFrac - targetFrac - sourceType.width();
@@ -318,8 +313,8 @@ void FirmwareWriter::openLayer(Operation *op, ArrayRef<Value> inputs,
   ArrayValue &result = *arrays[output];
   result.name = currentName + "_out";
   result.typeName = currentName + "_t";
-  defines += "typedef " + apType(result.container) + " " + result.typeName +
-             ";\n";
+  defines +=
+      "typedef " + apType(result.container) + " " + result.typeName + ";\n";
   current.clear();
   llvm::raw_string_ostream os(current);
   os << "// " << currentName << ": " << summary << "\n";
@@ -336,10 +331,10 @@ void FirmwareWriter::openLayer(Operation *op, ArrayRef<Value> inputs,
   currentCall.push_back(result.name);
   recordArray(result.name, result.typeName, result.shape,
               result.formats.size());
-  calls.push_back({currentName,
-                   std::vector<std::string>(currentCall.begin(),
-                                            currentCall.end() - 1),
-                   result.name});
+  calls.push_back(
+      {currentName,
+       std::vector<std::string>(currentCall.begin(), currentCall.end() - 1),
+       result.name});
   top += "  " + result.typeName + " " + result.name + "[" +
          std::to_string(result.formats.size()) + "];\n";
   top += "#pragma HLS ARRAY_PARTITION variable=" + result.name +
@@ -459,11 +454,11 @@ LogicalResult FirmwareWriter::writeQuantize(QuantizeOp op) {
   for (const Format &format : formats)
     if (failed(checkWidth(op, format, "quantizer")))
       return failure();
-  openLayer(op, {op.getInput()}, op.getOutput(),
-            llvm::formatv("quantizer, {0} elements, {1}", formats.size(),
-                          attr.isUniform() ? "one format"
-                                           : "one format per element")
-                .str());
+  openLayer(
+      op, {op.getInput()}, op.getOutput(),
+      llvm::formatv("quantizer, {0} elements, {1}", formats.size(),
+                    attr.isUniform() ? "one format" : "one format per element")
+          .str());
   llvm::raw_string_ostream os(current);
   for (size_t index = 0; index < formats.size(); ++index) {
     os << "  out[" << index << "] = ";
@@ -471,7 +466,7 @@ LogicalResult FirmwareWriter::writeQuantize(QuantizeOp op) {
       os << "0;\n";
     else
       os << castTo("in0[" + std::to_string(index) + "]", in.container,
-                 formats[index], rounding, overflow)
+                   formats[index], rounding, overflow)
          << ";\n";
   }
   closeLayer();
@@ -510,8 +505,7 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
     auto inputType = conv.getInput().getType();
     fixed::WindowGeometry g = windowGeometry(
         inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
-        conv.getStrideValues(), conv.getDilationValues(),
-        conv.getPadValues());
+        conv.getStrideValues(), conv.getDilationValues(), conv.getPadValues());
     int64_t channels = inputType.getShape().back();
     int64_t groups = conv.getGroups();
     int64_t perGroupIn = channels / groups, perGroupOut = outputs / groups;
@@ -656,8 +650,8 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
        << "_end[o]; ++t) {\n#pragma HLS UNROLL\n      acc += in0["
        << currentName << "_input[t]] * " << apType(raw) << "(" << weightName
        << "[" << currentName << "_weight[t]]);\n    }\n    out[o] = acc * "
-       << "ap_ufixed<1," << 1 - shift << ">(" << exactDecimal(std::ldexp(1.0, -shift))
-       << ")";
+       << "ap_ufixed<1," << 1 - shift << ">("
+       << exactDecimal(std::ldexp(1.0, -shift)) << ")";
     if (biasType)
       os << " + " << biasName << "[o % " << outputs << "]";
     os << ";\n  }\n";
@@ -754,7 +748,7 @@ LogicalResult FirmwareWriter::writeUnaryLut(UnaryLutOp op) {
     os << "  out[" << element << "] = " << tableName << "[ap_uint<"
        << index.width() << ">("
        << castTo("in0[" + std::to_string(element) + "]", in.container, index,
-               rounding, fixed::Overflow::WRAP)
+                 rounding, fixed::Overflow::WRAP)
        << ".range(" << index.width() - 1 << ", 0))];\n";
   }
   closeLayer();
@@ -796,9 +790,8 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
   int64_t length = shape[axis - 1], inner = 1;
   for (size_t d = axis; d < shape.size(); ++d)
     inner *= shape[d];
-  fixed::ElementwiseTable elementwise = op.getFn() == "sigmoid"
-                                            ? fixed::sigmoidTable()
-                                            : fixed::tanhTable();
+  fixed::ElementwiseTable elementwise =
+      op.getFn() == "sigmoid" ? fixed::sigmoidTable() : fixed::tanhTable();
   fixed::SoftmaxTables tables = fixed::softmaxTables(softmax ? length : 1);
   // Every output element has the type of the last table step.
   Format output;
@@ -831,18 +824,18 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
                 op.getFn().str() + ": 1024 entries");
     int r = elementwise.rangeLog2;
     std::string offset = "ap_fixed<" + std::to_string(r + 2) + "," +
-                         std::to_string(r + 2) + ">(" +
-                         std::to_string(1 << r) + ")";
+                         std::to_string(r + 2) + ">(" + std::to_string(1 << r) +
+                         ")";
     // (x + 2^r) at 9 - r fractional bits is the index.
     for (size_t j = 0; j < in.formats.size(); ++j)
       os << "  out[" << j << "] = " << table << "["
-         << indexOf(element(j) + " + " + offset,
-                    fixed::kTableIndexBits - 1 - r)
+         << indexOf(element(j) + " + " + offset, fixed::kTableIndexBits - 1 - r)
          << "];\n";
     closeLayer();
     return success();
   }
-  std::string exp = "exp_" + currentName, reciprocal = "reciprocal_" + currentName;
+  std::string exp = "exp_" + currentName,
+              reciprocal = "reciprocal_" + currentName;
   Format expType = tableHeader(exp, tables.exp, "softmax: exp(-i/64)");
   tableHeader(reciprocal, tables.reciprocal, "softmax: reciprocals");
   int sumBits = 0;
@@ -882,8 +875,8 @@ LogicalResult FirmwareWriter::writeAdd(AddOp op) {
   const ArrayValue &lhs = *arrays[op.getLhs()], &rhs = *arrays[op.getRhs()];
   std::vector<Format> formats;
   for (size_t index = 0; index < lhs.formats.size(); ++index) {
-    std::optional<Interval> sum = add(Interval::of(lhs.formats[index]),
-                                      Interval::of(rhs.formats[index]));
+    std::optional<Interval> sum =
+        add(Interval::of(lhs.formats[index]), Interval::of(rhs.formats[index]));
     if (!sum)
       return op.emitOpError() << "--emit-hls: a sum needs more than 126 bits";
     formats.push_back(sum->format());
@@ -914,9 +907,8 @@ template <typename PoolOp>
 LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
   const ArrayValue &in = *arrays[op.getInput()];
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
-  fixed::WindowGeometry g = windowGeometry(inputType, op.getWindow(),
-                                           op.getStrideValues(), {},
-                                           op.getPadValues());
+  fixed::WindowGeometry g = windowGeometry(
+      inputType, op.getWindow(), op.getStrideValues(), {}, op.getPadValues());
   int64_t channels = inputType.getShape().back();
   /// Each output's non-padded cells, and for averages the format of every
   /// partial sum and the shift that divides by the cell count.
@@ -960,8 +952,7 @@ LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
     return failure();
   openLayer(op, {op.getInput()}, op.getOutput(),
             llvm::formatv("{0} pooling, window {1}x{2}",
-                          average ? "average" : "max", g.window[0],
-                          g.window[1])
+                          average ? "average" : "max", g.window[0], g.window[1])
                 .str());
   llvm::raw_string_ostream os(current);
   for (size_t index = 0; index < windows.size(); ++index) {
@@ -987,8 +978,8 @@ LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
     if (shift == 0)
       os << "    out[" << index << "] = sum;\n  }\n";
     else
-      os << "    out[" << index << "] = sum * ap_ufixed<1," << 1 - shift
-         << ">(" << exactDecimal(std::ldexp(1.0, -shift)) << ");\n  }\n";
+      os << "    out[" << index << "] = sum * ap_ufixed<1," << 1 - shift << ">("
+         << exactDecimal(std::ldexp(1.0, -shift)) << ");\n  }\n";
   }
   closeLayer();
   return success();
@@ -1116,26 +1107,24 @@ LogicalResult FirmwareWriter::writeOp(Operation *op) {
 }
 
 std::string FirmwareWriter::streamTop(const std::string &name,
-                                     std::string &wrappers) {
+                                      std::string &wrappers) {
   // Who reads each array: (call, operand) pairs, then the output ports.
   std::map<std::string, std::vector<std::string>> readers;
   auto pixelOf = [&](const std::string &array) {
     return streamArrays[array].typeName + "_pixel";
   };
   for (const Port &port : firmware.inputs)
-    defines += "struct " + port.type + "_pixel {\n  " + port.type +
-               " data[" + std::to_string(streamArrays[port.name].channels) +
-               "];\n};\n";
+    defines += "struct " + port.type + "_pixel {\n  " + port.type + " data[" +
+               std::to_string(streamArrays[port.name].channels) + "];\n};\n";
   for (const LayerCall &call : calls)
-    defines += "struct " + streamArrays[call.output].typeName +
-               "_pixel {\n  " + streamArrays[call.output].typeName + " data[" +
+    defines += "struct " + streamArrays[call.output].typeName + "_pixel {\n  " +
+               streamArrays[call.output].typeName + " data[" +
                std::to_string(streamArrays[call.output].channels) + "];\n};\n";
   // Stream names: one per (array, reader).
   std::map<std::string, std::vector<std::string>> streamsOf;
   std::vector<std::vector<std::string>> callInputs(calls.size());
   auto newStream = [&](const std::string &array) {
-    std::string stream = array + "_s" +
-                         std::to_string(streamsOf[array].size());
+    std::string stream = array + "_s" + std::to_string(streamsOf[array].size());
     streamsOf[array].push_back(stream);
     return stream;
   };
@@ -1169,8 +1158,8 @@ std::string FirmwareWriter::streamTop(const std::string &name,
   for (const Port &port : firmware.inputs) {
     declare(port.name);
     std::string split = port.name + "_split";
-    wrappers += "static void " + split + "(hls::stream<" + pixelOf(port.name) +
-                "> &in";
+    wrappers +=
+        "static void " + split + "(hls::stream<" + pixelOf(port.name) + "> &in";
     std::string call = "  " + split + "(" + port.name;
     for (const std::string &stream : streamsOf[port.name]) {
       wrappers += ", hls::stream<" + pixelOf(port.name) + "> &" + stream;
@@ -1200,8 +1189,8 @@ std::string FirmwareWriter::streamTop(const std::string &name,
       invocation += streamName(stream) + ", ";
       reads += "  " + array.typeName + " " + local + "[" +
                std::to_string(array.size) + "];\n  for (unsigned p = 0; p < " +
-               std::to_string(array.size / array.channels) +
-               "; ++p) {\n    " + pixelOf(input) + " pixel = " + stream +
+               std::to_string(array.size / array.channels) + "; ++p) {\n    " +
+               pixelOf(input) + " pixel = " + stream +
                ".read();\n    for (unsigned c = 0; c < " +
                std::to_string(array.channels) + "; ++c)\n      " + local +
                "[p * " + std::to_string(array.channels) +
@@ -1269,11 +1258,10 @@ FailureOr<Firmware> FirmwareWriter::write() {
     port.size = array.formats.size();
     port.type = port.name + "_t";
     port.format = array.container;
-    defines +=
-        "typedef " + apType(array.container) + " " + port.type + ";\n";
+    defines += "typedef " + apType(array.container) + " " + port.type + ";\n";
     outputs += "  for (int i = 0; i < " + std::to_string(port.size) +
-               "; ++i)\n#pragma HLS UNROLL\n    " + port.name + "[i] = " +
-               array.name + "[i];\n";
+               "; ++i)\n#pragma HLS UNROLL\n    " + port.name +
+               "[i] = " + array.name + "[i];\n";
     firmware.outputs.push_back(port);
   }
 
@@ -1335,15 +1323,13 @@ FailureOr<Firmware> FirmwareWriter::write() {
       "// exactly), per weight/bias/table array, and per port.\n#ifndef " +
       guard + "_DEFINES_H\n#define " + guard +
       "_DEFINES_H\n\n#include \"ap_fixed.h\"\n#include \"ap_int.h\"\n" +
-      (stream ? "#include \"hls_stream.h\"\n" : "") + "\n" +
-      defines + "\n#endif\n";
+      (stream ? "#include \"hls_stream.h\"\n" : "") + "\n" + defines +
+      "\n#endif\n";
   firmware.files["firmware/parameters.h"] =
       "// Per-layer parameters of " + name + " (" + options.ioType +
-      ", reuse factor " +
-      std::to_string(options.reuseFactor) + ").\n#ifndef " + guard +
-      "_PARAMETERS_H\n#define " + guard +
-      "_PARAMETERS_H\n\n#include \"defines.h\"\n\n" + parameters +
-      "\n#endif\n";
+      ", reuse factor " + std::to_string(options.reuseFactor) + ").\n#ifndef " +
+      guard + "_PARAMETERS_H\n#define " + guard +
+      "_PARAMETERS_H\n\n#include \"defines.h\"\n\n" + parameters + "\n#endif\n";
   std::string includes;
   for (auto &[path, text] : weights) {
     firmware.files["firmware/" + path] = text;
@@ -1357,12 +1343,13 @@ FailureOr<Firmware> FirmwareWriter::write() {
       ": generated by hgq-translate --emit-hls from proxy-level hgq IR.\n"
       "// Every element is computed in its own exact format; the C "
       "simulation\n// equals hgq-run on the same IR bit for bit.\n"
-      "#include \"" + name + ".h\"\n#include \"parameters.h\"\n" + includes +
-      "\n" + layers + wrappers + signature + " {\n" +
-      (stream ? pragmas + "\n" + streamBody
-              : interfaces + "\n" + pragmas + "#pragma HLS PIPELINE II=" +
-                    std::to_string(options.reuseFactor) + "\n\n" + top +
-                    outputs) +
+      "#include \"" +
+      name + ".h\"\n#include \"parameters.h\"\n" + includes + "\n" + layers +
+      wrappers + signature + " {\n" +
+      (stream
+           ? pragmas + "\n" + streamBody
+           : interfaces + "\n" + pragmas + "#pragma HLS PIPELINE II=" +
+                 std::to_string(options.reuseFactor) + "\n\n" + top + outputs) +
       "}\n";
   return firmware;
 }

@@ -37,7 +37,8 @@ namespace {
 
 /// The .npy reader and writer the testbench needs, for float32/float64 C
 /// arrays: small enough to keep the project free of dependencies.
-constexpr const char *kNpyHeader = R"cpp(// Minimal .npy reading (float32/float64, C order) and writing (float64).
+constexpr const char *kNpyHeader =
+    R"cpp(// Minimal .npy reading (float32/float64, C order) and writing (float64).
 #ifndef HGQ_NPY_IO_H
 #define HGQ_NPY_IO_H
 
@@ -154,7 +155,8 @@ std::string testbench(const HlsOptions &options, const hls::Firmware &fw) {
      << "(float32 or float64,\n// one sample per row), runs the top function "
      << "sample by sample and writes\n// the outputs as float64 .npy (exact "
      << "for every format up to 53 bits).\n"
-     << "//   " << name << "_test IN.npy... OUT.npy... [--expect EXPECTED.npy...]\n"
+     << "//   " << name
+     << "_test IN.npy... OUT.npy... [--expect EXPECTED.npy...]\n"
      << "// With --expect it compares every output bit for bit and exits 1 on "
      << "a difference.\n"
      << "#include \"firmware/" << name << ".h\"\n#include \"npy_io.h\"\n\n"
@@ -220,9 +222,9 @@ std::string testbench(const HlsOptions &options, const hls::Firmware &fw) {
     os << "    hls::stream<" << port.pixel << "> " << port.name << ";\n"
        << "    for (long i = 0; i < " << port.size << "; i += " << channels
        << ") {\n      " << port.pixel << " pixel;\n      for (long c = 0; c < "
-       << channels << "; ++c)\n        pixel.data[c] = "
-       << port.type << "(in[" << index << "].values[n * " << port.size
-       << " + i + c]);\n      " << port.name << ".write(pixel);\n    }\n";
+       << channels << "; ++c)\n        pixel.data[c] = " << port.type << "(in["
+       << index << "].values[n * " << port.size << " + i + c]);\n      "
+       << port.name << ".write(pixel);\n    }\n";
   }
   for (const hls::Port &port : fw.outputs)
     if (stream)
@@ -359,8 +361,8 @@ std::string buildTcl(const HlsOptions &options, const hls::Firmware &fw) {
   const std::string &name = options.projectName;
   std::string arguments;
   for (size_t index = 0; index < fw.inputs.size(); ++index)
-    arguments += " [file normalize tb_data/input_" +
-                 std::to_string(index + 1) + ".npy]";
+    arguments +=
+        " [file normalize tb_data/input_" + std::to_string(index + 1) + ".npy]";
   for (size_t index = 0; index < fw.outputs.size(); ++index)
     arguments += " [file normalize tb_data/csim_output_" +
                  std::to_string(index + 1) + ".npy]";
@@ -368,7 +370,8 @@ std::string buildTcl(const HlsOptions &options, const hls::Firmware &fw) {
   for (size_t index = 0; index < fw.outputs.size(); ++index)
     arguments += " [file normalize tb_data/expected_output_" +
                  std::to_string(index + 1) + ".npy]";
-  return llvm::formatv(R"tcl(# Vitis HLS script for {0}: vitis_hls -f build_prj.tcl [steps]
+  return llvm::formatv(
+             R"tcl(# Vitis HLS script for {0}: vitis_hls -f build_prj.tcl [steps]
 # Steps (default "csim csynth"): any of csim csynth cosim export.
 # Part {1}, clock period {2} ns (from --part and --clock-period).
 # Vitis compiles against its own ap_fixed.h: the project's ap_types/ is only
@@ -401,7 +404,7 @@ if {{[lsearch $steps export] >= 0}} {{
 }
 exit
 )tcl",
-                       name, options.part, options.clockPeriod, arguments)
+             name, options.part, options.clockPeriod, arguments)
       .str();
 }
 
@@ -473,7 +476,8 @@ emitHlsProject(ModuleOp module, const HlsOptions &options) {
            << "--emit-hls: io-type must be io_parallel or io_stream, got '"
            << options.ioType << "'";
   if (options.reuseFactor < 1)
-    return mlir::emitError(module.getLoc()) << "--emit-hls: reuse-factor must be at least 1";
+    return mlir::emitError(module.getLoc())
+           << "--emit-hls: reuse-factor must be at least 1";
   if (options.projectName.empty() ||
       !llvm::all_of(options.projectName,
                     [](char c) { return std::isalnum(c) || c == '_'; }) ||
@@ -507,7 +511,8 @@ emitHlsProject(ModuleOp module, const HlsOptions &options) {
                << "--emit-hls: " << options.testbenchInput << " has "
                << perSample << " values per sample; the input takes "
                << port.size;
-      int64_t rows = std::min<int64_t>(array.shape[0], options.generatedSamples);
+      int64_t rows =
+          std::min<int64_t>(array.shape[0], options.generatedSamples);
       std::vector<int64_t> shape{rows};
       shape.insert(shape.end(), port.shape.begin(), port.shape.end());
       tensor = exec::Tensor::makeFloat(shape);
@@ -570,7 +575,8 @@ struct HlsCommandLine {
                      "(without it, every file is printed to the output)"),
       llvm::cl::cat(category)};
   llvm::cl::opt<std::string> projectName{
-      "project-name", llvm::cl::desc("--emit-hls: top function and project name"),
+      "project-name",
+      llvm::cl::desc("--emit-hls: top function and project name"),
       llvm::cl::init("myproject"), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> ioType{
       "io-type", llvm::cl::desc("--emit-hls: io_parallel or io_stream"),
@@ -616,7 +622,8 @@ LogicalResult writeProject(ModuleOp module, raw_ostream &os) {
   options.generatedSamples = cl.tbSamples;
   options.unrollLimit = cl.unrollLimit;
   if (options.generatedSamples < 1)
-    return mlir::emitError(module.getLoc()) << "--emit-hls: tb-samples must be at least 1";
+    return mlir::emitError(module.getLoc())
+           << "--emit-hls: tb-samples must be at least 1";
   FailureOr<std::map<std::string, std::string>> files =
       emitHlsProject(module, options);
   if (failed(files))
@@ -634,15 +641,17 @@ LogicalResult writeProject(ModuleOp module, raw_ostream &os) {
     llvm::sys::path::append(full, path);
     if (std::error_code ec = llvm::sys::fs::create_directories(
             llvm::sys::path::parent_path(full)))
-      return mlir::emitError(module.getLoc()) << "--emit-hls: cannot create the directory of "
-                                << full << ": " << ec.message();
-    if (llvm::Error error = llvm::writeToOutput(
-            full, [&](raw_ostream &out) -> llvm::Error {
+      return mlir::emitError(module.getLoc())
+             << "--emit-hls: cannot create the directory of " << full << ": "
+             << ec.message();
+    if (llvm::Error error =
+            llvm::writeToOutput(full, [&](raw_ostream &out) -> llvm::Error {
               out << text;
               return llvm::Error::success();
             }))
-      return mlir::emitError(module.getLoc()) << "--emit-hls: cannot write " << full << ": "
-                                << llvm::toString(std::move(error));
+      return mlir::emitError(module.getLoc())
+             << "--emit-hls: cannot write " << full << ": "
+             << llvm::toString(std::move(error));
   }
   os << "wrote " << files->size() << " files to " << cl.outputDir << "\n";
   return success();

@@ -140,17 +140,17 @@ void Emitter::format(FixedAttr attr, ArrayRef<int64_t> features) {
 
 void Emitter::recorded(Operation *op, const std::string &name) {
   std::map<std::string, std::string> strings;
-  for (auto [attrName, key] : {std::pair<llvm::StringRef, const char *>{
-                                   HGQDialect::ResultTAttrHelper::getNameStr(), "result"},
-                               {HGQDialect::AccumTAttrHelper::getNameStr(), "accum"},
-                               {HGQDialect::WeightTAttrHelper::getNameStr(), "weight"},
-                               {HGQDialect::BiasTAttrHelper::getNameStr(), "bias"},
-                               {HGQDialect::TableTAttrHelper::getNameStr(), "table"}})
+  for (auto [attrName, key] :
+       {std::pair<llvm::StringRef, const char *>{
+            HGQDialect::ResultTAttrHelper::getNameStr(), "result"},
+        {HGQDialect::AccumTAttrHelper::getNameStr(), "accum"},
+        {HGQDialect::WeightTAttrHelper::getNameStr(), "weight"},
+        {HGQDialect::BiasTAttrHelper::getNameStr(), "bias"},
+        {HGQDialect::TableTAttrHelper::getNameStr(), "table"}})
     if (auto type = op->getAttrOfType<FixedAttr>(attrName))
       if (type.isUniform())
-        strings[key] = hls4ml::precisionString(expandFormats(type, {})[0],
-                                               type.getRounding(),
-                                               type.getOverflow());
+        strings[key] = hls4ml::precisionString(
+            expandFormats(type, {})[0], type.getRounding(), type.getOverflow());
   if (!strings.empty()) {
     json.attributeObject("precision", [&] {
       for (const auto &[key, value] : strings)
@@ -172,15 +172,17 @@ LogicalResult Emitter::emit(func::FuncOp function) {
   json.attributeArray("layers", [&] {
     for (BlockArgument argument : function.getArguments()) {
       std::string name = locationName(argument.getLoc());
-      name = unique(name.empty() ? "input_" + std::to_string(argument.getArgNumber())
-                                 : name);
+      name = unique(name.empty()
+                        ? "input_" + std::to_string(argument.getArgNumber())
+                        : name);
       names[argument] = name;
       json.object([&] {
         json.attribute("name", name);
         json.attribute("class_name", "InputLayer");
         shape(argument);
         if (auto layout = function.getArgAttrOfType<DenseI64ArrayAttr>(
-                argument.getArgNumber(), HGQDialect::LayoutAttrHelper::getNameStr()))
+                argument.getArgNumber(),
+                HGQDialect::LayoutAttrHelper::getNameStr()))
           ints("layout", layout.asArrayRef());
       });
     }
@@ -221,8 +223,8 @@ LogicalResult Emitter::emit(func::FuncOp function) {
               auto kernel = cast<ShapedType>(dense.getKernel().getType());
               json.attribute("n_in", kernel.getDimSize(0));
               json.attribute("n_out", kernel.getDimSize(1));
-              json.attribute("activation", stringifyLayerActivation(
-                                               dense.getActivation()));
+              json.attribute("activation",
+                             stringifyLayerActivation(dense.getActivation()));
               json.attributeObject("weights", [&] {
                 floats("kernel", dense.getKernel());
                 if (ElementsAttr bias = dense.getBiasAttr())
@@ -238,8 +240,8 @@ LogicalResult Emitter::emit(func::FuncOp function) {
               json.attribute("groups", int64_t(conv.getGroups()));
               json.attribute("parallelization_factor",
                              int64_t(conv.getParallelFactor()));
-              json.attribute("activation", stringifyLayerActivation(
-                                               conv.getActivation()));
+              json.attribute("activation",
+                             stringifyLayerActivation(conv.getActivation()));
               parallelFactors[name] = int64_t(conv.getParallelFactor());
               json.attributeObject("weights", [&] {
                 floats("kernel", conv.getKernel());
@@ -264,14 +266,13 @@ LogicalResult Emitter::emit(func::FuncOp function) {
           .Case([&](UnaryLutOp lut) {
             layer("UnaryLUT", [&] {
               floats("table", lut.getTable());
-              json.attribute("table_size",
-                             cast<ShapedType>(lut.getTable().getType())
-                                 .getNumElements());
+              json.attribute(
+                  "table_size",
+                  cast<ShapedType>(lut.getTable().getType()).getNumElements());
               if (auto fn = lut.getFn())
                 json.attribute("function", *fn);
-              json.attributeObject("input_format", [&] {
-                format(lut.getInputFormat(), {});
-              });
+              json.attributeObject("input_format",
+                                   [&] { format(lut.getInputFormat(), {}); });
             });
           })
           .Case([&](AddOp add) {

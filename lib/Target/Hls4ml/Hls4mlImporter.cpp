@@ -240,16 +240,15 @@ LogicalResult Reader::layer(const json::Object &object) {
       std::optional<StringRef> inputName = input.getAsString();
       auto found = inputName ? values.find(inputName->str()) : values.end();
       if (found == values.end())
-        return error(name) << "input '"
-                           << (inputName ? inputName->str() : "?")
+        return error(name) << "input '" << (inputName ? inputName->str() : "?")
                            << "' is not a layer defined before it";
       operands.push_back(found->second);
     }
   }
   auto need = [&](size_t count) -> LogicalResult {
     if (operands.size() != count)
-      return error(name) << className << " takes " << count
-                         << " input(s), got " << operands.size();
+      return error(name) << className << " takes " << count << " input(s), got "
+                         << operands.size();
     return success();
   };
   Location loc = locOf(name);
@@ -424,7 +423,8 @@ LogicalResult Reader::layer(const json::Object &object) {
     }
   for (const char *figure : {"bops", "bops_per_position", "ebops"})
     if (std::optional<double> value = object.getNumber(figure))
-      op->setAttr(std::string("hgq.") + figure, builder.getF64FloatAttr(*value));
+      op->setAttr(std::string("hgq.") + figure,
+                  builder.getF64FloatAttr(*value));
   values[name] = op->getResult(0);
   return success();
 }
@@ -436,7 +436,8 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
     return nullptr;
   }
   const json::Object *root = parsed->getAsObject();
-  if (!root || root->getString("schema") != std::optional<StringRef>(hls4ml::kSchema)) {
+  if (!root ||
+      root->getString("schema") != std::optional<StringRef>(hls4ml::kSchema)) {
     error("") << "not an hls4ml proxy document (expected \"schema\": \""
               << hls4ml::kSchema << "\")";
     return nullptr;
@@ -456,7 +457,8 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
       error("") << "every layer must be an object";
       return nullptr;
     }
-    if (object->getString("class_name") == std::optional<StringRef>("InputLayer")) {
+    if (object->getString("class_name") ==
+        std::optional<StringRef>("InputLayer")) {
       std::string name = object->getString("name").value_or("").str();
       FailureOr<std::vector<int64_t>> shape = ints(*object, "shape", name);
       if (failed(shape))
@@ -486,7 +488,8 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
   builder.setInsertionPointToEnd(body);
   for (const json::Value &value : *layers) {
     const json::Object *object = value.getAsObject();
-    if (object->getString("class_name") == std::optional<StringRef>("InputLayer"))
+    if (object->getString("class_name") ==
+        std::optional<StringRef>("InputLayer"))
       continue;
     if (failed(layer(*object)))
       return nullptr;
@@ -495,7 +498,8 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
   SmallVector<std::optional<std::vector<int64_t>>> layouts;
   for (const json::Value &value : *outputs) {
     const json::Object *object = value.getAsObject();
-    std::optional<StringRef> name = object ? object->getString("name") : std::nullopt;
+    std::optional<StringRef> name =
+        object ? object->getString("name") : std::nullopt;
     auto found = name ? values.find(name->str()) : values.end();
     if (found == values.end()) {
       error("") << "output '" << (name ? name->str() : "?")
@@ -505,7 +509,8 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
     results.push_back(found->second);
     layouts.push_back(std::nullopt);
     if (object->get("layout")) {
-      FailureOr<std::vector<int64_t>> layout = ints(*object, "layout", name->str());
+      FailureOr<std::vector<int64_t>> layout =
+          ints(*object, "layout", name->str());
       if (failed(layout))
         return nullptr;
       layouts.back() = *layout;

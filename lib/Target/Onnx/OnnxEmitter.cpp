@@ -10,17 +10,17 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "hgq/Target/OnnxExport.h"
-#include "hgq/Target/Translation.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Import/OnnxModel.h"
 #include "hgq/Support/Permute.h"
+#include "hgq/Target/OnnxExport.h"
+#include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
+#include "onnx/onnx_pb.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
-#include "onnx/onnx_pb.h"
 
 #include <map>
 #include <set>
@@ -33,22 +33,38 @@ namespace {
 /// The ONNX op type of each named activation, inverse of the importer's.
 const std::map<std::string, std::string> &onnxActivations() {
   static const std::map<std::string, std::string> names = {
-      {"relu", "Relu"},         {"leaky_relu", "LeakyRelu"},
-      {"sigmoid", "Sigmoid"},   {"tanh", "Tanh"},
-      {"hard_sigmoid", "HardSigmoid"}, {"elu", "Elu"},
-      {"selu", "Selu"},         {"softplus", "Softplus"},
-      {"softsign", "Softsign"}, {"exp", "Exp"},
-      {"log", "Log"},           {"abs", "Abs"},
-      {"neg", "Neg"},           {"sqrt", "Sqrt"},
-      {"reciprocal", "Reciprocal"}, {"sin", "Sin"},
-      {"cos", "Cos"},           {"tan", "Tan"},
-      {"asin", "Asin"},         {"acos", "Acos"},
-      {"atan", "Atan"},         {"sinh", "Sinh"},
-      {"cosh", "Cosh"},         {"asinh", "Asinh"},
-      {"acosh", "Acosh"},       {"atanh", "Atanh"},
-      {"erf", "Erf"},           {"sign", "Sign"},
-      {"floor", "Floor"},       {"ceil", "Ceil"},
-      {"round", "Round"},       {"hard_swish", "HardSwish"},
+      {"relu", "Relu"},
+      {"leaky_relu", "LeakyRelu"},
+      {"sigmoid", "Sigmoid"},
+      {"tanh", "Tanh"},
+      {"hard_sigmoid", "HardSigmoid"},
+      {"elu", "Elu"},
+      {"selu", "Selu"},
+      {"softplus", "Softplus"},
+      {"softsign", "Softsign"},
+      {"exp", "Exp"},
+      {"log", "Log"},
+      {"abs", "Abs"},
+      {"neg", "Neg"},
+      {"sqrt", "Sqrt"},
+      {"reciprocal", "Reciprocal"},
+      {"sin", "Sin"},
+      {"cos", "Cos"},
+      {"tan", "Tan"},
+      {"asin", "Asin"},
+      {"acos", "Acos"},
+      {"atan", "Atan"},
+      {"sinh", "Sinh"},
+      {"cosh", "Cosh"},
+      {"asinh", "Asinh"},
+      {"acosh", "Acosh"},
+      {"atanh", "Atanh"},
+      {"erf", "Erf"},
+      {"sign", "Sign"},
+      {"floor", "Floor"},
+      {"ceil", "Ceil"},
+      {"round", "Round"},
+      {"hard_swish", "HardSwish"},
   };
   return names;
 }
@@ -119,8 +135,9 @@ private:
     tensor.set_data_type(onnx::TensorProto::FLOAT);
     for (int64_t dim : shape)
       tensor.add_dims(dim);
-    tensor.set_raw_data(std::string(reinterpret_cast<const char *>(values.data()),
-                                    values.size() * sizeof(float)));
+    tensor.set_raw_data(
+        std::string(reinterpret_cast<const char *>(values.data()),
+                    values.size() * sizeof(float)));
     return unique;
   }
   std::string int8s(const std::string &name, ArrayRef<int64_t> shape,
@@ -131,8 +148,8 @@ private:
     tensor.set_data_type(onnx::TensorProto::INT8);
     for (int64_t dim : shape)
       tensor.add_dims(dim);
-    tensor.set_raw_data(std::string(reinterpret_cast<const char *>(values.data()),
-                                    values.size()));
+    tensor.set_raw_data(std::string(
+        reinterpret_cast<const char *>(values.data()), values.size()));
     return unique;
   }
   std::string int64s(const std::string &name, ArrayRef<int64_t> values) {
@@ -141,8 +158,9 @@ private:
     tensor.set_name(unique);
     tensor.set_data_type(onnx::TensorProto::INT64);
     tensor.add_dims(int64_t(values.size()));
-    tensor.set_raw_data(std::string(reinterpret_cast<const char *>(values.data()),
-                                    values.size() * sizeof(int64_t)));
+    tensor.set_raw_data(
+        std::string(reinterpret_cast<const char *>(values.data()),
+                    values.size() * sizeof(int64_t)));
     return unique;
   }
   std::string transpose(const std::string &input, const std::string &name,
@@ -204,16 +222,18 @@ void Writer::recordAttributes(Operation *op, const std::string &name) {
   // The op name travels with the attributes: the importer may create
   // helper ops (a Transpose, a Reshape) that carry the same location name.
   MLIRContext *context = op->getContext();
-  metadata("hgq.attributes." + name,
-           DictionaryAttr::get(
-               context,
-               {NamedAttribute(StringAttr::get(context, "op"),
-                               StringAttr::get(context, op->getName().getStringRef())),
-                NamedAttribute(StringAttr::get(context, "attributes"),
-                               DictionaryAttr::get(context, kept))}));
+  metadata(
+      "hgq.attributes." + name,
+      DictionaryAttr::get(
+          context, {NamedAttribute(
+                        StringAttr::get(context, "op"),
+                        StringAttr::get(context, op->getName().getStringRef())),
+                    NamedAttribute(StringAttr::get(context, "attributes"),
+                                   DictionaryAttr::get(context, kept))}));
 }
 
-void Writer::recordInterface(DictionaryAttr attributes, const std::string &key) {
+void Writer::recordInterface(DictionaryAttr attributes,
+                             const std::string &key) {
   if (!attributes || attributes.empty())
     return;
   SmallVector<NamedAttribute> kept;
@@ -250,11 +270,11 @@ LogicalResult Writer::quantize(QuantizeOp op, const std::string &name) {
           ? int8s(name + "/keep_negative", {},
                   {int8_t(*format.getK().getValues<int8_t>().begin())})
           : int8s(name + "/keep_negative", shape, keep);
-  onnx::NodeProto &q =
-      node("FixedPointQuantizer", name,
-           {names.lookup(op.getInput()), keepName, int8s(name + "/bits", shape, bits),
-            int8s(name + "/integers", shape, integers)},
-           {name}, "hgq");
+  onnx::NodeProto &q = node("FixedPointQuantizer", name,
+                            {names.lookup(op.getInput()), keepName,
+                             int8s(name + "/bits", shape, bits),
+                             int8s(name + "/integers", shape, integers)},
+                            {name}, "hgq");
   stringAttribute(q, "RND", stringifyRoundingMode(format.getRounding()).str());
   stringAttribute(q, "SAT", stringifyOverflowMode(format.getOverflow()).str());
   return success();
@@ -270,7 +290,8 @@ LogicalResult Writer::layer(LayerOpInterface op, const std::string &name) {
   ElementsAttr biasAttr = op.getBiasAttr();
   auto conv = dyn_cast<ConvOp>(op.getOperation());
   if (!conv) {
-    std::string weights = floats(name + "/kernel", kernelType.getShape(), kernel);
+    std::string weights =
+        floats(name + "/kernel", kernelType.getShape(), kernel);
     std::string product = biasAttr ? fresh(name + "/matmul") : name;
     node("MatMul", name, {input, weights}, {product});
     if (biasAttr) {
@@ -319,8 +340,9 @@ LogicalResult Writer::write(func::FuncOp function) {
   graph.set_name(function.getSymName().str());
   for (BlockArgument argument : function.getArguments()) {
     std::string name = locationName(argument.getLoc());
-    name = fresh(name.empty() ? "input_" + std::to_string(argument.getArgNumber())
-                              : name);
+    name =
+        fresh(name.empty() ? "input_" + std::to_string(argument.getArgNumber())
+                           : name);
     // The ONNX input is the dialect's (physical, channels-last) tensor, as
     // hgq-run and the HLS top function take it; the ONNX layout the model
     // came from (hgq.layout) travels in the metadata.
@@ -339,22 +361,24 @@ LogicalResult Writer::write(func::FuncOp function) {
     std::string name =
         fresh(base.empty() ? op->getName().stripDialect().str() : base);
     names[op->getResult(0)] = name;
-    auto operand = [&](unsigned index) { return names.lookup(op->getOperand(index)); };
+    auto operand = [&](unsigned index) {
+      return names.lookup(op->getOperand(index));
+    };
     if (!isProxyLevel(op))
       return op->emitOpError() << "is at layer level; run hgq-to-proxy before "
                                   "--emit-onnx";
     LogicalResult result =
         llvm::TypeSwitch<Operation *, LogicalResult>(op)
             .Case([&](QuantizeOp q) { return quantize(q, name); })
-            .Case([&](LayerOpInterface layerOp) { return layer(layerOp, name); })
+            .Case(
+                [&](LayerOpInterface layerOp) { return layer(layerOp, name); })
             .Case([&](ActivationOp activation) -> LogicalResult {
               std::string fn = activation.getFn().str();
               if (fn == "softmax") {
-                intAttribute(node("Softmax", name, {operand(0)}, {name}),
-                             "axis",
-                             activation.getAxisAttr()
-                                 ? activation.getAxisAttr().getInt()
-                                 : -1);
+                intAttribute(
+                    node("Softmax", name, {operand(0)}, {name}), "axis",
+                    activation.getAxisAttr() ? activation.getAxisAttr().getInt()
+                                             : -1);
                 return success();
               }
               if (fn == "linear") {
@@ -371,7 +395,8 @@ LogicalResult Writer::write(func::FuncOp function) {
               if (found == onnxActivations().end())
                 return activation.emitOpError()
                        << "'" << fn << "' has no ONNX operator";
-              onnx::NodeProto &n = node(found->second, name, {operand(0)}, {name});
+              onnx::NodeProto &n =
+                  node(found->second, name, {operand(0)}, {name});
               if (auto alpha = activation.getAlphaAttr())
                 floatAttribute(n, "alpha", float(alpha.getValueAsDouble()));
               if (auto beta = activation.getBetaAttr())
@@ -383,8 +408,8 @@ LogicalResult Writer::write(func::FuncOp function) {
             .Case([&](UnaryLutOp lut) {
               std::vector<float> table = floatsOf(lut.getTable());
               node("UnaryLUT", name,
-                   {operand(0), floats(name + "/table",
-                                       {int64_t(table.size())}, table)},
+                   {operand(0),
+                    floats(name + "/table", {int64_t(table.size())}, table)},
                    {name}, "hgq");
               return success();
             })
@@ -403,9 +428,9 @@ LogicalResult Writer::write(func::FuncOp function) {
               intsAttribute(n, "kernel_shape", pool.getWindow());
               intsAttribute(n, "strides", pool.getStrideValues());
               intsAttribute(n, "pads", pool.getPadValues());
-              intsAttribute(node("Transpose", name + "/to_nhwc", {output},
-                                 {name}),
-                            "perm", toChannelsLast(rank));
+              intsAttribute(
+                  node("Transpose", name + "/to_nhwc", {output}, {name}),
+                  "perm", toChannelsLast(rank));
               return success();
             })
             .Case([&](ConcatOp concat) {
@@ -448,16 +473,16 @@ LogicalResult Writer::write(func::FuncOp function) {
               std::string input = operand(0);
               std::string output = name;
               if (rank > 2) {
-                input = transpose(input, name + "/to_nchw",
-                                  toChannelsFirst(rank));
+                input =
+                    transpose(input, name + "/to_nchw", toChannelsFirst(rank));
                 output = fresh(name + "/nchw");
               }
               std::vector<std::string> inputs{input};
-              for (auto [part, attr] :
-                   {std::pair<const char *, ElementsAttr>{"scale", bn.getGamma()},
-                    {"B", bn.getBeta()},
-                    {"mean", bn.getMean()},
-                    {"var", bn.getVariance()}}) {
+              for (auto [part, attr] : {std::pair<const char *, ElementsAttr>{
+                                            "scale", bn.getGamma()},
+                                        {"B", bn.getBeta()},
+                                        {"mean", bn.getMean()},
+                                        {"var", bn.getVariance()}}) {
                 std::vector<float> values = floatsOf(attr);
                 inputs.push_back(floats(name + "/" + part,
                                         {int64_t(values.size())}, values));
@@ -466,9 +491,9 @@ LogicalResult Writer::write(func::FuncOp function) {
                              "epsilon",
                              float(bn.getEpsilon().convertToDouble()));
               if (rank > 2)
-                intsAttribute(node("Transpose", name + "/to_nhwc", {output},
-                                   {name}),
-                              "perm", toChannelsLast(rank));
+                intsAttribute(
+                    node("Transpose", name + "/to_nhwc", {output}, {name}),
+                    "perm", toChannelsLast(rank));
               return success();
             })
             .Default([&](Operation *other) {
