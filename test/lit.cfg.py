@@ -36,3 +36,8 @@ vendor_ap_types = os.path.join(os.path.dirname(config.hgq_src_root), "shared",
 if os.path.isfile(os.path.join(vendor_ap_types, "ap_fixed.h")):
     config.available_features.add("vendor-ap-types")
     config.substitutions.append(("%vendor_ap_types", vendor_ap_types))
+
+# clang-format-22 enforces the C++ layout (test/Style).
+import shutil
+if shutil.which("clang-format-22"):
+    config.available_features.add("clang-format-22")
