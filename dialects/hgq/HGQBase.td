@@ -43,7 +43,7 @@ def HGQ_Dialect : Dialect {
     aligned on the last dimension) against the tensor without its batch
     dimension; a size-1 dimension shares one bitwidth, and a plain integer is
     one bitwidth for the whole tensor. The exact numerical meaning of every op
-    is defined in `SEMANTICS.md` and implemented once, in `lib/Fixed`.
+    is defined in `docs/semantics.md` and implemented once, in `lib/Fixed`.
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasCanonicalizer = 0;

@@ -25,7 +25,7 @@ def HGQ_QuantizeOp : HGQ_Op<"quantize", [Pure, SameOperandsAndResultType]> {
       fractional bits are known and whose integer bits appear once traced.
       Until then it rounds to `f` and never overflows.
     * `format` (proxy level, hls4ml's `FixedPointQuantizer`): round, then
-      apply the overflow mode, per element (SEMANTICS.md 1).
+      apply the overflow mode, per element (semantics.md 1).
 
     Either attribute's bit arrays must broadcast against the input without its
     batch dimension.
@@ -251,7 +251,7 @@ def HGQ_UnaryLutOp : HGQ_Op<"unary_lut", [Pure, SameOperandsAndResultType]> {
     `table` has `N = 2^W` entries for the uniform input format
     `input_format` (`W = k + i + f`), in two's-complement index order: the
     entry for input `x` is `table[round(x * 2^f) mod N]`, i.e. the raw bits of
-    the input word (SEMANTICS.md 4.3). The entries are already quantized to the
+    the input word (semantics.md 4.3). The entries are already quantized to the
     output format. `fn` optionally names the function the table was built from.
 
     ```mlir

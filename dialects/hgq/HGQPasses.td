@@ -12,7 +12,7 @@ def HGQTraceMinMax : Pass<"hgq-trace-minmax", "::mlir::ModuleOp"> {
     for each layer-level quantizer, the per-element minimum and maximum of its
     quantized output (reduced over the dimensions that share a bit width).
     For dense and convolution layers with a ReLU this is the value before the
-    ReLU. Then, per element (SEMANTICS.md 2):
+    ReLU. Then, per element (semantics.md 2):
 
     * cover factor `cf`: `[mid - half*cf, mid + half*cf]`, each end rounded
       to the quantizer's fractional bits;
@@ -62,7 +62,7 @@ def HGQEstimateBops : Pass<"hgq-estimate-bops", "::mlir::ModuleOp"> {
   let description = [{
     Computes, for every dense and convolution layer whose input and output
     widths are known (traced or proxy formats), HGQ's BOPs
-    (SEMANTICS.md 3): input width (sign included) times the span of each
+    (semantics.md 3): input width (sign included) times the span of each
     quantized weight, summed; for convolutions both the per-position figure
     HGQ reports (times `parallel_factor`) and the full-layer total. HGQ2's
     EBOPs (nominal bits) are computed alongside for dense, convolution, add,
@@ -94,7 +94,7 @@ def HGQToProxy : Pass<"hgq-to-proxy", "::mlir::ModuleOp"> {
   let summary = "convert a traced HGQ model to the proxy form hls4ml consumes";
   let description = [{
     Every layer-level quantizer becomes an explicit per-element fixed-point
-    format (SEMANTICS.md 4), with `WRAP` overflow when `aggressive` (the
+    format (semantics.md 4), with `WRAP` overflow when `aggressive` (the
     default) and `SAT` otherwise:
 
     * `hgq.quantize` with a quantizer: the traced `(k, i, f)`, rounding `RND`
@@ -115,7 +115,7 @@ def HGQToProxy : Pass<"hgq-to-proxy", "::mlir::ModuleOp"> {
     * Activations and adds with a quantizer: the op, then its quantizer;
       linear activations disappear.
 
-    Each quantizer and layer records its per-tensor types (SEMANTICS.md 4.5)
+    Each quantizer and layer records its per-tensor types (semantics.md 4.5)
     as `#hgq.fixed` attributes: `hgq.result_t` (largest k, i, f over the
     elements), and on layers `hgq.weight_t` and `hgq.bias_t` (the smallest
     container of the constants) and `hgq.accum_t` (the full precision of the
@@ -150,7 +150,7 @@ def HGQFuseBatchNorm : Pass<"hgq-fuse-batchnorm", "::mlir::ModuleOp"> {
   let summary = "fold a batch normalization into the dense or convolution before it";
   let description = [{
     With `s = gamma / sqrt(variance + epsilon)` per channel (float32), the
-    kernel becomes `W * s` and one layer remains (SEMANTICS.md 4.2):
+    kernel becomes `W * s` and one layer remains (semantics.md 4.2):
 
     * a layer with a kernel quantizer (HGQ's fused layers) keeps it: the
       quantizer applies to the fused kernel. Its bias becomes
@@ -185,7 +185,7 @@ def HGQLowerUnaryLut : Pass<"hgq-lower-unary-lut", "::mlir::ModuleOp"> {
     An activation other than relu, linear and softmax, between a proxy
     quantizer with one format for all elements (input, `W_in` bits) and a
     proxy quantizer with one format (output), becomes an `hgq.unary_lut`
-    when `2^W_in <= max-table-size` (SEMANTICS.md 4.3). The table has
+    when `2^W_in <= max-table-size` (semantics.md 4.3). The table has
     `N = 2^W_in` entries in two's-complement index order (signed inputs:
     `0, 2^-f, ..., 2^i - 2^-f`, then the same minus `2^i`; unsigned: `0 ..
     2^i - 2^-f`); each entry is the function computed in float32, quantized

@@ -1,6 +1,6 @@
 //===- Quantizers.cpp - How layers quantize their constants ---------------===//
 //
-// The rules of SEMANTICS.md 1 and 4.1 for kernels and biases, in one place
+// The rules of semantics.md 1 and 4.1 for kernels and biases, in one place
 // for the executor, the BOPs analysis and the conversion to the proxy.
 //
 //===----------------------------------------------------------------------===//

@@ -312,7 +312,7 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
   QuantizerAttr quantizer = op.getQuantizerAttr();
   bool relu = op.getActivation() == LayerActivation::relu;
 
-  // The kernel and bias as HGQ quantizes them (SEMANTICS.md 4.1).
+  // The kernel and bias as HGQ quantizes them (semantics.md 4.1).
   FailureOr<QuantizedConstants> quantizedKernel =
       quantizeKernel(op, op.getKernel(), kernelQuantizer);
   if (failed(quantizedKernel))

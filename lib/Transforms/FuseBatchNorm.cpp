@@ -1,6 +1,6 @@
 //===- FuseBatchNorm.cpp - Batch normalization into the layer before it --===//
 //
-// hgq-fuse-batchnorm: SEMANTICS.md 4.2, one layer remains.
+// hgq-fuse-batchnorm: semantics.md 4.2, one layer remains.
 //
 //===----------------------------------------------------------------------===//
 

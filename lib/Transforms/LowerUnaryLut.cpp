@@ -1,6 +1,6 @@
 //===- LowerUnaryLut.cpp - Activations as lookup tables -------------------===//
 //
-// hgq-lower-unary-lut: SEMANTICS.md 4.3, at proxy level. The table holds
+// hgq-lower-unary-lut: semantics.md 4.3, at proxy level. The table holds
 // exactly what the activation and its output quantizer computed for each
 // possible input word, so the replacement changes no value.
 //

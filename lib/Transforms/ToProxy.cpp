@@ -1,6 +1,6 @@
 //===- ToProxy.cpp - A traced HGQ model in the proxy form -----------------===//
 //
-// hgq-to-proxy: SEMANTICS.md section 4. Every rewrite keeps the computed
+// hgq-to-proxy: semantics.md section 4. Every rewrite keeps the computed
 // values: on calibration data with a cover factor of at least 1, hgq-run gives
 // the same outputs before and after (test/E2E/proxy-grid.test checks it).
 //
@@ -309,7 +309,7 @@ void ToProxyPass::recordLayerTypes(LayerOpInterface op) {
                   uniformFormat(context, *container, RoundingMode::TRN,
                                 OverflowMode::WRAP));
   }
-  // The accumulator of a per-tensor input type (SEMANTICS.md 4.5).
+  // The accumulator of a per-tensor input type (semantics.md 4.5).
   auto producer = op.getInput().getDefiningOp<QuantizeOp>();
   if (!producer || !producer.getFormatAttr())
     return;

@@ -2,7 +2,7 @@
 //
 // hgq-trace-minmax: run the calibration set through the executor, record the
 // range of every layer-level quantizer's output and derive k and i from it
-// (SEMANTICS.md 2).
+// (semantics.md 2).
 //
 //===----------------------------------------------------------------------===//
 
@@ -86,7 +86,7 @@ public:
   std::vector<int64_t> fractionalBits;
 };
 
-/// Forced ranges of activations whose outputs are bounded (SEMANTICS.md 2).
+/// Forced ranges of activations whose outputs are bounded (semantics.md 2).
 void forceRange(Operation *op, double &min, double &max) {
   auto activation = dyn_cast<ActivationOp>(op);
   if (!activation)

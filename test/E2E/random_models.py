@@ -1,7 +1,7 @@
 # Differential test: random HGQ models (layer-level quantizers feeding a
 # 1-D convolution, pooling, a dense layer and a proxy quantizer) run through
 # hgq-run and through an independent reference written here with Python's
-# exact rationals (fractions.Fraction), straight from SEMANTICS.md. Every
+# exact rationals (fractions.Fraction), straight from semantics.md. Every
 # output must agree to the bit.
 #
 # Run by random-models.test: random_models.py HGQ_RUN WORK_DIR

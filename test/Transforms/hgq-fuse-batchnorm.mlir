@@ -1,4 +1,4 @@
-// hgq-fuse-batchnorm (SEMANTICS.md 4.2), numbers by hand: s = gamma /
+// hgq-fuse-batchnorm (semantics.md 4.2), numbers by hand: s = gamma /
 // sqrt(variance + epsilon).
 // RUN: hgq-opt %s -split-input-file --hgq-fuse-batchnorm -verify-diagnostics | FileCheck %s
 

@@ -1,4 +1,4 @@
-// hgq-lower-unary-lut (SEMANTICS.md 4.3), table by hand: input fixed<2,1>
+// hgq-lower-unary-lut (semantics.md 4.3), table by hand: input fixed<2,1>
 // (k = 1, i = 0, f = 1): indexes 0..3 are 0, 0.5, then 0 - 1, 0.5 - 1. sin
 // quantized to fixed<4,1> with RND: sin(0.5) = 0.479 -> 0.5;
 // sin(-1) = -0.841 -> -0.875; sin(-0.5) -> -0.5.

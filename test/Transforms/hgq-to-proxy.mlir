@@ -1,4 +1,4 @@
-// hgq-to-proxy on hand-checked layers (SEMANTICS.md 4).
+// hgq-to-proxy on hand-checked layers (semantics.md 4).
 // RUN: hgq-opt %s -split-input-file --hgq-to-proxy | FileCheck %s
 // RUN: hgq-opt %s -split-input-file --hgq-to-proxy="aggressive=false" | FileCheck %s --check-prefix=SAT
 

@@ -1,5 +1,5 @@
 // hgq-trace-minmax on the model of test/Exec/layer-level.mlir, with the
-// ranges, k and i worked out by hand (SEMANTICS.md 2).
+// ranges, k and i worked out by hand (semantics.md 2).
 //
 // input_q element 0 (f = 1): values 1.5, -2.0 -> |min| 2: 1; max + 0.5 = 2: 1
 //   -> k = 1, i = 1.  element 1 (f = 2): -0.5, 3.75 -> |min|: -1; 4.0: 2 -> i = 2

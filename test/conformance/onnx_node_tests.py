@@ -212,7 +212,7 @@ def main():
         "*refused* test is one the importer or executor turns down with an",
         "error (an attribute value, a type or a shape outside what is",
         "supported); the reason is listed. The quantization encodings (hgq",
-        "domain, QONNX, QDQ) are covered by test/Import/ONNX.",
+        "domain, QONNX, QDQ) are covered by test/Import/Onnx.",
         "",
         "Summary: %d of %d tests of supported op types pass." % (passed, total),
         "",

@@ -87,7 +87,7 @@ TEST(Interval, RefusesWhatDoesNotFit) {
   EXPECT_FALSE(Interval::constant(std::nan("")));
 }
 
-/// SEMANTICS.md 4.5's accum_t, by brute force in integers: weights and
+/// semantics.md 4.5's accum_t, by brute force in integers: weights and
 /// biases are multiples of 2^-4, all sums are taken at 2^-12.
 Format referenceAccumulator(Format in, const std::vector<double> &kernel,
                             long outputs, const std::vector<double> &bias) {

@@ -1,6 +1,6 @@
 //===- QuantizeTest.cpp - Examples of the quantizer semantics -------------===//
 //
-// Hand-checked cases of SEMANTICS.md section 1: every rounding mode on ties of
+// Hand-checked cases of semantics.md section 1: every rounding mode on ties of
 // both signs, every overflow mode at both ends, dead formats, negative
 // fractional bits, both integer paths and their limits.
 //

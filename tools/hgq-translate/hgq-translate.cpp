@@ -5,12 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "hgq/Import/KerasImporter.h"
-#include "hgq/Import/OnnxImporter.h"
-#include "hgq/Target/FormatReport.h"
-#include "hgq/Target/Hls.h"
-#include "hgq/Target/Hls4ml.h"
-#include "hgq/Target/OnnxExport.h"
+#include "hgq/InitAllTranslations.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/Support/raw_ostream.h"
@@ -23,12 +18,7 @@ int main(int argc, char **argv) {
         llvm::outs() << name << "\n";
       return 0;
     }
-  hgq::registerFormatReportTranslation();
-  hgq::registerOnnxImportTranslation();
-  hgq::registerHls4mlTranslations();
-  hgq::registerHlsTranslation();
-  hgq::registerOnnxExportTranslation();
-  hgq::registerKerasImportTranslation();
+  hgq::registerAllTranslations();
   return mlir::failed(mlir::mlirTranslateMain(
              argc, argv, "hgq-translate: hgq IR translations\n"))
              ? 1

@@ -2,7 +2,7 @@
 //
 // Walks a function, works out the width of every element of every tensor
 // that has one (from traced quantizers and proxy formats, carried through
-// shape ops and pooling), and computes the figures of SEMANTICS.md 3 with
+// shape ops and pooling), and computes the figures of semantics.md 3 with
 // the numeric core. Shared by hgq-trace-minmax (which prints the table) and
 // hgq-estimate-bops (which also records it).
 //

@@ -127,7 +127,7 @@ FixedAttr canonicalFixed(mlir::MLIRContext *context,
                          mlir::DenseIntElementsAttr f, RoundingMode rounding,
                          OverflowMode overflow);
 
-/// The proxy format of HGQ's "kbi" arrays (SEMANTICS.md: keep_negative k,
+/// The proxy format of HGQ's "kbi" arrays (semantics.md: keep_negative k,
 /// bits W, integers I = k + i), int8 arrays that broadcast together: i = I -
 /// k, f = W - I, kept as written (a zero-width element is dead whatever its
 /// k and I, and round trips keep them). Checked and canonical; null after a

@@ -3,7 +3,7 @@
 // Compiles a func.func of hgq ops (layer level or proxy level) into a list of
 // kernel steps with everything precomputed (formats, quantized kernels,
 // plans), then runs batches through it on all cores. Quantized values are
-// exact integers (SEMANTICS.md); float layers compute in float32 like the
+// exact integers (semantics.md); float layers compute in float32 like the
 // source framework. Every quantizer is a numbered quantization point whose
 // overflow count is reported and whose output an observer can watch.
 //

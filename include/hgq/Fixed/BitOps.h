@@ -1,6 +1,6 @@
 //===- BitOps.h - BOPs and EBOPs estimates ----------------------*- C++ -*-===//
 //
-// SEMANTICS.md section 3: HGQ v0.2 BOPs (weight span times input width) and
+// semantics.md section 3: HGQ v0.2 BOPs (weight span times input width) and
 // HGQ2 EBOPs (nominal bits), for dense and convolution layers in the dialect's
 // channels-last layout, plus the EBOPs of add, pooling and lookup tables.
 //

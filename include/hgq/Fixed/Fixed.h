@@ -2,7 +2,7 @@
 //
 // One definition of "bit-accurate" for the whole compiler: quantization of an
 // exact dyadic value to a (keep_negative, integer, fractional) format under
-// every rounding and overflow mode of SEMANTICS.md section 1, and the integer
+// every rounding and overflow mode of semantics.md section 1, and the integer
 // arithmetic built on it. No MLIR dependency: the executor, the passes and the
 // emitters all call this library.
 //
@@ -62,7 +62,7 @@ struct Format {
   static constexpr Format fromKBI(int keepNegative, int bits, int integers) {
     return Format{keepNegative, integers - keepNegative, bits - integers};
   }
-  /// Dead formats are normalised to k = i = f = 0 (SEMANTICS.md 1).
+  /// Dead formats are normalised to k = i = f = 0 (semantics.md 1).
   Format normalized() const { return isDead() ? Format{} : *this; }
   bool operator==(const Format &other) const {
     return keepNegative == other.keepNegative &&

@@ -41,7 +41,7 @@ std::optional<Interval> multiply(const Interval &lhs, const Interval &rhs);
 /// The smallest interval holding both.
 std::optional<Interval> hull(const Interval &lhs, const Interval &rhs);
 
-/// hls4ml's per-layer accumulator type (`accum_t`, SEMANTICS.md 4.5) of a
+/// hls4ml's per-layer accumulator type (`accum_t`, semantics.md 4.5) of a
 /// dense or convolution layer: every element of the input in the per-tensor
 /// format `input`, the `kernel` (row-major, the output channel last, `outputs`
 /// of them) and the optional `bias` (one per output). Fractional bits: the

@@ -1,6 +1,6 @@
 //===- Range.h - Integer bits from recorded ranges --------------*- C++ -*-===//
 //
-// SEMANTICS.md section 2 (trace_minmax: cover factor, both integer-bit rules,
+// semantics.md section 2 (trace_minmax: cover factor, both integer-bit rules,
 // the clip and dead elements), the weight span of section 3, and the per-tensor
 // collapse of section 4.5. All of it exact, on dyadic values.
 //
@@ -52,10 +52,10 @@ int weightSpan(double value);
 std::optional<int> lowestSetBitFractional(double value);
 
 /// The smallest format holding every one of `values` exactly (weight_t,
-/// bias_t, table_t of SEMANTICS.md 4.5). No clip on the integer bits.
+/// bias_t, table_t of semantics.md 4.5). No clip on the integer bits.
 std::optional<Format> minimalContainer(const double *values, size_t count);
 
-/// Per-tensor collapse of heterogeneous formats (SEMANTICS.md 4.5): max k,
+/// Per-tensor collapse of heterogeneous formats (semantics.md 4.5): max k,
 /// max i and max f, each taken independently over the live elements. All dead
 /// gives the dead format.
 Format collapse(const Format *formats, size_t count);

@@ -12,7 +12,7 @@ class Operation;
 namespace hgq {
 /// Writes, as JSON, each quantization point of `op` (proxy formats and HGQ
 /// quantizers): where it is, its per-element width statistics, and the
-/// per-tensor collapsed format of SEMANTICS.md 4.5.
+/// per-tensor collapsed format of semantics.md 4.5.
 mlir::LogicalResult emitFormatReport(mlir::Operation *op,
                                      llvm::raw_ostream &os);
 /// Registers `--hgq-format-report` with mlir-translate.

@@ -5,7 +5,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Hls4mlCommon.h"
 #include "hgq/Target/Hls4ml.h"
 #include "hgq/Target/Translation.h"
 
@@ -379,3 +378,10 @@ LogicalResult emitHls4ml(ModuleOp module, raw_ostream &os) {
 }
 
 } // namespace hgq
+
+void hgq::registerHls4mlExportTranslation() {
+  registerModuleEmitter("emit-hls4ml",
+                        "write a proxy-level model as the hls4ml document "
+                        "(JSON, docs/hls4ml-format.md)",
+                        emitHls4ml);
+}

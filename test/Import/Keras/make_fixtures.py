@@ -1,7 +1,7 @@
 # Writes Keras HDF5 proxy models of exactly the layout HGQ saves (root
 # attribute model_config, group model_weights/<layer>/<layer>/<weight>:0),
 # with h5py and no TensorFlow, and the outputs they must give, computed here
-# from the formulas of SEMANTICS.md with numpy (float64, exact at these
+# from the formulas of semantics.md with numpy (float64, exact at these
 # widths).   make_fixtures.py OUTPUT_DIR
 #
 #   mlp.h5      Sequential (Keras 2 style): quantizers per element and per
@@ -24,7 +24,7 @@ os.makedirs(OUT, exist_ok=True)
 rng = np.random.default_rng(2026)
 
 
-# --- SEMANTICS.md 1: the quantizer ------------------------------------------
+# --- semantics.md 1: the quantizer ------------------------------------------
 def round_integer(s, mode):
     floor = np.floor(s)
     frac = s - floor

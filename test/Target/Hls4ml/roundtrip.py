@@ -22,7 +22,7 @@ def body(ir):
 
 
 models = {}
-for path in sorted(glob.glob(os.path.join(ROOT, "test/Import/ONNX/Inputs/*.onnx"))):
+for path in sorted(glob.glob(os.path.join(ROOT, "test/Import/Onnx/Inputs/*.onnx"))):
     name = os.path.basename(path)
     if name.startswith("bad_") or name == "hgq_domain.onnx":
         continue
@@ -34,7 +34,7 @@ layer = run(TRANSLATE, "--import-onnx", os.path.join(example, "model.onnx"))
 models["jet_tagger (proxy)"] = run(
     OPT, "--hgq-proxy-pipeline=calibration=%s max-table-size=64" %
     os.path.join(example, "calibration.npy"), stdin=layer)
-hgq = run(TRANSLATE, "--import-onnx", os.path.join(ROOT, "test/Import/ONNX/Inputs/hgq_domain.onnx"))
+hgq = run(TRANSLATE, "--import-onnx", os.path.join(ROOT, "test/Import/Onnx/Inputs/hgq_domain.onnx"))
 calibration = os.path.join(WORK, "hgq_calibration.npy")
 subprocess.run(["/usr/bin/python3", "-c",
                 "import numpy as np; np.save('%s', np.random.default_rng(1).standard_normal((64, 3)).astype(np.float32))" % calibration],

@@ -18,7 +18,7 @@ os.makedirs(WORK, exist_ok=True)
 TRANSLATE = os.path.join(BIN, "hgq-translate")
 OPT = os.path.join(BIN, "hgq-opt")
 RUN = os.path.join(BIN, "hgq-run")
-INPUTS = os.path.join(ROOT, "test/Import/ONNX/Inputs")
+INPUTS = os.path.join(ROOT, "test/Import/Onnx/Inputs")
 
 
 def run(*args, stdin=None):

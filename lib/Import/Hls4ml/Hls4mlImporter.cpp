@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Hls4mlCommon.h"
+#include "hgq/Import/Hls4mlImporter.h"
 #include "hgq/Target/Hls4ml.h"
 #include "hgq/Target/Translation.h"
 
@@ -536,11 +536,7 @@ OwningOpRef<ModuleOp> importHls4ml(StringRef path, StringRef text,
   return Reader(context, path).read(text);
 }
 
-void registerHls4mlTranslations() {
-  registerModuleEmitter("emit-hls4ml",
-                        "write a proxy-level model as the hls4ml document "
-                        "(JSON, docs/hls4ml-format.md)",
-                        emitHls4ml);
+void registerHls4mlImportTranslation() {
   registerFileImport("import-hls4ml",
                      "read an hls4ml document back into proxy-level IR",
                      [](StringRef path, StringRef bytes, MLIRContext *context) {
