@@ -103,6 +103,17 @@ private:
   FailureOr<Value> activation(const Layer &layer, Value input,
                               StringRef function, Location loc);
   FailureOr<Value> unaryLut(const Layer &layer, Value input);
+  FailureOr<Value> reshape(const Layer &layer, Value input);
+  FailureOr<Value> add(const Layer &layer, ArrayRef<Value> inputs);
+  FailureOr<Value> concatenate(const Layer &layer, ArrayRef<Value> inputs);
+
+  /// How one Keras class becomes IR.
+  struct Rule {
+    StringLiteral className;
+    bool merge; ///< two or more inputs (else exactly one)
+    FailureOr<Value> (*build)(Reader &, const Layer &, ArrayRef<Value>);
+  };
+  static const std::vector<Rule> &rules();
 
   MLIRContext *context;
   OpBuilder builder;
@@ -543,103 +554,173 @@ FailureOr<Value> Reader::unaryLut(const Layer &layer, Value input) {
       .getOutput();
 }
 
-FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
-  StringRef kind = layer.className;
+FailureOr<Value> Reader::reshape(const Layer &layer, Value input) {
   Location loc = NameLoc::get(StringAttr::get(context, layer.name));
-  bool merge = kind == "Add" || kind == "Concatenate";
-  if (merge ? inputs.size() < 2 : inputs.size() != 1)
-    return error(layer.name)
-           << kind << " takes " << (merge ? "two or more inputs" : "one input")
-           << ", got " << inputs.size();
-  Value input = inputs[0];
   ArrayRef<int64_t> features = featuresOf(input);
   int64_t elements = ShapedType::getNumElements(features);
-  FailureOr<Value> result = failure();
-  if (kind == "FixedPointQuantizer") {
-    result = quantizer(layer, input);
-  } else if (kind == "Dense") {
-    result = dense(layer, input);
-  } else if (kind == "Conv1D" || kind == "Conv2D") {
-    result = conv(layer, input, kind == "Conv1D" ? 1 : 2);
-  } else if (kind == "MaxPooling1D" || kind == "MaxPooling2D" ||
-             kind == "AveragePooling1D" || kind == "AveragePooling2D") {
-    result = pool(layer, input, kind.ends_with("1D") ? 1 : 2,
-                  kind.starts_with("Average"));
-  } else if (kind == "Activation") {
-    std::optional<StringRef> fn = layer.config->getString("activation");
-    if (!fn)
-      return error(layer.name) << "field 'activation' is missing";
-    result = activation(layer, input, *fn, loc);
-  } else if (kind == "UnaryLUT") {
-    result = unaryLut(layer, input);
-  } else if (kind == "Flatten") {
-    result = FlattenOp::create(builder, loc, tensorType({elements}), input)
-                 .getOutput();
-  } else if (kind == "Reshape") {
-    const json::Array *target = layer.config->getArray("target_shape");
-    if (!target)
-      return error(layer.name) << "field 'target_shape' is missing";
-    std::vector<int64_t> shape;
-    int64_t known = 1, inferred = -1;
-    for (const json::Value &dim : *target) {
-      std::optional<int64_t> value = dim.getAsInteger();
-      if (!value || (*value <= 0 && *value != -1) ||
-          (*value == -1 && inferred >= 0))
-        return error(layer.name) << "field 'target_shape' must hold positive "
-                                    "integers and at most one -1";
-      if (*value == -1)
-        inferred = int64_t(shape.size());
-      else
-        known *= *value;
-      shape.push_back(*value);
-    }
-    if (inferred >= 0 && elements % known == 0)
-      shape[inferred] = elements / known;
-    if (llvm::is_contained(shape, -1) ||
-        ShapedType::getNumElements(shape) != elements)
-      return error(layer.name) << "field 'target_shape' " << shapeText(shape)
-                               << " does not hold the " << elements
-                               << " elements of " << shapeText(features);
-    result =
-        ReshapeOp::create(builder, loc, tensorType(shape), input).getOutput();
-  } else if (kind == "Add") {
-    for (Value other : inputs.drop_front())
-      if (other.getType() != input.getType())
-        return error(layer.name) << "adds inputs of different shapes";
-    Value sum = input;
-    for (Value other : inputs.drop_front())
-      sum = AddOp::create(builder, loc, input.getType(), sum, other, nullptr)
-                .getOutput();
-    result = sum;
-  } else if (kind == "Concatenate") {
-    int64_t rank = int64_t(features.size()) + 1;
-    int64_t axis = layer.config->getInteger("axis").value_or(-1);
-    if (axis < 0)
-      axis += rank;
-    if (axis < 1 || axis >= rank)
-      return error(layer.name) << "field 'axis' must name a non-batch "
-                                  "dimension";
-    std::vector<int64_t> shape(features.begin(), features.end());
-    shape[axis - 1] = 0;
-    for (Value other : inputs) {
-      ArrayRef<int64_t> otherFeatures = featuresOf(other);
-      if (otherFeatures.size() != features.size())
-        return error(layer.name) << "concatenates inputs of different ranks";
-      for (size_t d = 0; d < features.size(); ++d)
-        if (int64_t(d) != axis - 1 && otherFeatures[d] != features[d])
-          return error(layer.name) << "inputs differ outside the "
-                                      "concatenation axis";
-      shape[axis - 1] += otherFeatures[axis - 1];
-    }
-    result = ConcatOp::create(builder, loc, tensorType(shape),
-                              SmallVector<Value>(inputs.begin(), inputs.end()),
-                              builder.getI64IntegerAttr(axis))
-                 .getOutput();
-  } else if (kind == "Dropout") {
-    result = input; // inference: the identity
-  } else {
-    return error(layer.name) << "class_name '" << kind << "' is not supported";
+  const json::Array *target = layer.config->getArray("target_shape");
+  if (!target)
+    return error(layer.name) << "field 'target_shape' is missing";
+  std::vector<int64_t> shape;
+  int64_t known = 1, inferred = -1;
+  for (const json::Value &dim : *target) {
+    std::optional<int64_t> value = dim.getAsInteger();
+    if (!value || (*value <= 0 && *value != -1) ||
+        (*value == -1 && inferred >= 0))
+      return error(layer.name) << "field 'target_shape' must hold positive "
+                                  "integers and at most one -1";
+    if (*value == -1)
+      inferred = int64_t(shape.size());
+    else
+      known *= *value;
+    shape.push_back(*value);
   }
+  if (inferred >= 0 && elements % known == 0)
+    shape[inferred] = elements / known;
+  if (llvm::is_contained(shape, -1) ||
+      ShapedType::getNumElements(shape) != elements)
+    return error(layer.name) << "field 'target_shape' " << shapeText(shape)
+                             << " does not hold the " << elements
+                             << " elements of " << shapeText(features);
+  return ReshapeOp::create(builder, loc, tensorType(shape), input).getOutput();
+}
+
+FailureOr<Value> Reader::add(const Layer &layer, ArrayRef<Value> inputs) {
+  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Value input = inputs.front();
+  for (Value other : inputs.drop_front())
+    if (other.getType() != input.getType())
+      return error(layer.name) << "adds inputs of different shapes";
+  Value sum = input;
+  for (Value other : inputs.drop_front())
+    sum = AddOp::create(builder, loc, input.getType(), sum, other, nullptr)
+              .getOutput();
+  return sum;
+}
+
+FailureOr<Value> Reader::concatenate(const Layer &layer,
+                                     ArrayRef<Value> inputs) {
+  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  ArrayRef<int64_t> features = featuresOf(inputs.front());
+  int64_t rank = int64_t(features.size()) + 1;
+  int64_t axis = layer.config->getInteger("axis").value_or(-1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 1 || axis >= rank)
+    return error(layer.name) << "field 'axis' must name a non-batch "
+                                "dimension";
+  std::vector<int64_t> shape(features.begin(), features.end());
+  shape[axis - 1] = 0;
+  for (Value other : inputs) {
+    ArrayRef<int64_t> otherFeatures = featuresOf(other);
+    if (otherFeatures.size() != features.size())
+      return error(layer.name) << "concatenates inputs of different ranks";
+    for (size_t d = 0; d < features.size(); ++d)
+      if (int64_t(d) != axis - 1 && otherFeatures[d] != features[d])
+        return error(layer.name) << "inputs differ outside the "
+                                    "concatenation axis";
+    shape[axis - 1] += otherFeatures[axis - 1];
+  }
+  return ConcatOp::create(builder, loc, tensorType(shape),
+                          SmallVector<Value>(inputs.begin(), inputs.end()),
+                          builder.getI64IntegerAttr(axis))
+      .getOutput();
+}
+
+/// The layer classes of a proxy model: how many inputs each takes and how
+/// it is built. The one list a new class joins.
+const std::vector<Reader::Rule> &Reader::rules() {
+  using Inputs = ArrayRef<Value>;
+  static const std::vector<Rule> table = {
+      {"FixedPointQuantizer", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.quantizer(l, in[0]);
+       }},
+      {"Dense", false,
+       [](Reader &r, const Layer &l, Inputs in) { return r.dense(l, in[0]); }},
+      {"Conv1D", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.conv(l, in[0], 1);
+       }},
+      {"Conv2D", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.conv(l, in[0], 2);
+       }},
+      {"MaxPooling1D", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.pool(l, in[0], 1, false);
+       }},
+      {"MaxPooling2D", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.pool(l, in[0], 2, false);
+       }},
+      {"AveragePooling1D", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.pool(l, in[0], 1, true);
+       }},
+      {"AveragePooling2D", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.pool(l, in[0], 2, true);
+       }},
+      {"Activation", false,
+       [](Reader &r, const Layer &l, Inputs in) -> FailureOr<Value> {
+         std::optional<StringRef> fn = l.config->getString("activation");
+         if (!fn)
+           return r.error(l.name) << "field 'activation' is missing";
+         return r.activation(l, in[0], *fn,
+                             NameLoc::get(StringAttr::get(r.context, l.name)));
+       }},
+      {"UnaryLUT", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.unaryLut(l, in[0]);
+       }},
+      {"Flatten", false,
+       [](Reader &r, const Layer &l, Inputs in) -> FailureOr<Value> {
+         int64_t elements = ShapedType::getNumElements(featuresOf(in[0]));
+         return FlattenOp::create(
+                    r.builder, NameLoc::get(StringAttr::get(r.context, l.name)),
+                    r.tensorType({elements}), in[0])
+             .getOutput();
+       }},
+      {"Reshape", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.reshape(l, in[0]);
+       }},
+      {"Add", true,
+       [](Reader &r, const Layer &l, Inputs in) { return r.add(l, in); }},
+      {"Concatenate", true,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.concatenate(l, in);
+       }},
+      // Inference: the identity.
+      {"Dropout", false,
+       [](Reader &, const Layer &, Inputs in) -> FailureOr<Value> {
+         return in[0];
+       }},
+  };
+  return table;
+}
+
+FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
+  const std::vector<Rule> &table = rules();
+  const Rule *rule = nullptr;
+  for (const Rule &candidate : table)
+    if (candidate.className == layer.className)
+      rule = &candidate;
+  if (!rule) {
+    std::string known;
+    for (const Rule &candidate : table)
+      known += (known.empty() ? "" : ", ") + candidate.className.str();
+    return error(layer.name)
+           << "class_name '" << layer.className
+           << "' is not supported (known: InputLayer, " << known << ")";
+  }
+  if (rule->merge ? inputs.size() < 2 : inputs.size() != 1)
+    return error(layer.name)
+           << layer.className << " takes "
+           << (rule->merge ? "two or more inputs" : "one input") << ", got "
+           << inputs.size();
+  FailureOr<Value> result = rule->build(*this, layer, inputs);
   if (failed(result))
     return failure();
   if (Operation *op = result->getDefiningOp())
