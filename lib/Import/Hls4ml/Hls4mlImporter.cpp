@@ -63,6 +63,31 @@ private:
   FixedAttr precision(StringRef text);
   LogicalResult layer(const json::Object &object);
 
+  /// One layer entry, its inputs resolved.
+  struct LayerInput {
+    const json::Object &object;
+    std::string name;
+    Location loc;
+    RankedTensorType type; ///< from the entry's "shape"
+    std::vector<Value> operands;
+  };
+  /// How one hls4ml class becomes an op.
+  struct Rule {
+    StringLiteral className;
+    int inputs; ///< exact count, or 0 for one or more
+    FailureOr<Operation *> (*build)(Reader &, const LayerInput &);
+  };
+  static const std::vector<Rule> &rules();
+  FailureOr<LayerActivation> activationOf(const LayerInput &in);
+  FailureOr<ElementsAttr> optionalBias(const json::Object &weights,
+                                       const std::string &name);
+  FailureOr<Operation *> dense(const LayerInput &in);
+  FailureOr<Operation *> conv(const LayerInput &in);
+  FailureOr<Operation *> activation(const LayerInput &in);
+  FailureOr<Operation *> unaryLut(const LayerInput &in);
+  FailureOr<Operation *> pool(const LayerInput &in);
+  FailureOr<Operation *> batchNorm(const LayerInput &in);
+
   MLIRContext *context;
   OpBuilder builder;
   std::string path;
@@ -222,6 +247,216 @@ FixedAttr Reader::precision(StringRef text) {
                         *rounding, *overflow);
 }
 
+FailureOr<LayerActivation> Reader::activationOf(const LayerInput &in) {
+  std::optional<StringRef> text = in.object.getString("activation");
+  std::optional<LayerActivation> activation =
+      text ? symbolizeLayerActivation(*text) : LayerActivation::linear;
+  if (!activation)
+    return error(in.name) << "activation must be linear or relu";
+  return *activation;
+}
+
+FailureOr<ElementsAttr> Reader::optionalBias(const json::Object &weights,
+                                             const std::string &name) {
+  if (!weights.get("bias"))
+    return ElementsAttr();
+  FailureOr<DenseElementsAttr> bias = floats(weights, "bias", name);
+  if (failed(bias))
+    return failure();
+  return ElementsAttr(*bias);
+}
+
+FailureOr<Operation *> Reader::dense(const LayerInput &in) {
+  const json::Object *weights = in.object.getObject("weights");
+  if (!weights)
+    return error(in.name) << "Dense needs 'weights'";
+  FailureOr<DenseElementsAttr> kernel = floats(*weights, "kernel", in.name);
+  FailureOr<LayerActivation> activation = activationOf(in);
+  FailureOr<ElementsAttr> bias = optionalBias(*weights, in.name);
+  if (failed(kernel) || failed(activation) || failed(bias))
+    return failure();
+  return DenseOp::create(builder, in.loc, in.type, in.operands[0], *kernel,
+                         *bias, nullptr, nullptr,
+                         LayerActivationAttr::get(context, *activation))
+      .getOperation();
+}
+
+FailureOr<Operation *> Reader::conv(const LayerInput &in) {
+  const json::Object *weights = in.object.getObject("weights");
+  if (!weights)
+    return error(in.name) << "a convolution needs 'weights'";
+  FailureOr<DenseElementsAttr> kernel = floats(*weights, "kernel", in.name);
+  FailureOr<std::vector<int64_t>> strides = ints(in.object, "strides", in.name);
+  FailureOr<std::vector<int64_t>> dilations =
+      ints(in.object, "dilations", in.name);
+  FailureOr<std::vector<int64_t>> pads = ints(in.object, "pads", in.name);
+  FailureOr<LayerActivation> activation = activationOf(in);
+  FailureOr<ElementsAttr> bias = optionalBias(*weights, in.name);
+  if (failed(kernel) || failed(strides) || failed(dilations) || failed(pads) ||
+      failed(activation) || failed(bias))
+    return failure();
+  int64_t groups = in.object.getInteger("groups").value_or(1);
+  int64_t factor = in.object.getInteger("parallelization_factor").value_or(1);
+  return ConvOp::create(builder, in.loc, in.type, in.operands[0], *kernel,
+                        *bias, builder.getDenseI64ArrayAttr(*strides),
+                        builder.getDenseI64ArrayAttr(*dilations),
+                        builder.getDenseI64ArrayAttr(*pads),
+                        builder.getI64IntegerAttr(groups),
+                        builder.getI64IntegerAttr(factor), nullptr, nullptr,
+                        LayerActivationAttr::get(context, *activation))
+      .getOperation();
+}
+
+FailureOr<Operation *> Reader::activation(const LayerInput &in) {
+  std::optional<StringRef> fn = in.object.getString("activation");
+  if (!fn)
+    return error(in.name) << "Activation needs 'activation'";
+  auto number = [&](StringRef key) -> FloatAttr {
+    if (std::optional<double> value = in.object.getNumber(key))
+      return builder.getF32FloatAttr(float(*value));
+    return nullptr;
+  };
+  IntegerAttr axis;
+  if (std::optional<int64_t> value = in.object.getInteger("axis"))
+    axis = builder.getI64IntegerAttr(*value);
+  return ActivationOp::create(builder, in.loc, in.type, in.operands[0],
+                              builder.getStringAttr(*fn), number("alpha"),
+                              number("beta"), number("gamma"), axis, nullptr)
+      .getOperation();
+}
+
+FailureOr<Operation *> Reader::unaryLut(const LayerInput &in) {
+  const json::Object *input = in.object.getObject("input_format");
+  if (!input)
+    return error(in.name) << "UnaryLUT needs 'input_format'";
+  FailureOr<DenseElementsAttr> table = floats(in.object, "table", in.name);
+  FailureOr<FixedAttr> fmt = format(*input, in.name);
+  if (failed(table) || failed(fmt))
+    return failure();
+  StringAttr fn;
+  if (std::optional<StringRef> function = in.object.getString("function"))
+    fn = builder.getStringAttr(*function);
+  return UnaryLutOp::create(builder, in.loc, in.type, in.operands[0], *table,
+                            *fmt, fn)
+      .getOperation();
+}
+
+FailureOr<Operation *> Reader::pool(const LayerInput &in) {
+  FailureOr<std::vector<int64_t>> window =
+      ints(in.object, "pool_size", in.name);
+  FailureOr<std::vector<int64_t>> strides = ints(in.object, "strides", in.name);
+  FailureOr<std::vector<int64_t>> pads = ints(in.object, "pads", in.name);
+  if (failed(window) || failed(strides) || failed(pads))
+    return failure();
+  std::optional<StringRef> kind = in.object.getString("pool_op");
+  bool max = kind == std::optional<StringRef>("Max");
+  if (!max && kind != std::optional<StringRef>("Average"))
+    return error(in.name) << "pool_op must be Max or Average";
+  DenseI64ArrayAttr windowAttr = builder.getDenseI64ArrayAttr(*window);
+  DenseI64ArrayAttr stridesAttr = builder.getDenseI64ArrayAttr(*strides);
+  DenseI64ArrayAttr padsAttr = builder.getDenseI64ArrayAttr(*pads);
+  if (max)
+    return MaxPoolOp::create(builder, in.loc, in.type, in.operands[0],
+                             windowAttr, stridesAttr, padsAttr)
+        .getOperation();
+  return AvgPoolOp::create(builder, in.loc, in.type, in.operands[0], windowAttr,
+                           stridesAttr, padsAttr)
+      .getOperation();
+}
+
+FailureOr<Operation *> Reader::batchNorm(const LayerInput &in) {
+  const json::Object *weights = in.object.getObject("weights");
+  std::optional<double> epsilon = in.object.getNumber("epsilon");
+  if (!weights || !epsilon)
+    return error(in.name) << "BatchNormalization needs 'weights' and "
+                             "'epsilon'";
+  FailureOr<DenseElementsAttr> gamma = floats(*weights, "gamma", in.name);
+  FailureOr<DenseElementsAttr> beta = floats(*weights, "beta", in.name);
+  FailureOr<DenseElementsAttr> mean = floats(*weights, "mean", in.name);
+  FailureOr<DenseElementsAttr> variance = floats(*weights, "variance", in.name);
+  if (failed(gamma) || failed(beta) || failed(mean) || failed(variance))
+    return failure();
+  return BatchNormOp::create(builder, in.loc, in.type, in.operands[0], *gamma,
+                             *beta, *mean, *variance,
+                             builder.getF64FloatAttr(*epsilon))
+      .getOperation();
+}
+
+/// The layer classes of the document: how many inputs each takes (0: one or
+/// more) and how it is built. The one list a new class joins.
+const std::vector<Reader::Rule> &Reader::rules() {
+  using In = const LayerInput &;
+  static const std::vector<Rule> table = {
+      {"FixedPointQuantizer", 1,
+       [](Reader &r, In in) -> FailureOr<Operation *> {
+         FailureOr<FixedAttr> fmt = r.format(in.object, in.name);
+         if (failed(fmt))
+           return failure();
+         return QuantizeOp::create(r.builder, in.loc, in.type, in.operands[0],
+                                   nullptr, *fmt)
+             .getOperation();
+       }},
+      {"Dense", 1, [](Reader &r, In in) { return r.dense(in); }},
+      {"Conv1D", 1, [](Reader &r, In in) { return r.conv(in); }},
+      {"Conv2D", 1, [](Reader &r, In in) { return r.conv(in); }},
+      {"Activation", 1, [](Reader &r, In in) { return r.activation(in); }},
+      {"UnaryLUT", 1, [](Reader &r, In in) { return r.unaryLut(in); }},
+      {"Merge", 2,
+       [](Reader &r, In in) -> FailureOr<Operation *> {
+         if (in.object.getString("op") != std::optional<StringRef>("add"))
+           return r.error(in.name) << "only Merge op 'add' is supported";
+         return AddOp::create(r.builder, in.loc, in.type, in.operands[0],
+                              in.operands[1], nullptr)
+             .getOperation();
+       }},
+      {"Pooling1D", 1, [](Reader &r, In in) { return r.pool(in); }},
+      {"Pooling2D", 1, [](Reader &r, In in) { return r.pool(in); }},
+      {"Concatenate", 0,
+       [](Reader &r, In in) -> FailureOr<Operation *> {
+         std::optional<int64_t> axis = in.object.getInteger("axis");
+         if (!axis)
+           return r.error(in.name) << "Concatenate needs 'axis'";
+         return ConcatOp::create(r.builder, in.loc, in.type, in.operands,
+                                 r.builder.getI64IntegerAttr(*axis))
+             .getOperation();
+       }},
+      {"Reshape", 1,
+       [](Reader &r, In in) -> FailureOr<Operation *> {
+         if (in.object.getBoolean("flatten").value_or(false))
+           return FlattenOp::create(r.builder, in.loc, in.type, in.operands[0])
+               .getOperation();
+         return ReshapeOp::create(r.builder, in.loc, in.type, in.operands[0])
+             .getOperation();
+       }},
+      {"Transpose", 1,
+       [](Reader &r, In in) -> FailureOr<Operation *> {
+         FailureOr<std::vector<int64_t>> perm =
+             r.ints(in.object, "perm", in.name);
+         if (failed(perm))
+           return failure();
+         return TransposeOp::create(r.builder, in.loc, in.type, in.operands[0],
+                                    r.builder.getDenseI64ArrayAttr(*perm))
+             .getOperation();
+       }},
+      {"BatchNormalization", 1,
+       [](Reader &r, In in) { return r.batchNorm(in); }},
+      {"Rescale", 1,
+       [](Reader &r, In in) -> FailureOr<Operation *> {
+         FailureOr<DenseElementsAttr> scale =
+             r.floats(in.object, "scale", in.name);
+         if (failed(scale))
+           return failure();
+         return RescaleOp::create(r.builder, in.loc, in.type, in.operands[0],
+                                  *scale,
+                                  in.object.getBoolean("divide").value_or(false)
+                                      ? r.builder.getUnitAttr()
+                                      : nullptr)
+             .getOperation();
+       }},
+  };
+  return table;
+}
+
 LogicalResult Reader::layer(const json::Object &object) {
   std::optional<StringRef> nameField = object.getString("name");
   std::optional<StringRef> classField = object.getString("class_name");
@@ -245,172 +480,28 @@ LogicalResult Reader::layer(const json::Object &object) {
       operands.push_back(found->second);
     }
   }
-  auto need = [&](size_t count) -> LogicalResult {
-    if (operands.size() != count)
-      return error(name) << className << " takes " << count << " input(s), got "
-                         << operands.size();
-    return success();
-  };
-  Location loc = locOf(name);
-  RankedTensorType type = tensorType(*shape);
-  Operation *op = nullptr;
-  auto activationOf = [&]() -> FailureOr<LayerActivation> {
-    std::optional<StringRef> text = object.getString("activation");
-    std::optional<LayerActivation> activation =
-        text ? symbolizeLayerActivation(*text) : LayerActivation::linear;
-    if (!activation)
-      return error(name) << "activation must be linear or relu";
-    return *activation;
-  };
-
-  if (className == "FixedPointQuantizer") {
-    FailureOr<FixedAttr> fmt = format(object, name);
-    if (failed(need(1)) || failed(fmt))
-      return failure();
-    op = QuantizeOp::create(builder, loc, type, operands[0], nullptr, *fmt);
-  } else if (className == "Dense") {
-    const json::Object *weights = object.getObject("weights");
-    if (failed(need(1)) || !weights)
-      return error(name) << "Dense needs one input and 'weights'";
-    FailureOr<DenseElementsAttr> kernel = floats(*weights, "kernel", name);
-    FailureOr<LayerActivation> activation = activationOf();
-    if (failed(kernel) || failed(activation))
-      return failure();
-    ElementsAttr bias;
-    if (weights->get("bias")) {
-      FailureOr<DenseElementsAttr> b = floats(*weights, "bias", name);
-      if (failed(b))
-        return failure();
-      bias = *b;
-    }
-    op = DenseOp::create(builder, loc, type, operands[0], *kernel, bias,
-                         nullptr, nullptr,
-                         LayerActivationAttr::get(context, *activation));
-  } else if (className == "Conv1D" || className == "Conv2D") {
-    const json::Object *weights = object.getObject("weights");
-    if (failed(need(1)) || !weights)
-      return error(name) << className << " needs one input and 'weights'";
-    FailureOr<DenseElementsAttr> kernel = floats(*weights, "kernel", name);
-    FailureOr<std::vector<int64_t>> strides = ints(object, "strides", name);
-    FailureOr<std::vector<int64_t>> dilations = ints(object, "dilations", name);
-    FailureOr<std::vector<int64_t>> pads = ints(object, "pads", name);
-    FailureOr<LayerActivation> activation = activationOf();
-    if (failed(kernel) || failed(strides) || failed(dilations) ||
-        failed(pads) || failed(activation))
-      return failure();
-    ElementsAttr bias;
-    if (weights->get("bias")) {
-      FailureOr<DenseElementsAttr> b = floats(*weights, "bias", name);
-      if (failed(b))
-        return failure();
-      bias = *b;
-    }
-    int64_t groups = object.getInteger("groups").value_or(1);
-    int64_t factor = object.getInteger("parallelization_factor").value_or(1);
-    op = ConvOp::create(builder, loc, type, operands[0], *kernel, bias,
-                        builder.getDenseI64ArrayAttr(*strides),
-                        builder.getDenseI64ArrayAttr(*dilations),
-                        builder.getDenseI64ArrayAttr(*pads),
-                        builder.getI64IntegerAttr(groups),
-                        builder.getI64IntegerAttr(factor), nullptr, nullptr,
-                        LayerActivationAttr::get(context, *activation));
-  } else if (className == "Activation") {
-    std::optional<StringRef> fn = object.getString("activation");
-    if (failed(need(1)) || !fn)
-      return error(name) << "Activation needs one input and 'activation'";
-    auto number = [&](StringRef key) -> FloatAttr {
-      if (std::optional<double> value = object.getNumber(key))
-        return builder.getF32FloatAttr(float(*value));
-      return nullptr;
-    };
-    IntegerAttr axis;
-    if (std::optional<int64_t> value = object.getInteger("axis"))
-      axis = builder.getI64IntegerAttr(*value);
-    op = ActivationOp::create(builder, loc, type, operands[0],
-                              builder.getStringAttr(*fn), number("alpha"),
-                              number("beta"), number("gamma"), axis, nullptr);
-  } else if (className == "UnaryLUT") {
-    const json::Object *input = object.getObject("input_format");
-    if (failed(need(1)) || !input)
-      return error(name) << "UnaryLUT needs one input and 'input_format'";
-    FailureOr<DenseElementsAttr> table = floats(object, "table", name);
-    FailureOr<FixedAttr> fmt = format(*input, name);
-    if (failed(table) || failed(fmt))
-      return failure();
-    StringAttr fn;
-    if (std::optional<StringRef> function = object.getString("function"))
-      fn = builder.getStringAttr(*function);
-    op = UnaryLutOp::create(builder, loc, type, operands[0], *table, *fmt, fn);
-  } else if (className == "Merge") {
-    if (object.getString("op") != std::optional<StringRef>("add"))
-      return error(name) << "only Merge op 'add' is supported";
-    if (failed(need(2)))
-      return failure();
-    op = AddOp::create(builder, loc, type, operands[0], operands[1], nullptr);
-  } else if (className == "Pooling1D" || className == "Pooling2D") {
-    FailureOr<std::vector<int64_t>> window = ints(object, "pool_size", name);
-    FailureOr<std::vector<int64_t>> strides = ints(object, "strides", name);
-    FailureOr<std::vector<int64_t>> pads = ints(object, "pads", name);
-    std::optional<StringRef> kind = object.getString("pool_op");
-    if (failed(need(1)) || failed(window) || failed(strides) || failed(pads))
-      return failure();
-    if (kind == std::optional<StringRef>("Max"))
-      op = MaxPoolOp::create(builder, loc, type, operands[0],
-                             builder.getDenseI64ArrayAttr(*window),
-                             builder.getDenseI64ArrayAttr(*strides),
-                             builder.getDenseI64ArrayAttr(*pads));
-    else if (kind == std::optional<StringRef>("Average"))
-      op = AvgPoolOp::create(builder, loc, type, operands[0],
-                             builder.getDenseI64ArrayAttr(*window),
-                             builder.getDenseI64ArrayAttr(*strides),
-                             builder.getDenseI64ArrayAttr(*pads));
-    else
-      return error(name) << "pool_op must be Max or Average";
-  } else if (className == "Concatenate") {
-    std::optional<int64_t> axis = object.getInteger("axis");
-    if (!axis)
-      return error(name) << "Concatenate needs 'axis'";
-    op = ConcatOp::create(builder, loc, type, operands,
-                          builder.getI64IntegerAttr(*axis));
-  } else if (className == "Reshape") {
-    if (failed(need(1)))
-      return failure();
-    if (object.getBoolean("flatten").value_or(false))
-      op = FlattenOp::create(builder, loc, type, operands[0]);
-    else
-      op = ReshapeOp::create(builder, loc, type, operands[0]);
-  } else if (className == "Transpose") {
-    FailureOr<std::vector<int64_t>> perm = ints(object, "perm", name);
-    if (failed(need(1)) || failed(perm))
-      return failure();
-    op = TransposeOp::create(builder, loc, type, operands[0],
-                             builder.getDenseI64ArrayAttr(*perm));
-  } else if (className == "BatchNormalization") {
-    const json::Object *weights = object.getObject("weights");
-    std::optional<double> epsilon = object.getNumber("epsilon");
-    if (failed(need(1)) || !weights || !epsilon)
-      return error(name) << "BatchNormalization needs one input, 'weights' "
-                            "and 'epsilon'";
-    FailureOr<DenseElementsAttr> gamma = floats(*weights, "gamma", name);
-    FailureOr<DenseElementsAttr> beta = floats(*weights, "beta", name);
-    FailureOr<DenseElementsAttr> mean = floats(*weights, "mean", name);
-    FailureOr<DenseElementsAttr> variance = floats(*weights, "variance", name);
-    if (failed(gamma) || failed(beta) || failed(mean) || failed(variance))
-      return failure();
-    op = BatchNormOp::create(builder, loc, type, operands[0], *gamma, *beta,
-                             *mean, *variance,
-                             builder.getF64FloatAttr(*epsilon));
-  } else if (className == "Rescale") {
-    FailureOr<DenseElementsAttr> scale = floats(object, "scale", name);
-    if (failed(need(1)) || failed(scale))
-      return failure();
-    op = RescaleOp::create(builder, loc, type, operands[0], *scale,
-                           object.getBoolean("divide").value_or(false)
-                               ? builder.getUnitAttr()
-                               : nullptr);
-  } else {
-    return error(name) << "class_name '" << className << "' is not supported";
+  const Rule *rule = nullptr;
+  for (const Rule &candidate : rules())
+    if (candidate.className == className)
+      rule = &candidate;
+  if (!rule) {
+    std::string known;
+    for (const Rule &candidate : rules())
+      known += (known.empty() ? "" : ", ") + candidate.className.str();
+    return error(name) << "class_name '" << className
+                       << "' is not supported (known: InputLayer, " << known
+                       << ")";
   }
+  if (rule->inputs ? operands.size() != size_t(rule->inputs) : operands.empty())
+    return error(name) << className << " takes "
+                       << (rule->inputs ? std::to_string(rule->inputs)
+                                        : std::string("one or more"))
+                       << " input(s), got " << operands.size();
+  LayerInput in{object, name, locOf(name), tensorType(*shape), operands};
+  FailureOr<Operation *> built = rule->build(*this, in);
+  if (failed(built))
+    return failure();
+  Operation *op = *built;
 
   if (const json::Object *precisions = object.getObject("precision"))
     for (const auto &[key, value] : *precisions) {
