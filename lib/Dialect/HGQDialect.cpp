@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Support/Permute.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -223,28 +224,11 @@ static SmallVector<int> broadcastBits(DenseIntElementsAttr bits,
   if (bits.isSplat())
     return SmallVector<int>(count, int(bits.getSplatValue<int8_t>()));
   SmallVector<int8_t> values(bits.getValues<int8_t>());
-  ArrayRef<int64_t> source = bits.getType().getShape();
-  size_t offset = shape.size() - source.size();
-  // Source stride per target dimension; 0 where the source broadcasts.
-  SmallVector<int64_t> strides(shape.size(), 0);
-  int64_t stride = 1;
-  for (size_t index = source.size(); index-- > 0;) {
-    strides[offset + index] = source[index] == 1 ? 0 : stride;
-    stride *= source[index];
-  }
+  std::vector<int64_t> sources =
+      broadcastSources(bits.getType().getShape(), shape);
   SmallVector<int> out(count);
-  SmallVector<int64_t> position(shape.size(), 0);
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t sourceIndex = 0;
-    for (size_t dim = 0; dim < shape.size(); ++dim)
-      sourceIndex += position[dim] * strides[dim];
-    out[flat] = values[sourceIndex];
-    for (size_t dim = shape.size(); dim-- > 0;) {
-      if (++position[dim] < shape[dim])
-        break;
-      position[dim] = 0;
-    }
-  }
+  for (int64_t flat = 0; flat < count; ++flat)
+    out[flat] = values[sources[flat]];
   return out;
 }
 

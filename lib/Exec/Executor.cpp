@@ -10,6 +10,7 @@
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Exec/Kernels.h"
 #include "hgq/Fixed/ActivationTables.h"
+#include "hgq/Support/Permute.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -48,28 +49,7 @@ struct ValueInfo {
 /// right-aligned broadcast `bits` shape it reads.
 std::vector<int64_t> broadcastIndices(ArrayRef<int64_t> bits,
                                       ArrayRef<int64_t> target) {
-  int64_t count = ShapedType::getNumElements(target);
-  size_t offset = target.size() - bits.size();
-  std::vector<int64_t> strides(target.size(), 0);
-  int64_t stride = 1;
-  for (size_t index = bits.size(); index-- > 0;) {
-    strides[offset + index] = bits[index] == 1 ? 0 : stride;
-    stride *= bits[index];
-  }
-  std::vector<int64_t> out(count);
-  std::vector<int64_t> position(target.size(), 0);
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t source = 0;
-    for (size_t dim = 0; dim < target.size(); ++dim)
-      source += position[dim] * strides[dim];
-    out[flat] = source;
-    for (size_t dim = target.size(); dim-- > 0;) {
-      if (++position[dim] < target[dim])
-        break;
-      position[dim] = 0;
-    }
-  }
-  return out;
+  return broadcastSources(bits, target);
 }
 
 /// Formats of a layer-level quantizer: only f matters (it never overflows).
@@ -211,6 +191,16 @@ private:
 
   LogicalResult compileQuantize(QuantizeOp op);
   LogicalResult compileSignature(SignatureOp op);
+  /// A layer's kernel and bias as HGQ quantizes them (semantics.md 4.1):
+  /// exact, and as float32 for float inputs.
+  struct LinearConstants {
+    ExactConstants exactKernel;
+    std::vector<float> kernel;
+    std::optional<ExactConstants> exactBias;
+    std::vector<float> bias;
+    fixed::Rounding outputRounding = fixed::Rounding::TRN;
+  };
+  FailureOr<LinearConstants> linearConstants(LayerOpInterface op);
   LogicalResult compileLinear(LayerOpInterface op);
   LogicalResult compileBatchNorm(BatchNormOp op);
   LogicalResult compileRescale(RescaleOp op);
@@ -300,52 +290,67 @@ LogicalResult Compiler::compileSignature(SignatureOp op) {
 }
 
 /// Dense and convolution share everything but the product itself.
-LogicalResult Compiler::compileLinear(LayerOpInterface op) {
-  auto conv = dyn_cast<ConvOp>(op.getOperation());
-  bool isConv = bool(conv);
-  Value input = op.getInput();
-  ValueInfo in = infoOf(input);
-  auto kernelType = cast<ShapedType>(op.getKernel().getType());
-  std::vector<float> kernel;
-  int64_t outputs = kernelType.getShape().back();
-  QuantizerAttr kernelQuantizer = op.getKernelQuantizerAttr();
+FailureOr<Compiler::LinearConstants>
+Compiler::linearConstants(LayerOpInterface op) {
+  LinearConstants constants;
   QuantizerAttr quantizer = op.getQuantizerAttr();
-  bool relu = op.getActivation() == LayerActivation::relu;
-
-  // The kernel and bias as HGQ quantizes them (semantics.md 4.1).
   FailureOr<QuantizedConstants> quantizedKernel =
-      quantizeKernel(op, op.getKernel(), kernelQuantizer);
+      quantizeKernel(op, op.getKernel(), op.getKernelQuantizerAttr());
   if (failed(quantizedKernel))
     return failure();
   FailureOr<ExactConstants> exactKernel =
       exactConstants(op, "kernel", quantizedKernel->values);
   if (failed(exactKernel))
     return failure();
-  kernel.assign(quantizedKernel->values.begin(), quantizedKernel->values.end());
+  constants.exactKernel = *exactKernel;
+  constants.kernel.assign(quantizedKernel->values.begin(),
+                          quantizedKernel->values.end());
 
   ElementsAttr biasAttr = op.getBiasAttr();
   bool absorbs = biasCanAbsorbRounding(bool(biasAttr), quantizer);
-  fixed::Rounding outputRounding =
+  constants.outputRounding =
       quantizer ? inferenceRounding(quantizer.getRnd(), absorbs)
                 : fixed::Rounding::TRN;
-  std::optional<ExactConstants> exactBias;
-  std::vector<float> bias;
-  if (biasAttr) {
-    std::vector<int64_t> features = featuresOf(op.getOutput());
-    if (quantizer && !ShapedType::isStaticShape(features))
-      return op.emitOpError() << "the bit-accurate executor needs static "
-                                 "non-batch dimensions here";
-    FailureOr<QuantizedConstants> quantizedBias =
-        quantizeBias(op, biasAttr, quantizer, outputRounding, features);
-    if (failed(quantizedBias))
-      return failure();
-    FailureOr<ExactConstants> built =
-        exactConstants(op, "bias", quantizedBias->values);
-    if (failed(built))
-      return failure();
-    exactBias = *built;
-    bias.assign(quantizedBias->values.begin(), quantizedBias->values.end());
-  }
+  if (!biasAttr)
+    return constants;
+  std::vector<int64_t> features = featuresOf(op.getOutput());
+  if (quantizer && !ShapedType::isStaticShape(features))
+    return op.emitOpError() << "the bit-accurate executor needs static "
+                               "non-batch dimensions here";
+  FailureOr<QuantizedConstants> quantizedBias =
+      quantizeBias(op, biasAttr, quantizer, constants.outputRounding, features);
+  if (failed(quantizedBias))
+    return failure();
+  FailureOr<ExactConstants> exactBias =
+      exactConstants(op, "bias", quantizedBias->values);
+  if (failed(exactBias))
+    return failure();
+  constants.exactBias = *exactBias;
+  constants.bias.assign(quantizedBias->values.begin(),
+                        quantizedBias->values.end());
+  return constants;
+}
+
+LogicalResult Compiler::compileLinear(LayerOpInterface op) {
+  auto conv = dyn_cast<ConvOp>(op.getOperation());
+  bool isConv = bool(conv);
+  Value input = op.getInput();
+  ValueInfo in = infoOf(input);
+  auto kernelType = cast<ShapedType>(op.getKernel().getType());
+  int64_t outputs = kernelType.getShape().back();
+  QuantizerAttr quantizer = op.getQuantizerAttr();
+  bool relu = op.getActivation() == LayerActivation::relu;
+
+  // The kernel and bias as HGQ quantizes them (semantics.md 4.1).
+  FailureOr<LinearConstants> constants = linearConstants(op);
+  if (failed(constants))
+    return failure();
+  const ExactConstants *exactKernel = &constants->exactKernel;
+  const std::optional<ExactConstants> &exactBias = constants->exactBias;
+  const std::vector<float> &kernel = constants->kernel;
+  const std::vector<float> &bias = constants->bias;
+  fixed::Rounding outputRounding = constants->outputRounding;
+  ElementsAttr biasAttr = op.getBiasAttr();
 
   // Geometry (convolution only).
   WindowGeometry geometry;

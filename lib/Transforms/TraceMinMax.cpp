@@ -138,6 +138,8 @@ struct TraceMinMaxPass : public hgq::impl::HGQTraceMinMaxBase<TraceMinMaxPass> {
   FailureOr<func::FuncOp> findFunction();
   FailureOr<std::vector<exec::Tensor>>
   loadCalibration(const exec::Executor &executor, func::FuncOp function);
+  LogicalResult tracePoint(const exec::QuantizationPoint &where,
+                           const MinMaxObserver &observed, size_t point);
 };
 
 FailureOr<func::FuncOp> TraceMinMaxPass::findFunction() {
@@ -176,6 +178,83 @@ TraceMinMaxPass::loadCalibration(const exec::Executor &executor,
     inputs.push_back(std::move(tensor));
   }
   return inputs;
+}
+
+/// Records the traced range of one layer-level quantization point and gives
+/// its quantizer k and i (semantics.md 2).
+LogicalResult TraceMinMaxPass::tracePoint(const exec::QuantizationPoint &where,
+                                          const MinMaxObserver &observed,
+                                          size_t point) {
+  MLIRContext *context = &getContext();
+  Operation *op = where.op;
+  QuantizerAttr quantizer = quantizerOf(op);
+  size_t count = observed.minima[point].size();
+  std::vector<double> minima(count), maxima(count);
+  int frac = int(observed.fractionalBits[point]);
+  for (size_t index = 0; index < count; ++index) {
+    minima[index] = std::ldexp(double(observed.minima[point][index]), -frac);
+    maxima[index] = std::ldexp(double(observed.maxima[point][index]), -frac);
+  }
+  if (accumulate) {
+    auto oldMin = op->getAttrOfType<DenseElementsAttr>(
+        HGQDialect::TraceMinAttrHelper::getNameStr());
+    auto oldMax = op->getAttrOfType<DenseElementsAttr>(
+        HGQDialect::TraceMaxAttrHelper::getNameStr());
+    if (oldMin && oldMax && size_t(oldMin.getNumElements()) == count &&
+        size_t(oldMax.getNumElements()) == count) {
+      size_t index = 0;
+      for (double value : oldMin.getValues<double>())
+        minima[index] = std::min(minima[index], value), ++index;
+      index = 0;
+      for (double value : oldMax.getValues<double>())
+        maxima[index] = std::max(maxima[index], value), ++index;
+    }
+  }
+  op->setAttr(HGQDialect::TraceMinAttrHelper::getNameStr(),
+              rangeAttr(context, where.bitsShape, minima));
+  op->setAttr(HGQDialect::TraceMaxAttrHelper::getNameStr(),
+              rangeAttr(context, where.bitsShape, maxima));
+
+  // f per bits element, the rounding of the quantizer, then the rules.
+  SmallVector<int> fractional =
+      expandFractionalBits(quantizer, where.bitsShape);
+  bool absorbs = false;
+  if (auto layer = dyn_cast<LayerOpInterface>(op))
+    absorbs = biasCanAbsorbRounding(bool(layer.getBiasAttr()), quantizer);
+  fixed::Rounding rounding = inferenceRounding(quantizer.getRnd(), absorbs);
+  fixed::RangeRule rule = isReluLayer(op) ? fixed::RangeRule::PositiveOnly
+                                          : fixed::RangeRule::General;
+  std::vector<int8_t> keep(count), integer(count);
+  for (size_t index = 0; index < count; ++index) {
+    double low = minima[index], high = maxima[index];
+    forceRange(op, low, high);
+    std::optional<fixed::Range> covered = fixed::applyCoverFactor(
+        {low, high}, coverFactor, fractional[index], rounding);
+    std::optional<fixed::Format> format =
+        covered ? fixed::formatFromRange(covered->min, covered->max,
+                                         fractional[index], rule)
+                : std::nullopt;
+    if (!format)
+      return op->emitError()
+             << "hgq-trace-minmax: the range [" << low << ", " << high
+             << "] of element " << index << " has no exact integer-bit count";
+    if (format->isDead()) {
+      ++numDeadElements;
+      // A dead element keeps its f; k + i = -f makes its width zero.
+      keep[index] = 0;
+      integer[index] = int8_t(-fractional[index]);
+    } else {
+      keep[index] = int8_t(format->keepNegative);
+      integer[index] = int8_t(format->integerBits);
+    }
+  }
+  QuantizerAttr traced = QuantizerAttr::get(
+      context, quantizer.getF(), quantizer.getRnd(), quantizer.getBwClipMin(),
+      quantizer.getBwClipMax(), bitsAttr(context, where.bitsShape, keep),
+      bitsAttr(context, where.bitsShape, integer));
+  op->setAttr("quantizer", traced);
+  ++numQuantizers;
+  return success();
 }
 
 void TraceMinMaxPass::runOnOperation() {
@@ -227,83 +306,10 @@ void TraceMinMaxPass::runOnOperation() {
     observed->merge(
         *static_cast<MinMaxObserver *>(result.observers[index].get()));
 
-  for (size_t point = 0; point < points.size(); ++point) {
-    const exec::QuantizationPoint &where = points[point];
-    if (!where.layerLevel)
-      continue;
-    Operation *op = where.op;
-    QuantizerAttr quantizer = quantizerOf(op);
-    size_t count = observed->minima[point].size();
-    std::vector<double> minima(count), maxima(count);
-    int frac = int(observed->fractionalBits[point]);
-    for (size_t index = 0; index < count; ++index) {
-      minima[index] = std::ldexp(double(observed->minima[point][index]), -frac);
-      maxima[index] = std::ldexp(double(observed->maxima[point][index]), -frac);
-    }
-    if (accumulate) {
-      auto oldMin = op->getAttrOfType<DenseElementsAttr>(
-          HGQDialect::TraceMinAttrHelper::getNameStr());
-      auto oldMax = op->getAttrOfType<DenseElementsAttr>(
-          HGQDialect::TraceMaxAttrHelper::getNameStr());
-      if (oldMin && oldMax && size_t(oldMin.getNumElements()) == count &&
-          size_t(oldMax.getNumElements()) == count) {
-        size_t index = 0;
-        for (double value : oldMin.getValues<double>())
-          minima[index] = std::min(minima[index], value), ++index;
-        index = 0;
-        for (double value : oldMax.getValues<double>())
-          maxima[index] = std::max(maxima[index], value), ++index;
-      }
-    }
-    op->setAttr(HGQDialect::TraceMinAttrHelper::getNameStr(),
-                rangeAttr(context, where.bitsShape, minima));
-    op->setAttr(HGQDialect::TraceMaxAttrHelper::getNameStr(),
-                rangeAttr(context, where.bitsShape, maxima));
-
-    // f per bits element, the rounding of the quantizer, then the rules.
-    SmallVector<int> fractional =
-        expandFractionalBits(quantizer, where.bitsShape);
-    bool absorbs = false;
-    if (auto dense = dyn_cast<DenseOp>(op))
-      absorbs = biasCanAbsorbRounding(bool(dense.getBias()), quantizer);
-    if (auto conv = dyn_cast<ConvOp>(op))
-      absorbs = biasCanAbsorbRounding(bool(conv.getBias()), quantizer);
-    fixed::Rounding rounding = inferenceRounding(quantizer.getRnd(), absorbs);
-    fixed::RangeRule rule = isReluLayer(op) ? fixed::RangeRule::PositiveOnly
-                                            : fixed::RangeRule::General;
-    std::vector<int8_t> keep(count), integer(count);
-    for (size_t index = 0; index < count; ++index) {
-      double low = minima[index], high = maxima[index];
-      forceRange(op, low, high);
-      std::optional<fixed::Range> covered = fixed::applyCoverFactor(
-          {low, high}, coverFactor, fractional[index], rounding);
-      std::optional<fixed::Format> format =
-          covered ? fixed::formatFromRange(covered->min, covered->max,
-                                           fractional[index], rule)
-                  : std::nullopt;
-      if (!format) {
-        op->emitError() << "hgq-trace-minmax: the range [" << low << ", "
-                        << high << "] of element " << index
-                        << " has no exact integer-bit count";
-        return signalPassFailure();
-      }
-      if (format->isDead()) {
-        ++numDeadElements;
-        // A dead element keeps its f; k + i = -f makes its width zero.
-        keep[index] = 0;
-        integer[index] = int8_t(-fractional[index]);
-      } else {
-        keep[index] = int8_t(format->keepNegative);
-        integer[index] = int8_t(format->integerBits);
-      }
-    }
-    QuantizerAttr traced = QuantizerAttr::get(
-        context, quantizer.getF(), quantizer.getRnd(), quantizer.getBwClipMin(),
-        quantizer.getBwClipMax(), bitsAttr(context, where.bitsShape, keep),
-        bitsAttr(context, where.bitsShape, integer));
-    op->setAttr("quantizer", traced);
-    ++numQuantizers;
-  }
+  for (size_t point = 0; point < points.size(); ++point)
+    if (points[point].layerLevel &&
+        failed(tracePoint(points[point], *observed, point)))
+      return signalPassFailure();
 
   Builder builder(context);
   module->setAttr(

@@ -40,6 +40,38 @@ permutationSources(const std::vector<int64_t> &shape,
   return sources;
 }
 
+/// For each element of a row-major array of `target` shape, the flat index
+/// of the element of the `source` shape it reads under a NumPy broadcast
+/// (aligned on the last dimension; a source dimension of 1 repeats). The
+/// source must broadcast to the target.
+template <typename Shape>
+std::vector<int64_t> broadcastSources(const Shape &source,
+                                      const Shape &target) {
+  size_t rank = target.size(), offset = rank - source.size();
+  std::vector<int64_t> strides(rank, 0);
+  int64_t stride = 1, count = 1;
+  for (size_t d = source.size(); d-- > 0;) {
+    strides[offset + d] = source[d] == 1 ? 0 : stride;
+    stride *= source[d];
+  }
+  for (int64_t dim : target)
+    count *= dim;
+  std::vector<int64_t> sources(count);
+  std::vector<int64_t> position(rank, 0);
+  for (int64_t flat = 0; flat < count; ++flat) {
+    int64_t index = 0;
+    for (size_t d = 0; d < rank; ++d)
+      index += position[d] * strides[d];
+    sources[flat] = index;
+    for (size_t d = rank; d-- > 0;) {
+      if (++position[d] < target[d])
+        break;
+      position[d] = 0;
+    }
+  }
+  return sources;
+}
+
 /// The values of a row-major array of `shape`, transposed as above.
 template <typename T>
 std::vector<T> permuteValues(const std::vector<T> &values,

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hgq/Import/Hls4mlImporter.h"
+#include "hgq/Import/GraphBuilder.h"
 #include "hgq/Target/Hls4ml.h"
 #include "hgq/Target/Translation.h"
 
@@ -28,24 +29,17 @@ namespace {
 class Reader {
 public:
   Reader(MLIRContext *context, StringRef path)
-      : context(context), builder(context), path(path.str()) {}
+      : graph(context, path), context(context), builder(graph.builder),
+        path(path.str()) {}
   OwningOpRef<ModuleOp> read(StringRef text);
 
 private:
   InFlightDiagnostic error(const std::string &layer) {
-    auto diagnostic = emitError(NameLoc::get(StringAttr::get(context, path)))
-                      << path << ": ";
-    if (!layer.empty())
-      diagnostic << "layer '" << layer << "': ";
-    return diagnostic;
+    return graph.error(layer);
   }
-  Location locOf(const std::string &name) {
-    return NameLoc::get(StringAttr::get(context, name));
-  }
+  Location locOf(const std::string &name) { return graph.loc(name); }
   RankedTensorType tensorType(ArrayRef<int64_t> features) {
-    SmallVector<int64_t> shape{ShapedType::kDynamic};
-    shape.append(features.begin(), features.end());
-    return RankedTensorType::get(shape, Float32Type::get(context));
+    return graph.batchTensor(features);
   }
 
   FailureOr<std::vector<int64_t>> ints(const json::Object &object,
@@ -88,10 +82,10 @@ private:
   FailureOr<Operation *> pool(const LayerInput &in);
   FailureOr<Operation *> batchNorm(const LayerInput &in);
 
+  GraphBuilder graph;
   MLIRContext *context;
-  OpBuilder builder;
+  OpBuilder &builder;
   std::string path;
-  std::map<std::string, Value> values;
 };
 
 FailureOr<std::vector<int64_t>> Reader::ints(const json::Object &object,
@@ -464,7 +458,7 @@ LogicalResult Reader::layer(const json::Object &object) {
     return error("") << "every layer needs a name and a class_name";
   std::string name = nameField->str();
   StringRef className = *classField;
-  if (values.count(name))
+  if (graph.contains(name))
     return error(name) << "the name is used twice";
   FailureOr<std::vector<int64_t>> shape = ints(object, "shape", name);
   if (failed(shape))
@@ -473,11 +467,12 @@ LogicalResult Reader::layer(const json::Object &object) {
   if (const json::Array *inputs = object.getArray("inputs")) {
     for (const json::Value &input : *inputs) {
       std::optional<StringRef> inputName = input.getAsString();
-      auto found = inputName ? values.find(inputName->str()) : values.end();
-      if (found == values.end())
+      std::optional<Value> found =
+          inputName ? graph.lookup(*inputName) : std::nullopt;
+      if (!found)
         return error(name) << "input '" << (inputName ? inputName->str() : "?")
                            << "' is not a layer defined before it";
-      operands.push_back(found->second);
+      operands.push_back(*found);
     }
   }
   const Rule *rule = nullptr;
@@ -516,7 +511,7 @@ LogicalResult Reader::layer(const json::Object &object) {
     if (std::optional<double> value = object.getNumber(figure))
       op->setAttr(std::string("hgq.") + figure,
                   builder.getF64FloatAttr(*value));
-  values[name] = op->getResult(0);
+  graph.define(name, op->getResult(0));
   return success();
 }
 
@@ -539,8 +534,7 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
     error("") << "'layers' and 'outputs' must be arrays";
     return nullptr;
   }
-  OwningOpRef<ModuleOp> module(ModuleOp::create(locOf(path)));
-  SmallVector<Type> argumentTypes;
+  std::vector<std::pair<std::string, Type>> arguments;
   SmallVector<const json::Object *> inputLayers;
   for (const json::Value &value : *layers) {
     const json::Object *object = value.getAsObject();
@@ -554,20 +548,14 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
       FailureOr<std::vector<int64_t>> shape = ints(*object, "shape", name);
       if (failed(shape))
         return nullptr;
-      argumentTypes.push_back(tensorType(*shape));
+      arguments.push_back({name, tensorType(*shape)});
       inputLayers.push_back(object);
     }
   }
   std::string model = root->getString("model").value_or("main").str();
-  builder.setInsertionPointToEnd(module->getBody());
-  auto function = func::FuncOp::create(
-      builder, locOf(model), model, builder.getFunctionType(argumentTypes, {}));
-  Block *body = function.addEntryBlock();
+  func::FuncOp function = graph.begin(model, locOf(model), arguments);
   for (auto [index, object] : llvm::enumerate(inputLayers)) {
     std::string name = object->getString("name").value_or("").str();
-    BlockArgument argument = body->getArgument(index);
-    argument.setLoc(locOf(name));
-    values[name] = argument;
     if (object->get("layout")) {
       FailureOr<std::vector<int64_t>> layout = ints(*object, "layout", name);
       if (failed(layout))
@@ -576,7 +564,6 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
                           builder.getDenseI64ArrayAttr(*layout));
     }
   }
-  builder.setInsertionPointToEnd(body);
   for (const json::Value &value : *layers) {
     const json::Object *object = value.getAsObject();
     if (object->getString("class_name") ==
@@ -591,13 +578,13 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
     const json::Object *object = value.getAsObject();
     std::optional<StringRef> name =
         object ? object->getString("name") : std::nullopt;
-    auto found = name ? values.find(name->str()) : values.end();
-    if (found == values.end()) {
+    std::optional<Value> found = name ? graph.lookup(*name) : std::nullopt;
+    if (!found) {
       error("") << "output '" << (name ? name->str() : "?")
                 << "' is not a layer of the document";
       return nullptr;
     }
-    results.push_back(found->second);
+    results.push_back(*found);
     layouts.push_back(std::nullopt);
     if (object->get("layout")) {
       FailureOr<std::vector<int64_t>> layout =
@@ -607,16 +594,12 @@ OwningOpRef<ModuleOp> Reader::read(StringRef text) {
       layouts.back() = *layout;
     }
   }
-  func::ReturnOp::create(builder, locOf("outputs"), results);
-  function.setFunctionType(
-      builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
+  graph.setResults(results, locOf("outputs"));
   for (auto [index, layout] : llvm::enumerate(layouts))
     if (layout)
       function.setResultAttr(index, HGQDialect::LayoutAttrHelper::getNameStr(),
                              builder.getDenseI64ArrayAttr(*layout));
-  if (failed(mlir::verify(*module)))
-    return nullptr;
-  return module;
+  return graph.finish();
 }
 
 } // namespace

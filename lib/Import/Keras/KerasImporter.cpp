@@ -12,6 +12,7 @@
 #include "hgq/Import/KerasImporter.h"
 #include "Hdf5File.h"
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Import/GraphBuilder.h"
 #include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -50,21 +51,16 @@ struct Layer {
 class Reader {
 public:
   Reader(MLIRContext *context, StringRef path, const Hdf5File &file)
-      : context(context), builder(context), path(path.str()), file(file) {}
+      : graph(context, path), context(context), builder(graph.builder),
+        path(path.str()), file(file) {}
   OwningOpRef<ModuleOp> read();
 
 private:
   InFlightDiagnostic error(const std::string &layer) {
-    auto diagnostic = emitError(NameLoc::get(StringAttr::get(context, path)))
-                      << path << ": ";
-    if (!layer.empty())
-      diagnostic << "layer '" << layer << "': ";
-    return diagnostic;
+    return graph.error(layer);
   }
   RankedTensorType tensorType(ArrayRef<int64_t> features) {
-    SmallVector<int64_t> shape{ShapedType::kDynamic};
-    shape.append(features.begin(), features.end());
-    return RankedTensorType::get(shape, Float32Type::get(context));
+    return graph.batchTensor(features);
   }
 
   FailureOr<Layer> parseLayer(const json::Value &value, bool functional);
@@ -115,8 +111,9 @@ private:
   };
   static const std::vector<Rule> &rules();
 
+  GraphBuilder graph;
   MLIRContext *context;
-  OpBuilder builder;
+  OpBuilder &builder;
   std::string path;
   const Hdf5File &file;
   /// Per layer: its datasets by name ("kernel:0") to their paths.
@@ -806,34 +803,21 @@ OwningOpRef<ModuleOp> Reader::read() {
   }
 
   std::string modelName = config->getString("name").value_or("model").str();
-  OwningOpRef<ModuleOp> module(
-      ModuleOp::create(NameLoc::get(StringAttr::get(context, path))));
-  builder.setInsertionPointToEnd(module->getBody());
-  SmallVector<Type> argumentTypes;
+  std::vector<std::pair<std::string, Type>> arguments;
   for (const auto &entry : inputs)
-    argumentTypes.push_back(tensorType(entry.second));
-  auto function = func::FuncOp::create(
-      builder, NameLoc::get(StringAttr::get(context, modelName)), "main",
-      builder.getFunctionType(argumentTypes, {}));
-  Block *body = function.addEntryBlock();
-  std::map<std::string, Value> values;
-  for (auto [index, entry] : llvm::enumerate(inputs)) {
-    body->getArgument(index).setLoc(
-        NameLoc::get(StringAttr::get(context, entry.first)));
-    values[entry.first] = body->getArgument(index);
-  }
-  builder.setInsertionPointToEnd(body);
+    arguments.push_back({entry.first, tensorType(entry.second)});
+  graph.begin("main", graph.loc(modelName), arguments);
 
   Value last;
   if (!functional) {
-    last = values.begin()->second;
+    last = *graph.lookup(inputs.front().first);
     for (const Layer &layer : layers) {
       if (layer.className == "InputLayer")
         continue;
       FailureOr<Value> result = build(layer, {last});
       if (failed(result))
         return nullptr;
-      values[layer.name] = last = *result;
+      graph.define(layer.name, last = *result);
     }
   } else {
     // Layers in any order: build each once its inputs exist.
@@ -846,8 +830,8 @@ OwningOpRef<ModuleOp> Reader::read() {
       for (const Layer *layer : pending) {
         SmallVector<Value> operands;
         for (const std::string &input : layer->inputs)
-          if (values.count(input))
-            operands.push_back(values[input]);
+          if (std::optional<Value> value = graph.lookup(input))
+            operands.push_back(*value);
         if (operands.size() != layer->inputs.size()) {
           waiting.push_back(layer);
           continue;
@@ -855,7 +839,7 @@ OwningOpRef<ModuleOp> Reader::read() {
         FailureOr<Value> result = build(*layer, operands);
         if (failed(result))
           return nullptr;
-        values[layer->name] = *result;
+        graph.define(layer->name, *result);
       }
       if (waiting.size() == pending.size()) {
         const Layer *stuck = waiting.front();
@@ -892,22 +876,18 @@ OwningOpRef<ModuleOp> Reader::read() {
     for (const json::Array *entry : entries) {
       std::optional<StringRef> name =
           entry && !entry->empty() ? (*entry)[0].getAsString() : std::nullopt;
-      if (!name || !values.count(name->str())) {
+      std::optional<Value> value = name ? graph.lookup(*name) : std::nullopt;
+      if (!value) {
         error("") << "model_config: field 'output_layers' names "
                   << (name ? "'" + name->str() + "', which is not a layer"
                            : std::string("no layer"));
         return nullptr;
       }
-      results.push_back(values[name->str()]);
+      results.push_back(*value);
     }
   }
-  func::ReturnOp::create(
-      builder, NameLoc::get(StringAttr::get(context, modelName)), results);
-  function.setFunctionType(
-      builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
-  if (failed(mlir::verify(*module)))
-    return nullptr;
-  return module;
+  graph.setResults(results, graph.loc(modelName));
+  return graph.finish();
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Importer.h"
+#include "hgq/Support/Permute.h"
 
 #include "hgq/Fixed/Fixed.h"
 
@@ -43,30 +44,10 @@ broadcast(const std::vector<std::vector<int64_t>> &shapes) {
 /// The values of `tensor` broadcast to `shape` (right-aligned).
 std::vector<double> expand(const ConstTensor &tensor,
                            const std::vector<int64_t> &shape) {
-  size_t rank = shape.size();
-  size_t offset = rank - tensor.shape.size();
-  std::vector<int64_t> strides(rank, 0);
-  int64_t stride = 1;
-  for (size_t d = tensor.shape.size(); d-- > 0;) {
-    strides[offset + d] = tensor.shape[d] == 1 ? 0 : stride;
-    stride *= tensor.shape[d];
-  }
-  int64_t count = 1;
-  for (int64_t dim : shape)
-    count *= dim;
-  std::vector<double> out(count);
-  std::vector<int64_t> position(rank, 0);
-  for (int64_t flat = 0; flat < count; ++flat) {
-    int64_t source = 0;
-    for (size_t d = 0; d < rank; ++d)
-      source += position[d] * strides[d];
-    out[flat] = tensor.values[source];
-    for (size_t d = rank; d-- > 0;) {
-      if (++position[d] < shape[d])
-        break;
-      position[d] = 0;
-    }
-  }
+  std::vector<int64_t> sources = broadcastSources(tensor.shape, shape);
+  std::vector<double> out(sources.size());
+  for (size_t flat = 0; flat < sources.size(); ++flat)
+    out[flat] = tensor.values[sources[flat]];
   return out;
 }
 
