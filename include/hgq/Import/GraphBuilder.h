@@ -50,6 +50,8 @@ public:
   /// Returns `results` (at `loc`) and sets the function type; result
   /// attributes can be set after this.
   void setResults(mlir::ValueRange results, mlir::Location loc);
+  /// The module being built (valid between begin and finish).
+  mlir::ModuleOp getModule() { return *module; }
   /// The verified module: null after a diagnostic.
   mlir::OwningOpRef<mlir::ModuleOp> finish();
 

@@ -164,7 +164,8 @@ Handler lookupHandler(const std::string &domain, const std::string &opType) {
 
 Importer::Importer(MLIRContext *context, const onnx::ModelProto &model,
                    std::string modelPath)
-    : context(context), builder(context), model(model),
+    : graphBuilder(context, modelPath), context(context),
+      builder(graphBuilder.builder), model(model),
       modelPath(std::move(modelPath)) {
   for (const auto &opset : model.opset_import())
     opsets[normalizeDomain(opset.domain())] = int(opset.version());
@@ -550,7 +551,7 @@ std::set<std::string> Importer::spatialInputs() const {
   return marked;
 }
 
-LogicalResult Importer::importGraph(ModuleOp module) {
+LogicalResult Importer::importGraph() {
   const onnx::GraphProto &graph = model.graph();
   for (const auto &tensor : graph.initializer()) {
     ConstTensor value;
@@ -563,8 +564,7 @@ LogicalResult Importer::importGraph(ModuleOp module) {
   }
 
   std::set<std::string> spatial = spatialInputs();
-  SmallVector<Type> argumentTypes;
-  SmallVector<Location> argumentLocations;
+  std::vector<std::pair<std::string, Type>> arguments;
   SmallVector<std::vector<int64_t>> argumentLayouts;
   for (const auto &input : graph.input()) {
     if (constants.count(input.name()))
@@ -595,22 +595,18 @@ LogicalResult Importer::importGraph(ModuleOp module) {
     std::vector<int64_t> physical(shape.size());
     for (size_t d = 0; d < shape.size(); ++d)
       physical[layout[d]] = shape[d];
-    argumentTypes.push_back(tensorType(physical));
-    argumentLocations.push_back(loc);
+    arguments.push_back({input.name(), tensorType(physical)});
     argumentLayouts.push_back(layout);
   }
 
-  builder.setInsertionPointToEnd(module.getBody());
-  auto function = func::FuncOp::create(
-      builder, NameLoc::get(StringAttr::get(context, graph.name())), "main",
-      builder.getFunctionType(argumentTypes, {}));
-  Block *body = function.addEntryBlock();
+  func::FuncOp function = graphBuilder.begin(
+      "main", NameLoc::get(StringAttr::get(context, graph.name())), arguments);
+  Block *body = &function.getBody().front();
   size_t argumentIndex = 0;
   for (const auto &input : graph.input()) {
     if (constants.count(input.name()))
       continue;
     BlockArgument argument = body->getArgument(argumentIndex);
-    argument.setLoc(argumentLocations[argumentIndex]);
     const std::vector<int64_t> &layout = argumentLayouts[argumentIndex];
     if (layout != identity(int64_t(layout.size())))
       function.setArgAttr(argumentIndex,
@@ -651,9 +647,7 @@ LogicalResult Importer::importGraph(ModuleOp module) {
     results.push_back(value.value);
     resultLayouts.push_back(value.physicalOf);
   }
-  func::ReturnOp::create(builder, end, results);
-  function.setFunctionType(
-      builder.getFunctionType(argumentTypes, TypeRange(ValueRange(results))));
+  graphBuilder.setResults(results, end);
   for (size_t index = 0; index < resultLayouts.size(); ++index)
     if (resultLayouts[index] != identity(int64_t(resultLayouts[index].size())))
       function.setResultAttr(
@@ -736,13 +730,10 @@ LogicalResult Importer::restoreAttributes(ModuleOp module) {
 }
 
 OwningOpRef<ModuleOp> Importer::run() {
-  OwningOpRef<ModuleOp> module(
-      ModuleOp::create(NameLoc::get(StringAttr::get(context, modelPath))));
-  if (failed(importGraph(*module)) || failed(restoreAttributes(*module)))
+  if (failed(importGraph()) ||
+      failed(restoreAttributes(graphBuilder.getModule())))
     return nullptr;
-  if (failed(mlir::verify(*module)))
-    return nullptr;
-  return module;
+  return graphBuilder.finish();
 }
 
 } // namespace hgq::onnx_import

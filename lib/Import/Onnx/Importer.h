@@ -11,6 +11,7 @@
 #define HGQ_LIB_IMPORT_ONNX_IMPORTER_H
 
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Import/GraphBuilder.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -68,8 +69,11 @@ public:
   mlir::OwningOpRef<mlir::ModuleOp> run();
 
   //--- used by the handlers ------------------------------------------------//
+  /// The module, its function and the final verification (shared with the
+  /// other readers); `builder` is its builder.
+  GraphBuilder graphBuilder;
   mlir::MLIRContext *context;
-  mlir::OpBuilder builder;
+  mlir::OpBuilder &builder;
   const onnx::ModelProto &model;
   std::string modelPath;
 
@@ -147,7 +151,7 @@ public:
   std::map<std::string, int64_t> parallelFactors; ///< from metadata_props
 
 private:
-  mlir::LogicalResult importGraph(mlir::ModuleOp module);
+  mlir::LogicalResult importGraph();
   mlir::LogicalResult restoreAttributes(mlir::ModuleOp module);
   std::set<std::string> spatialInputs() const;
 
