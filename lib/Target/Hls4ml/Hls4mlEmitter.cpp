@@ -103,6 +103,8 @@ private:
   /// Precision strings from the recorded per-tensor types, and the layer's
   /// other recorded figures.
   void recorded(Operation *op, const std::string &name);
+  LogicalResult writeLayer(Operation *op, const std::string &name);
+  void writeConfig();
 
   llvm::json::OStream &json;
   llvm::DenseMap<Value, std::string> names;
@@ -164,6 +166,163 @@ void Emitter::recorded(Operation *op, const std::string &name) {
       json.attribute(figure.drop_front(4), value.getValueAsDouble());
 }
 
+/// One layer entry of the document.
+LogicalResult Emitter::writeLayer(Operation *op, const std::string &name) {
+  auto layer = [&](StringRef className, llvm::function_ref<void()> body) {
+    json.object([&] {
+      json.attribute("name", name);
+      json.attribute("class_name", className);
+      inputs(op);
+      shape(op->getResult(0));
+      body();
+      recorded(op, name);
+    });
+  };
+  if (!isProxyLevel(op))
+    return op->emitOpError()
+           << "is at layer level ("
+           << (isa<SignatureOp>(op) ? "a signature" : "an HGQ quantizer")
+           << "); run hgq-to-proxy before --emit-hls4ml";
+  LogicalResult result = success();
+  llvm::TypeSwitch<Operation *>(op)
+      .Case([&](QuantizeOp quantize) {
+        layer("FixedPointQuantizer", [&] {
+          format(quantize.getFormatAttr(),
+                 cast<RankedTensorType>(quantize.getType()).getShape());
+        });
+      })
+      .Case([&](DenseOp dense) {
+        layer("Dense", [&] {
+          auto kernel = cast<ShapedType>(dense.getKernel().getType());
+          json.attribute("n_in", kernel.getDimSize(0));
+          json.attribute("n_out", kernel.getDimSize(1));
+          json.attribute("activation",
+                         stringifyLayerActivation(dense.getActivation()));
+          json.attributeObject("weights", [&] {
+            floats("kernel", dense.getKernel());
+            if (ElementsAttr bias = dense.getBiasAttr())
+              floats("bias", bias);
+          });
+        });
+      })
+      .Case([&](ConvOp conv) {
+        layer(conv.getSpatialRank() == 1 ? "Conv1D" : "Conv2D", [&] {
+          ints("strides", conv.getStrideValues());
+          ints("dilations", conv.getDilationValues());
+          ints("pads", conv.getPadValues());
+          json.attribute("groups", int64_t(conv.getGroups()));
+          json.attribute("parallelization_factor",
+                         int64_t(conv.getParallelFactor()));
+          json.attribute("activation",
+                         stringifyLayerActivation(conv.getActivation()));
+          parallelFactors[name] = int64_t(conv.getParallelFactor());
+          json.attributeObject("weights", [&] {
+            floats("kernel", conv.getKernel());
+            if (ElementsAttr bias = conv.getBiasAttr())
+              floats("bias", bias);
+          });
+        });
+      })
+      .Case([&](ActivationOp activation) {
+        layer("Activation", [&] {
+          json.attribute("activation", activation.getFn());
+          if (auto alpha = activation.getAlphaAttr())
+            json.attribute("alpha", alpha.getValueAsDouble());
+          if (auto beta = activation.getBetaAttr())
+            json.attribute("beta", beta.getValueAsDouble());
+          if (auto gamma = activation.getGammaAttr())
+            json.attribute("gamma", gamma.getValueAsDouble());
+          if (auto axis = activation.getAxisAttr())
+            json.attribute("axis", axis.getInt());
+        });
+      })
+      .Case([&](UnaryLutOp lut) {
+        layer("UnaryLUT", [&] {
+          floats("table", lut.getTable());
+          json.attribute(
+              "table_size",
+              cast<ShapedType>(lut.getTable().getType()).getNumElements());
+          if (auto fn = lut.getFn())
+            json.attribute("function", *fn);
+          json.attributeObject("input_format",
+                               [&] { format(lut.getInputFormat(), {}); });
+        });
+      })
+      .Case([&](AddOp add) {
+        layer("Merge", [&] { json.attribute("op", "add"); });
+      })
+      .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
+        bool average = isa<AvgPoolOp>(pool.getOperation());
+        layer(pool.getSpatialRank() == 1 ? "Pooling1D" : "Pooling2D", [&] {
+          json.attribute("pool_op", average ? "Average" : "Max");
+          ints("pool_size", pool.getWindow());
+          ints("strides", pool.getStrideValues());
+          ints("pads", pool.getPadValues());
+        });
+      })
+      .Case([&](ConcatOp concat) {
+        layer("Concatenate",
+              [&] { json.attribute("axis", concat.getAxisAttr().getInt()); });
+      })
+      .Case([&](ReshapeOp) {
+        layer("Reshape", [&] { json.attribute("flatten", false); });
+      })
+      .Case([&](FlattenOp) {
+        layer("Reshape", [&] { json.attribute("flatten", true); });
+      })
+      .Case([&](TransposeOp transpose) {
+        layer("Transpose", [&] { ints("perm", transpose.getPermutation()); });
+      })
+      .Case([&](BatchNormOp batchNorm) {
+        layer("BatchNormalization", [&] {
+          json.attribute("epsilon", batchNorm.getEpsilon().convertToDouble());
+          json.attributeObject("weights", [&] {
+            floats("gamma", batchNorm.getGamma());
+            floats("beta", batchNorm.getBeta());
+            floats("mean", batchNorm.getMean());
+            floats("variance", batchNorm.getVariance());
+          });
+        });
+      })
+      .Case([&](RescaleOp rescale) {
+        layer("Rescale", [&] {
+          floats("scale", rescale.getScale());
+          json.attribute("divide", rescale.getDivide());
+        });
+      })
+      .Default([&](Operation *other) {
+        other->emitOpError() << "has no hls4ml equivalent (--emit-hls4ml "
+                                "takes proxy-level hgq ops)";
+        result = failure();
+      });
+  return result;
+}
+
+/// hls4ml's configuration: bit-exact, and each layer's recorded precisions.
+void Emitter::writeConfig() {
+  json.attributeObject("config", [&] {
+    json.attributeObject("Model", [&] {
+      json.attribute("Precision", "fixed<16,6>");
+      json.attribute("ReuseFactor", 1);
+      json.attribute("Strategy", "Latency");
+      json.attribute("BitExact", true);
+    });
+    json.attribute("IOType", "io_parallel");
+    json.attributeObject("LayerName", [&] {
+      for (const auto &[name, strings] : precisions)
+        json.attributeObject(name, [&, name = name] {
+          json.attributeObject("Precision", [&] {
+            for (const auto &[key, value] : strings)
+              json.attribute(key, value);
+          });
+          auto factor = parallelFactors.find(name);
+          if (factor != parallelFactors.end())
+            json.attribute("ParallelizationFactor", factor->second);
+        });
+    });
+  });
+}
+
 LogicalResult Emitter::emit(func::FuncOp function) {
   LogicalResult result = success();
   json.attribute("schema", kSchema);
@@ -192,138 +351,8 @@ LogicalResult Emitter::emit(func::FuncOp function) {
       std::string name = nameFor(op, op->getName().stripDialect());
       if (op->getNumResults() == 1)
         names[op->getResult(0)] = name;
-      auto layer = [&](StringRef className, llvm::function_ref<void()> body) {
-        json.object([&] {
-          json.attribute("name", name);
-          json.attribute("class_name", className);
-          inputs(op);
-          shape(op->getResult(0));
-          body();
-          recorded(op, name);
-        });
-      };
-      if (!isProxyLevel(op)) {
-        op->emitOpError() << "is at layer level ("
-                          << (isa<SignatureOp>(op) ? "a signature"
-                                                   : "an HGQ quantizer")
-                          << "); run hgq-to-proxy before --emit-hls4ml";
+      if (failed(writeLayer(op, name)))
         result = failure();
-        continue;
-      }
-      llvm::TypeSwitch<Operation *>(op)
-          .Case([&](QuantizeOp quantize) {
-            layer("FixedPointQuantizer", [&] {
-              format(quantize.getFormatAttr(),
-                     cast<RankedTensorType>(quantize.getType()).getShape());
-            });
-          })
-          .Case([&](DenseOp dense) {
-            layer("Dense", [&] {
-              auto kernel = cast<ShapedType>(dense.getKernel().getType());
-              json.attribute("n_in", kernel.getDimSize(0));
-              json.attribute("n_out", kernel.getDimSize(1));
-              json.attribute("activation",
-                             stringifyLayerActivation(dense.getActivation()));
-              json.attributeObject("weights", [&] {
-                floats("kernel", dense.getKernel());
-                if (ElementsAttr bias = dense.getBiasAttr())
-                  floats("bias", bias);
-              });
-            });
-          })
-          .Case([&](ConvOp conv) {
-            layer(conv.getSpatialRank() == 1 ? "Conv1D" : "Conv2D", [&] {
-              ints("strides", conv.getStrideValues());
-              ints("dilations", conv.getDilationValues());
-              ints("pads", conv.getPadValues());
-              json.attribute("groups", int64_t(conv.getGroups()));
-              json.attribute("parallelization_factor",
-                             int64_t(conv.getParallelFactor()));
-              json.attribute("activation",
-                             stringifyLayerActivation(conv.getActivation()));
-              parallelFactors[name] = int64_t(conv.getParallelFactor());
-              json.attributeObject("weights", [&] {
-                floats("kernel", conv.getKernel());
-                if (ElementsAttr bias = conv.getBiasAttr())
-                  floats("bias", bias);
-              });
-            });
-          })
-          .Case([&](ActivationOp activation) {
-            layer("Activation", [&] {
-              json.attribute("activation", activation.getFn());
-              if (auto alpha = activation.getAlphaAttr())
-                json.attribute("alpha", alpha.getValueAsDouble());
-              if (auto beta = activation.getBetaAttr())
-                json.attribute("beta", beta.getValueAsDouble());
-              if (auto gamma = activation.getGammaAttr())
-                json.attribute("gamma", gamma.getValueAsDouble());
-              if (auto axis = activation.getAxisAttr())
-                json.attribute("axis", axis.getInt());
-            });
-          })
-          .Case([&](UnaryLutOp lut) {
-            layer("UnaryLUT", [&] {
-              floats("table", lut.getTable());
-              json.attribute(
-                  "table_size",
-                  cast<ShapedType>(lut.getTable().getType()).getNumElements());
-              if (auto fn = lut.getFn())
-                json.attribute("function", *fn);
-              json.attributeObject("input_format",
-                                   [&] { format(lut.getInputFormat(), {}); });
-            });
-          })
-          .Case([&](AddOp add) {
-            layer("Merge", [&] { json.attribute("op", "add"); });
-          })
-          .Case<MaxPoolOp, AvgPoolOp>([&](auto pool) {
-            bool average = isa<AvgPoolOp>(pool.getOperation());
-            layer(pool.getSpatialRank() == 1 ? "Pooling1D" : "Pooling2D", [&] {
-              json.attribute("pool_op", average ? "Average" : "Max");
-              ints("pool_size", pool.getWindow());
-              ints("strides", pool.getStrideValues());
-              ints("pads", pool.getPadValues());
-            });
-          })
-          .Case([&](ConcatOp concat) {
-            layer("Concatenate", [&] {
-              json.attribute("axis", concat.getAxisAttr().getInt());
-            });
-          })
-          .Case([&](ReshapeOp) {
-            layer("Reshape", [&] { json.attribute("flatten", false); });
-          })
-          .Case([&](FlattenOp) {
-            layer("Reshape", [&] { json.attribute("flatten", true); });
-          })
-          .Case([&](TransposeOp transpose) {
-            layer("Transpose",
-                  [&] { ints("perm", transpose.getPermutation()); });
-          })
-          .Case([&](BatchNormOp batchNorm) {
-            layer("BatchNormalization", [&] {
-              json.attribute("epsilon",
-                             batchNorm.getEpsilon().convertToDouble());
-              json.attributeObject("weights", [&] {
-                floats("gamma", batchNorm.getGamma());
-                floats("beta", batchNorm.getBeta());
-                floats("mean", batchNorm.getMean());
-                floats("variance", batchNorm.getVariance());
-              });
-            });
-          })
-          .Case([&](RescaleOp rescale) {
-            layer("Rescale", [&] {
-              floats("scale", rescale.getScale());
-              json.attribute("divide", rescale.getDivide());
-            });
-          })
-          .Default([&](Operation *other) {
-            other->emitOpError() << "has no hls4ml equivalent (--emit-hls4ml "
-                                    "takes proxy-level hgq ops)";
-            result = failure();
-          });
     }
   });
   auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
@@ -336,27 +365,7 @@ LogicalResult Emitter::emit(func::FuncOp function) {
           ints("layout", layout.asArrayRef());
       });
   });
-  json.attributeObject("config", [&] {
-    json.attributeObject("Model", [&] {
-      json.attribute("Precision", "fixed<16,6>");
-      json.attribute("ReuseFactor", 1);
-      json.attribute("Strategy", "Latency");
-      json.attribute("BitExact", true);
-    });
-    json.attribute("IOType", "io_parallel");
-    json.attributeObject("LayerName", [&] {
-      for (const auto &[name, strings] : precisions)
-        json.attributeObject(name, [&, name = name] {
-          json.attributeObject("Precision", [&] {
-            for (const auto &[key, value] : strings)
-              json.attribute(key, value);
-          });
-          auto factor = parallelFactors.find(name);
-          if (factor != parallelFactors.end())
-            json.attribute("ParallelizationFactor", factor->second);
-        });
-    });
-  });
+  writeConfig();
   return result;
 }
 
