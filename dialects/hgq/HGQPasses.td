@@ -183,9 +183,13 @@ def HGQLowerUnaryLut : Pass<"hgq-lower-unary-lut", "::mlir::ModuleOp"> {
   let summary = "replace activations by lookup tables (proxy level)";
   let description = [{
     An activation other than relu, linear and softmax, between a proxy
-    quantizer with one format for all elements (input, `W_in` bits) and a
-    proxy quantizer with one format (output), becomes an `hgq.unary_lut`
-    when `2^W_in <= max-table-size` (semantics.md 4.3). The table has
+    quantizer (input) and a proxy quantizer with one format (output),
+    becomes an `hgq.unary_lut` when `2^W_in <= max-table-size`
+    (semantics.md 4.3). The table is indexed by the input's format, or, when
+    the input has per-element formats, by their per-tensor collapse (the
+    largest k, i and f, semantics.md 4.5, as HGQ builds it): every element's
+    values are values of that format, so the index stays exact; `W_in` is
+    its width. The table has
     `N = 2^W_in` entries in two's-complement index order (signed inputs:
     `0, 2^-f, ..., 2^i - 2^-f`, then the same minus `2^i`; unsigned: `0 ..
     2^i - 2^-f`); each entry is the function computed in float32, quantized
@@ -193,9 +197,9 @@ def HGQLowerUnaryLut : Pass<"hgq-lower-unary-lut", "::mlir::ModuleOp"> {
     activation and its quantizer computed.
 
     A named function other than tanh and sigmoid whose table would be larger
-    than `max-table-size`, or whose input format is not one uniform format,
-    is an error naming the layer and the size it would need; tanh and
-    sigmoid stay activations, with a remark.
+    than `max-table-size`, or whose input has no explicit format, is an
+    error naming the layer and the size it would need; tanh and sigmoid stay
+    activations, with a remark.
 
     ```mlir
     // hgq-opt --hgq-lower-unary-lut="max-table-size=16"

@@ -48,9 +48,28 @@ struct LowerUnaryLutPass
     if (!isProxyLevel(activation))
       return skip("it is at layer level; run hgq-to-proxy first");
     auto input = activation.getInput().getDefiningOp<QuantizeOp>();
-    if (!input || !input.getFormatAttr() || !input.getFormatAttr().isUniform())
-      return skip("its input is not quantized to one format for every "
-                  "element, so no table index exists");
+    if (!input || !input.getFormatAttr())
+      return skip("its input is not quantized to an explicit format, so no "
+                  "table index exists");
+    // Per-element input formats index the table through their per-tensor
+    // collapse (semantics.md 4.5), as HGQ builds it: every element's values
+    // are values of the collapsed format, so the index stays exact.
+    FixedAttr inputFormat = input.getFormatAttr();
+    if (!inputFormat.isUniform()) {
+      std::vector<int64_t> features = featuresOf(input.getOutput());
+      if (!ShapedType::isStaticShape(features))
+        return skip("its input has per-element formats and dynamic "
+                    "dimensions, so no per-tensor index format exists");
+      SmallVector<fixed::Format> formats = expandFormats(inputFormat, features);
+      fixed::Format collapsed =
+          fixed::collapse(formats.data(), formats.size()).normalized();
+      MLIRContext *context = &getContext();
+      inputFormat = canonicalFixed(
+          context, makeBitsArray(context, int8_t(collapsed.keepNegative)),
+          makeBitsArray(context, int8_t(collapsed.integerBits)),
+          makeBitsArray(context, int8_t(collapsed.fractionalBits)),
+          inputFormat.getRounding(), inputFormat.getOverflow());
+    }
     if (!activation.getOutput().hasOneUse())
       return skip("its output is used by more than its quantizer");
     auto output =
@@ -59,7 +78,6 @@ struct LowerUnaryLutPass
         !output.getFormatAttr().isUniform())
       return skip("its output is not quantized to one format for every "
                   "element");
-    FixedAttr inputFormat = input.getFormatAttr();
     fixed::Format in = expandFormats(inputFormat, {})[0];
     if (in.width() > 30 || (int64_t(1) << in.width()) > maxTableSize) {
       std::string need =

@@ -87,8 +87,14 @@ public:
 };
 
 /// Forced ranges of activations whose outputs are bounded (semantics.md 2).
+/// Functions with a known output range (semantics.md 2) force it on the
+/// quantizer of their output, whether the activation carries that quantizer
+/// or a separate hgq.quantize reads the activation (what --import-onnx makes
+/// of Softmax -> hgq.Quantizer).
 void forceRange(Operation *op, double &min, double &max) {
   auto activation = dyn_cast<ActivationOp>(op);
+  if (auto quantize = dyn_cast<QuantizeOp>(op))
+    activation = quantize.getInput().getDefiningOp<ActivationOp>();
   if (!activation)
     return;
   StringRef fn = activation.getFn();
@@ -106,11 +112,8 @@ void forceRange(Operation *op, double &min, double &max) {
 
 /// The positive-only rule applies to dense and conv layers with a ReLU.
 bool isReluLayer(Operation *op) {
-  if (auto dense = dyn_cast<DenseOp>(op))
-    return dense.getActivation() == LayerActivation::relu;
-  if (auto conv = dyn_cast<ConvOp>(op))
-    return conv.getActivation() == LayerActivation::relu;
-  return false;
+  auto layer = dyn_cast<LayerOpInterface>(op);
+  return layer && layer.getActivation() == LayerActivation::relu;
 }
 
 QuantizerAttr quantizerOf(Operation *op) {

@@ -17,3 +17,4 @@ func.func @sin(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %o = hgq.quantize %s {format = #hgq.fixed<k = 1, i = 0, f = 3, rounding = RND, overflow = SAT>} : tensor<?x4xf32>
   return %o : tensor<?x4xf32>
 }
+
