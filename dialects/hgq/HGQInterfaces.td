@@ -40,6 +40,8 @@ def HGQ_LayerOpInterface : OpInterface<"LayerOpInterface"> {
       "::mlir::Attribute", "removeKernelQuantizerAttr">,
     InterfaceMethod<"The HGQ pre-activation quantizer, or null.",
       "::hgq::QuantizerAttr", "getQuantizerAttr">,
+    InterfaceMethod<"Sets the HGQ pre-activation quantizer.",
+      "void", "setQuantizerAttr", (ins "::hgq::QuantizerAttr":$quantizer)>,
     InterfaceMethod<"Drops the pre-activation quantizer.",
       "::mlir::Attribute", "removeQuantizerAttr">,
     InterfaceMethod<"The fused activation (`linear` or `relu`).",

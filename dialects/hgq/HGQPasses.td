@@ -160,6 +160,13 @@ def HGQFuseBatchNorm : Pass<"hgq-fuse-batchnorm", "::mlir::ModuleOp"> {
     * a float layer follows ONNX: `(b - mean) * s + beta`, with `b = 0` when
       it has no bias.
 
+    After fusing a layer with a kernel quantizer, an HGQ quantizer that was
+    the normalization's only reader becomes the layer's pre-activation
+    quantizer (HGQ's HDenseBatchNorm / HConv*DBatchNorm: it quantizes the
+    fused bias and decides `auto` rounding, semantics.md 4.1), and a ReLU
+    that was that quantizer's only reader the layer's activation, as the
+    importer folds them when no batch normalization sits between.
+
     A batch normalization after a layer whose output is already quantized
     (a pre-activation quantizer, a fused ReLU), whose output is also used
     elsewhere, or whose weights are already quantized for the proxy stays a
@@ -175,7 +182,9 @@ def HGQFuseBatchNorm : Pass<"hgq-fuse-batchnorm", "::mlir::ModuleOp"> {
     ```
   }];
   let statistics = [
-    Statistic<"numFused", "fused", "Batch normalizations fused">
+    Statistic<"numFused", "fused", "Batch normalizations fused">,
+    Statistic<"numQuantizersAbsorbed", "quantizers-absorbed",
+              "Quantizers after a fused layer that became its own">
   ];
 }
 

@@ -78,7 +78,41 @@ struct FuseBatchNormPass
     batchNorm.getOutput().replaceAllUsesWith(layer.getOutput());
     batchNorm.erase();
     ++numFused;
+    if (hgqLayer)
+      absorbQuantizer(layer);
     return true;
+  }
+
+  /// HGQ's HDenseBatchNorm / HConv*DBatchNorm, exported as a layer with a
+  /// kernel quantizer, then BatchNormalization, then hgq.Quantizer: once the
+  /// normalization is fused, the quantizer that read it is the layer's
+  /// pre-activation quantizer (it quantizes the fused bias and decides
+  /// "auto" rounding, semantics.md 4.1), and a ReLU after it the layer's
+  /// activation, as the importer folds them when nothing sits between.
+  void absorbQuantizer(LayerOpInterface layer) {
+    Value output = layer.getOutput();
+    if (layer.getQuantizerAttr() ||
+        layer.getActivation() != LayerActivation::linear || !output.hasOneUse())
+      return;
+    auto quantize = dyn_cast<QuantizeOp>(*output.getUsers().begin());
+    if (!quantize || !quantize.getQuantizerAttr())
+      return;
+    MLIRContext *context = &getContext();
+    layer.setQuantizerAttr(quantize.getQuantizerAttr());
+    layer->setLoc(FusedLoc::get(context, {layer.getLoc(), quantize.getLoc()}));
+    quantize.getOutput().replaceAllUsesWith(output);
+    quantize.erase();
+    ++numQuantizersAbsorbed;
+    if (!output.hasOneUse())
+      return;
+    auto relu = dyn_cast<ActivationOp>(*output.getUsers().begin());
+    if (!relu || relu.getFn() != "relu" || relu.getQuantizerAttr() ||
+        relu.getAlphaAttr())
+      return;
+    layer.setActivation(LayerActivation::relu);
+    layer->setLoc(FusedLoc::get(context, {layer.getLoc(), relu.getLoc()}));
+    relu.getOutput().replaceAllUsesWith(output);
+    relu.erase();
   }
 
   void runOnOperation() override {
