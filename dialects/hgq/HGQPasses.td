@@ -41,7 +41,8 @@ def HGQTraceMinMax : Pass<"hgq-trace-minmax", "::mlir::ModuleOp"> {
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
            "calibration data: one .npy per model input, comma-separated">,
     Option<"coverFactor", "cover-factor", "double", /*default=*/"1.0",
-           "scale of the recorded range around its midpoint (> 0)">,
+           "scale of the recorded range around its midpoint (> 0; below 1 "
+           "warns, as HGQ does)">,
     Option<"accumulate", "accumulate", "bool", /*default=*/"false",
            "merge with ranges recorded by an earlier run instead of "
            "replacing them">,
@@ -246,9 +247,12 @@ def HGQAttachQuantizers : Pass<"hgq-attach-quantizers", "::mlir::ModuleOp"> {
     `round_half_even(clip(init_bw, bw_clip))`. `skip_dims` names the
     dimensions that share one width: `none`/`batch` (one per element),
     `all` (one per tensor), `except_last` and `except_1st` (one per channel;
-    the dialect is channels-last). `exact_q_value`, `trainable`,
-    `regularizer` and `minmax_record` are training options: they are read,
-    checked and printed, and change nothing at inference.
+    the dialect is channels-last), or HGQ's Python forms: `None`, or a list
+    or tuple of dimension indexes (`[0]`, `(0, 2)`; an activation's
+    dimension 0 is the batch). `exact_q_value`, `trainable`, `regularizer`
+    and `minmax_record` (HGQ's defaults: false for kernels, true for
+    pre-activation quantizers) are training options: they are read, checked
+    and printed, and change nothing at inference.
 
     The pass options set the defaults; `config=FILE` (JSON or YAML) overrides
     them, globally (`kq_conf`, `paq_conf`) and per layer by name

@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace hgq {
 #define GEN_PASS_DEF_HGQATTACHQUANTIZERS
@@ -77,8 +78,32 @@ bool applyOverride(QuantizerConfig &config, const std::string &key,
     for (const char *name : known)
       if (value == name)
         return config.skipDims = value, true;
-    return error = "skip_dims must be none, batch, all, except_last or "
-                   "except_1st, got '" +
+    // HGQ's Python forms: None, or a list/tuple of the dimensions that share
+    // one width ([0], (0,), (0, 2)); dimension 0 of an activation is the
+    // batch.
+    if (value == "None" || value == "null" || value == "~")
+      return config.skipDims = "none", true;
+    StringRef text = StringRef(value).trim();
+    if ((text.consume_front("[") && text.consume_back("]")) ||
+        (text.consume_front("(") && text.consume_back(")"))) {
+      std::set<int64_t> dims;
+      SmallVector<StringRef> items;
+      text.split(items, ',', -1, false);
+      for (StringRef item : items) {
+        int64_t dim = 0;
+        if (item.trim().getAsInteger(10, dim) || dim < 0)
+          return error = "skip_dims entry '" + item.trim().str() +
+                         "' is not a dimension index",
+                 false;
+        dims.insert(dim);
+      }
+      std::string canonical = "[";
+      for (int64_t dim : dims)
+        canonical += (canonical.size() > 1 ? ", " : "") + std::to_string(dim);
+      return config.skipDims = canonical + "]", true;
+    }
+    return error = "skip_dims must be none, batch, all, except_last, "
+                   "except_1st or a list of dimensions such as [0], got '" +
                    value + "'",
            false;
   }
@@ -160,8 +185,17 @@ AttachQuantizersPass::readQuantizerMap(llvm::yaml::MappingNode *node,
       std::vector<std::string> items;
       for (llvm::yaml::Node &item : *sequence)
         items.push_back(scalarText(&item));
+      if (key == "skip_dims") {
+        std::string list = "[";
+        for (const std::string &item : items)
+          list += (list.size() > 1 ? ", " : "") + item;
+        out[key] = list + "]";
+        continue;
+      }
       if (key != "bw_clip" || items.size() != 2) {
-        error = "'" + key + "' cannot be a list (only bw_clip: [min, max])";
+        error = "'" + key +
+                "' cannot be a list (only bw_clip: [min, max] and "
+                "skip_dims: [dims...])";
         return failure();
       }
       out["bw_clip_min"] = items[0];
@@ -306,6 +340,24 @@ AttachQuantizersPass::makeQuantizer(Operation *op, bool kernel,
       bitsShape[d] = 1;
   } else if (skip == "batch" && kernel && !bitsShape.empty()) {
     bitsShape[0] = 1; // a kernel has no batch: its first dimension shares
+  } else if (!skip.empty() && skip.front() == '[') {
+    // Listed dimensions share: an activation's dimension 0 is the batch
+    // (the bit array has none), a kernel's is its first dimension.
+    SmallVector<StringRef> items;
+    StringRef(skip).drop_front().drop_back().split(items, ',', -1, false);
+    for (StringRef item : items) {
+      int64_t dim = 0;
+      item.trim().getAsInteger(10, dim);
+      int64_t index = kernel ? dim : dim - 1;
+      if (index >= int64_t(bitsShape.size()))
+        return op->emitError()
+               << "hgq-attach-quantizers: skip_dims " << skip << " names "
+               << "dimension " << dim << ", but the "
+               << (kernel ? "kernel" : "activation (with its batch)") << " has "
+               << bitsShape.size() + (kernel ? 0 : 1) << " dimensions";
+      if (index >= 0)
+        bitsShape[index] = 1;
+    }
   }
   auto type =
       RankedTensorType::get(bitsShape, IntegerType::get(&getContext(), 8));
@@ -324,6 +376,7 @@ void AttachQuantizersPass::runOnOperation() {
   activationDefaults.initBw = activationInitBw;
   activationDefaults.skipDims = activationSkipDims;
   activationDefaults.rnd = activationRnd;
+  activationDefaults.minmaxRecord = true; // HGQ's paq default
   // The options go through the same checks as the file.
   for (auto [config, prefix] :
        {std::pair<QuantizerConfig *, const char *>{&kernelDefaults, "kq"},

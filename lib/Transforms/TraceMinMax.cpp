@@ -18,6 +18,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -274,6 +275,13 @@ void TraceMinMaxPass::runOnOperation() {
                        << coverFactor;
     return signalPassFailure();
   }
+  if (coverFactor < 1)
+    mlir::emitWarning(module.getLoc())
+        << "hgq-trace-minmax: cover-factor "
+        << llvm::formatv("{0}", double(coverFactor)).str()
+        << " is below 1: the integer bits will not cover the whole "
+           "calibration range, and values near its ends will overflow "
+           "(wrap or saturate) in the proxy";
   FailureOr<func::FuncOp> function = findFunction();
   if (failed(function))
     return signalPassFailure();

@@ -4,6 +4,16 @@
 // RUN: hgq-opt %s --hgq-attach-quantizers="config=%S/Inputs/quantizers.json" | FileCheck %s --check-prefix=JSON
 // RUN: hgq-opt %s --hgq-attach-quantizers="config=%S/Inputs/quantizers.yaml" | FileCheck %s --check-prefix=YAML
 // RUN: hgq-opt %s --hgq-attach-quantizers="print-default-config=true kq-init-bw=3.5 paq-skip-dims=all" -o /dev/null | FileCheck %s --check-prefix=DEFAULTS
+// RUN: hgq-opt %s --hgq-attach-quantizers="config=%S/Inputs/quantizers-lists.yaml" | FileCheck %s --check-prefix=LISTS
+// RUN: not hgq-opt %s --hgq-attach-quantizers="config=%S/Inputs/quantizers-bad-dim.yaml" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADDIM
+
+// HGQ's list forms of skip_dims (the dimensions that share one width): a
+// kernel's [0] shares its first dimension; an activation's (0, 1) shares the
+// batch and its first feature dimension; None is one width per element.
+// LISTS:      hgq.quantize %{{.*}} {quantizer = #hgq.quantizer<f = dense<2> : tensor<1xi8>, rnd = auto>}
+// LISTS-NEXT: hgq.dense {{.*}}kernel_quantizer = #hgq.quantizer<f = dense<2> : tensor<1x4xi8>, rnd = standard_round>, quantizer = #hgq.quantizer<f = dense<2> : tensor<1xi8>, rnd = auto>}
+// LISTS-NEXT: hgq.dense {{.*}}kernel_quantizer = #hgq.quantizer<f = dense<2> : tensor<4x2xi8>, rnd = standard_round>, quantizer = #hgq.quantizer<f = dense<2> : tensor<1xi8>, rnd = auto>}
+// BADDIM: error: loc("dense_1"): hgq-attach-quantizers: skip_dims [2] names dimension 2, but the kernel has 2 dimensions
 
 // Defaults: input and pre-activation quantizers with one width per element
 // (skip_dims batch) and rnd auto for layers; kernel quantizers per weight.
@@ -39,6 +49,7 @@
 // DEFAULTS-NEXT:   "init_bw": 2,
 // DEFAULTS-NEXT:   "skip_dims": "all",
 // DEFAULTS-NEXT:   "rnd_strategy": "auto",
+// DEFAULTS:        "minmax_record": true
 
 func.func @main(%x: tensor<?x3xf32> loc("x")) -> tensor<?x2xf32> {
   %d = hgq.dense %x {kernel = dense<0.5> : tensor<3x4xf32>} : (tensor<?x3xf32>) -> tensor<?x4xf32> loc("dense_1")

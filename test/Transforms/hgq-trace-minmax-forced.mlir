@@ -35,3 +35,8 @@ func.func @carried(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 // RUN: hgq-opt %s --hgq-trace-minmax="calibration=%t.x.npy function=separate quiet=true" --hgq-trace-minmax="calibration=%t.x.npy function=carried quiet=true" --hgq-to-proxy -o %t.proxy.mlir
 // RUN: hgq-run %t.proxy.mlir --function separate --input %t.big.npy --output %t.y.npy
 // RUN: /usr/bin/python3 -c "import numpy as np; y = np.load('%t.y.npy'); assert y.tolist() == [[0.0, 1.0]], y"
+
+// A cover factor below 1 leaves part of the calibration range uncovered: a
+// warning, as HGQ gives.
+// RUN: hgq-opt %s --hgq-trace-minmax="calibration=%t.x.npy function=separate cover-factor=0.5 quiet=true" -o /dev/null 2>&1 | FileCheck %s --check-prefix=COVER
+// COVER: warning: hgq-trace-minmax: cover-factor 0.50 is below 1: the integer bits will not cover the whole calibration range
