@@ -256,7 +256,9 @@ def HGQAttachQuantizers : Pass<"hgq-attach-quantizers", "::mlir::ModuleOp"> {
 
     The pass options set the defaults; `config=FILE` (JSON or YAML) overrides
     them, globally (`kq_conf`, `paq_conf`) and per layer by name
-    (`layers: {NAME: {kq_conf: ..., paq_conf: ...}}`). With
+    (`layers: {NAME: {kq_conf: ..., paq_conf: ..., parallel_factor: N}}`;
+    `parallel_factor` for convolutions). A layer name the model does not
+    have is an error that lists the names it has. With
     `print-default-config` the effective defaults are printed as JSON on
     stdout.
 

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -44,6 +45,7 @@ struct QuantizerConfig {
 
 struct LayerConfig {
   std::map<std::string, std::string> kernel, activation; // raw overrides
+  std::optional<int64_t> parallelFactor;                 ///< convolutions only
 };
 
 /// Applies one `key: value` override; false with `error` set if invalid.
@@ -168,6 +170,7 @@ struct AttachQuantizersPass
                                  std::map<std::string, std::string> &out,
                                  std::string &error);
   FailureOr<QuantizerConfig> configFor(Operation *op, bool kernel);
+  LogicalResult applyLayerSettings(ModuleOp module);
   FailureOr<QuantizerAttr> makeQuantizer(Operation *op, bool kernel,
                                          ArrayRef<int64_t> shape);
   void runOnOperation() override;
@@ -268,12 +271,25 @@ LogicalResult AttachQuantizersPass::readConfig(std::string &error) {
         }
         for (llvm::yaml::KeyValueNode &conf : *confs) {
           std::string which = scalarText(conf.getKey());
+          if (which == "parallel_factor") {
+            std::string text = scalarText(conf.getValue());
+            int64_t factor = 0;
+            if (StringRef(text).getAsInteger(10, factor) || factor < 1) {
+              error = configPath + ": layer '" + name +
+                      "': parallel_factor must be a positive integer, got '" +
+                      text + "'";
+              return failure();
+            }
+            layers[name].parallelFactor = factor;
+            continue;
+          }
           auto *map =
               dyn_cast_or_null<llvm::yaml::MappingNode>(conf.getValue());
           if ((which != "kq_conf" && which != "paq_conf") || !map) {
             error = configPath + ": layer '" + name +
-                    "': expected kq_conf or paq_conf mappings, got '" + which +
-                    "'";
+                    "': expected kq_conf or paq_conf mappings or "
+                    "parallel_factor, got '" +
+                    which + "'";
             return failure();
           }
           if (failed(readQuantizerMap(map,
@@ -368,6 +384,43 @@ AttachQuantizersPass::makeQuantizer(Operation *op, bool kernel,
                             DenseIntElementsAttr());
 }
 
+/// Every layer the configuration names exists (else an error listing the
+/// layers that do), and per-layer parallel factors reach their convolution.
+LogicalResult AttachQuantizersPass::applyLayerSettings(ModuleOp module) {
+  std::map<std::string, Operation *> named;
+  module.walk([&](Operation *op) {
+    if (isa<HGQDialect>(op->getDialect()))
+      if (std::string name = locationName(op->getLoc()); !name.empty())
+        named.emplace(name, op);
+  });
+  for (const auto &[name, config] : layers) {
+    auto found = named.find(name);
+    if (found == named.end()) {
+      std::string known;
+      for (const auto &entry : named)
+        known += (known.empty() ? "" : ", ") + entry.first;
+      return module.emitError()
+             << "hgq-attach-quantizers: " << configPath << ": layer '" << name
+             << "' is not a layer of the model (layers: "
+             << (known.empty() ? "none have names; keep them with "
+                                 "--mlir-print-debuginfo"
+                               : known)
+             << ")";
+    }
+    if (!config.parallelFactor)
+      continue;
+    auto conv = dyn_cast<ConvOp>(found->second);
+    if (!conv)
+      return found->second->emitError()
+             << "hgq-attach-quantizers: " << configPath << ": layer '" << name
+             << "': parallel_factor applies to convolutions only";
+    conv.setParallelFactor(*config.parallelFactor);
+    if (failed(mlir::verify(conv)))
+      return failure();
+  }
+  return success();
+}
+
 void AttachQuantizersPass::runOnOperation() {
   ModuleOp module = getOperation();
   kernelDefaults.initBw = kernelInitBw;
@@ -409,6 +462,9 @@ void AttachQuantizersPass::runOnOperation() {
     llvm::outs() << "\n";
   }
 
+  if (failed(applyLayerSettings(module)))
+    return signalPassFailure();
+
   for (func::FuncOp function : module.getOps<func::FuncOp>()) {
     // Input quantizers (HQuantize) on the arguments.
     OpBuilder builder(function.getBody());
@@ -438,7 +494,7 @@ void AttachQuantizersPass::runOnOperation() {
     for (Operation *op : ops) {
       if (erased.contains(op))
         continue;
-      auto attachLayer = [&](auto layer) -> LogicalResult {
+      auto attachLayer = [&](LayerOpInterface layer) -> LogicalResult {
         if (!layer.getKernelQuantizerAttr()) {
           FailureOr<QuantizerAttr> kernel = makeQuantizer(
               layer, true,
@@ -468,10 +524,8 @@ void AttachQuantizersPass::runOnOperation() {
         return success();
       };
       LogicalResult result = success();
-      if (auto dense = dyn_cast<DenseOp>(op))
-        result = attachLayer(dense);
-      else if (auto conv = dyn_cast<ConvOp>(op))
-        result = attachLayer(conv);
+      if (auto layer = dyn_cast<LayerOpInterface>(op))
+        result = attachLayer(layer);
       else if (auto activation = dyn_cast<ActivationOp>(op)) {
         if (!activation.getQuantizerAttr() && activation.getFn() != "linear") {
           FailureOr<QuantizerAttr> quantizer =

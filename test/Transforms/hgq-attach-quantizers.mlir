@@ -6,6 +6,15 @@
 // RUN: hgq-opt %s --hgq-attach-quantizers="print-default-config=true kq-init-bw=3.5 paq-skip-dims=all" -o /dev/null | FileCheck %s --check-prefix=DEFAULTS
 // RUN: hgq-opt %s --hgq-attach-quantizers="config=%S/Inputs/quantizers-lists.yaml" | FileCheck %s --check-prefix=LISTS
 // RUN: not hgq-opt %s --hgq-attach-quantizers="config=%S/Inputs/quantizers-bad-dim.yaml" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADDIM
+// RUN: hgq-opt %S/Inputs/attach-conv.mlir --hgq-attach-quantizers="config=%S/Inputs/quantizers-parallel.yaml" | FileCheck %s --check-prefix=PARALLEL
+// RUN: not hgq-opt %S/Inputs/attach-conv.mlir --hgq-attach-quantizers="config=%S/Inputs/quantizers-unknown-layer.yaml" -o /dev/null 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: not hgq-opt %s --hgq-attach-quantizers="config=%S/Inputs/quantizers-parallel-dense.yaml" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PFDENSE
+
+// parallel_factor per layer (ONNX_CONTRACT: the configuration file can set
+// it), and a layer name the model does not have lists the ones it has.
+// PARALLEL: hgq.conv {{.*}}kernel_quantizer = #hgq.quantizer<f = dense<4> : tensor<3x2x3xi8>, rnd = standard_round>, parallel_factor = 2 : i64
+// UNKNOWN: error: hgq-attach-quantizers: {{.*}}quantizers-unknown-layer.yaml: layer 'conv_2' is not a layer of the model (layers: conv_1)
+// PFDENSE: error: loc("dense_1"): hgq-attach-quantizers: {{.*}}: layer 'dense_1': parallel_factor applies to convolutions only
 
 // HGQ's list forms of skip_dims (the dimensions that share one width): a
 // kernel's [0] shares its first dimension; an activation's (0, 1) shares the
