@@ -729,7 +729,27 @@ LogicalResult Importer::restoreAttributes(ModuleOp module) {
   return success();
 }
 
+/// A metadata entry that names no node of the graph changes nothing: say so.
+void Importer::warnUnusedMetadata() {
+  std::map<std::string, std::string> nodes; // name -> op type
+  for (const auto &node : model.graph().node())
+    nodes[node.name()] = node.op_type();
+  for (const auto &[name, factor] : parallelFactors) {
+    auto found = nodes.find(name);
+    if (found == nodes.end())
+      emitWarning(NameLoc::get(StringAttr::get(context, modelPath)))
+          << modelPath << ": metadata 'hgq.parallel_factor." << name
+          << "' names no node of the graph; it is ignored";
+    else if (found->second != "Conv")
+      emitWarning(NameLoc::get(StringAttr::get(context, modelPath)))
+          << modelPath << ": metadata 'hgq.parallel_factor." << name
+          << "' names a " << found->second
+          << " node; parallel_factor applies to Conv only and is ignored";
+  }
+}
+
 OwningOpRef<ModuleOp> Importer::run() {
+  warnUnusedMetadata();
   if (failed(importGraph()) ||
       failed(restoreAttributes(graphBuilder.getModule())))
     return nullptr;

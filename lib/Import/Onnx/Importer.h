@@ -152,6 +152,7 @@ public:
 
 private:
   mlir::LogicalResult importGraph();
+  void warnUnusedMetadata();
   mlir::LogicalResult restoreAttributes(mlir::ModuleOp module);
   std::set<std::string> spatialInputs() const;
 
