@@ -110,6 +110,7 @@ private:
     FailureOr<Value> (*build)(Reader &, const Layer &, ArrayRef<Value>);
   };
   static const std::vector<Rule> &rules();
+  LogicalResult applyOverrides(const std::vector<Layer> &layers);
 
   GraphBuilder graph;
   MLIRContext *context;
@@ -727,6 +728,53 @@ FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
   return result;
 }
 
+/// HGQ writes hls4ml settings into each quantizer's `overrides`:
+/// {"layers": {NAME: {"parallelization_factor": N, "weight_t": ...}}}. The
+/// per-tensor types are recomputed by the proxy conversion; a parallelization
+/// factor is the convolution's parallel_factor. An entry naming no
+/// convolution changes nothing: a warning says so.
+LogicalResult Reader::applyOverrides(const std::vector<Layer> &layers) {
+  std::map<std::string, ConvOp> convs;
+  graph.function.walk(
+      [&](ConvOp conv) { convs.emplace(locationName(conv.getLoc()), conv); });
+  for (const Layer &layer : layers) {
+    if (layer.className != "FixedPointQuantizer")
+      continue;
+    const json::Object *overrides = layer.config->getObject("overrides");
+    const json::Object *entries =
+        overrides ? overrides->getObject("layers") : nullptr;
+    if (!entries)
+      continue;
+    for (const auto &[target, value] : *entries) {
+      const json::Object *conf = value.getAsObject();
+      const json::Value *factor =
+          conf ? conf->get("parallelization_factor") : nullptr;
+      if (!factor)
+        continue;
+      std::optional<int64_t> number = factor->getAsInteger();
+      if (!number || *number < 1)
+        return error(layer.name)
+               << "overrides: layer '" << target.str()
+               << "': parallelization_factor must be a positive integer";
+      auto conv = convs.find(target.str());
+      if (conv == convs.end()) {
+        emitWarning(graph.loc(path))
+            << path << ": layer '" << layer.name << "': overrides name '"
+            << target.str()
+            << "', which is not a convolution of the model; its "
+               "parallelization_factor is ignored";
+        continue;
+      }
+      conv->second.setParallelFactor(*number);
+      if (failed(mlir::verify(conv->second)))
+        return error(layer.name) << "overrides: layer '" << target.str()
+                                 << "': parallelization_factor " << *number
+                                 << " does not fit the convolution";
+    }
+  }
+  return success();
+}
+
 OwningOpRef<ModuleOp> Reader::read() {
   std::optional<std::string> text = file.stringAttribute("/", "model_config");
   if (!text) {
@@ -887,6 +935,8 @@ OwningOpRef<ModuleOp> Reader::read() {
     }
   }
   graph.setResults(results, graph.loc(modelName));
+  if (failed(applyOverrides(layers)))
+    return nullptr;
   return graph.finish();
 }
 

@@ -299,6 +299,17 @@ for name, (config, weights, x, y) in {"mlp": make_mlp(), "conv": make_conv()}.it
         layers[0]["config"]["batch_input_shape"] = shape
         save(os.path.join(OUT, "mlp_no_input_layer.h5"), implicit, weights)
 
+# HGQ writes hls4ml settings into a quantizer's overrides: conv2d's
+# parallelization factor (and per-tensor types, which the proxy conversion
+# recomputes), plus an entry naming a layer the model does not have.
+pf = json.loads(json.dumps(make_conv()[0]))
+for layer in pf["config"]["layers"]:
+    if layer["name"] == "q_conv":
+        layer["config"]["overrides"] = {"layers": {
+            "conv2d": {"parallelization_factor": 4, "weight_t": "fixed<4,1>"},
+            "gone": {"parallelization_factor": 2}}}
+save(os.path.join(OUT, "conv_pf.h5"), pf, make_conv()[1])
+
 # --- Malformed files -------------------------------------------------------------
 config, weights, _, _ = make_mlp()
 with open(os.path.join(OUT, "bad_not_hdf5.h5"), "w") as f:
