@@ -386,6 +386,11 @@ def HGQ_ConcatOp : HGQ_Op<"concat", [Pure]> {
   let results = (outs HGQ_Tensor:$output);
   let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results)";
   let hasVerifier = 1;
+  let builders = [
+    // The result type: the inputs' shape with their sizes along `axis`
+    // summed (dynamic when any is).
+    OpBuilder<(ins "::mlir::ValueRange":$inputs, "int64_t":$axis)>
+  ];
 }
 
 def HGQ_ReshapeOp : HGQ_Op<"reshape", [Pure]> {
@@ -417,6 +422,10 @@ def HGQ_FlattenOp : HGQ_Op<"flatten", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let builders = [
+    // The result type: the batch, then the product of the other dimensions.
+    OpBuilder<(ins "::mlir::Value":$input)>
+  ];
 }
 
 def HGQ_TransposeOp : HGQ_Op<"transpose", [Pure]> {
@@ -434,6 +443,11 @@ def HGQ_TransposeOp : HGQ_Op<"transpose", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let builders = [
+    // The result type: the input's dimensions in `permutation` order.
+    OpBuilder<(ins "::mlir::Value":$input,
+                   "::llvm::ArrayRef<int64_t>":$permutation)>
+  ];
 }
 
 #endif // HGQ_OPS_TD

@@ -736,3 +736,49 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
   }
   return {};
 }
+
+//===----------------------------------------------------------------------===//
+// Result-type builders of the shape ops
+//===----------------------------------------------------------------------===//
+
+void ConcatOp::build(OpBuilder &builder, OperationState &state,
+                     ValueRange inputs, int64_t axis) {
+  // Malformed inputs (an axis out of range) keep the first input's type:
+  // the verifier then names the problem.
+  auto first = cast<RankedTensorType>(inputs.front().getType());
+  SmallVector<int64_t> shape(first.getShape());
+  int64_t size = 0;
+  for (Value input : inputs) {
+    auto type = cast<RankedTensorType>(input.getType());
+    int64_t dim = axis >= 0 && axis < type.getRank() ? type.getDimSize(axis)
+                                                     : ShapedType::kDynamic;
+    size = ShapedType::isDynamic(size) || ShapedType::isDynamic(dim)
+               ? ShapedType::kDynamic
+               : size + dim;
+  }
+  if (axis >= 0 && axis < first.getRank())
+    shape[axis] = size;
+  build(builder, state, first.clone(shape), inputs,
+        builder.getI64IntegerAttr(axis));
+}
+
+void FlattenOp::build(OpBuilder &builder, OperationState &state, Value input) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t features = 1;
+  for (int64_t dim : type.getShape().drop_front())
+    features = ShapedType::isDynamic(dim) || ShapedType::isDynamic(features)
+                   ? ShapedType::kDynamic
+                   : features * dim;
+  build(builder, state, type.clone({type.getDimSize(0), features}), input);
+}
+
+void TransposeOp::build(OpBuilder &builder, OperationState &state, Value input,
+                        ArrayRef<int64_t> permutation) {
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t dim : permutation) // out of range: the verifier says so
+    shape.push_back(dim >= 0 && dim < type.getRank() ? type.getDimSize(dim)
+                                                     : ShapedType::kDynamic);
+  build(builder, state, type.clone(shape), input,
+        builder.getDenseI64ArrayAttr(permutation));
+}

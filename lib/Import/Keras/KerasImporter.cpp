@@ -607,8 +607,6 @@ FailureOr<Value> Reader::concatenate(const Layer &layer,
   if (axis < 1 || axis >= rank)
     return error(layer.name) << "field 'axis' must name a non-batch "
                                 "dimension";
-  std::vector<int64_t> shape(features.begin(), features.end());
-  shape[axis - 1] = 0;
   for (Value other : inputs) {
     ArrayRef<int64_t> otherFeatures = featuresOf(other);
     if (otherFeatures.size() != features.size())
@@ -617,12 +615,8 @@ FailureOr<Value> Reader::concatenate(const Layer &layer,
       if (int64_t(d) != axis - 1 && otherFeatures[d] != features[d])
         return error(layer.name) << "inputs differ outside the "
                                     "concatenation axis";
-    shape[axis - 1] += otherFeatures[axis - 1];
   }
-  return ConcatOp::create(builder, loc, tensorType(shape),
-                          SmallVector<Value>(inputs.begin(), inputs.end()),
-                          builder.getI64IntegerAttr(axis))
-      .getOutput();
+  return ConcatOp::create(builder, loc, ValueRange(inputs), axis).getOutput();
 }
 
 /// The layer classes of a proxy model: how many inputs each takes and how
@@ -674,10 +668,9 @@ const std::vector<Reader::Rule> &Reader::rules() {
        }},
       {"Flatten", false,
        [](Reader &r, const Layer &l, Inputs in) -> FailureOr<Value> {
-         int64_t elements = ShapedType::getNumElements(featuresOf(in[0]));
          return FlattenOp::create(
                     r.builder, NameLoc::get(StringAttr::get(r.context, l.name)),
-                    r.tensorType({elements}), in[0])
+                    in[0])
              .getOutput();
        }},
       {"Reshape", false,

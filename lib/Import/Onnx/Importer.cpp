@@ -392,26 +392,15 @@ Activation Importer::relayout(const Activation &source,
     Activation unflattened{reshaped, current.flatten->physicalOf, {}, {}};
     Activation logical =
         relayout(unflattened, identity(unflattened.rank()), loc);
-    std::vector<int64_t> logicalShapeNow = logicalShape(logical);
-    int64_t features = 1;
-    for (size_t d = 1; d < logicalShapeNow.size(); ++d)
-      features *= logicalShapeNow[d];
-    Value flat = FlattenOp::create(builder, loc,
-                                   tensorType({ShapedType::kDynamic, features}),
-                                   logical.value);
+    Value flat = FlattenOp::create(builder, loc, logical.value);
     current = Activation{flat, identity(2), {}, source.uniformFormat};
   }
   if (current.physicalOf == physicalOf)
     return current;
-  std::vector<int64_t> logical = logicalShape(current);
-  std::vector<int64_t> permutation(current.rank()), shape(current.rank());
-  for (int64_t d = 0; d < current.rank(); ++d) {
+  std::vector<int64_t> permutation(current.rank());
+  for (int64_t d = 0; d < current.rank(); ++d)
     permutation[physicalOf[d]] = current.physicalOf[d];
-    shape[physicalOf[d]] = logical[d];
-  }
-  Value moved =
-      TransposeOp::create(builder, loc, tensorType(shape), current.value,
-                          builder.getDenseI64ArrayAttr(permutation));
+  Value moved = TransposeOp::create(builder, loc, current.value, permutation);
   return Activation{moved, physicalOf, {}, current.uniformFormat};
 }
 

@@ -750,8 +750,6 @@ LogicalResult flattenTo2D(Importer &importer, const onnx::NodeProto &node,
   ArrayRef<int64_t> physicalShape =
       cast<RankedTensorType>(input.value.getType()).getShape();
   std::vector<int64_t> physical(physicalShape.begin(), physicalShape.end());
-  int64_t features =
-      ShapedType::getNumElements(ArrayRef<int64_t>(physical).drop_front());
   if (input.rank() == 2 && !input.flatten) {
     importer.setActivation(node.output(0), input);
     return success();
@@ -760,9 +758,7 @@ LogicalResult flattenTo2D(Importer &importer, const onnx::NodeProto &node,
     importer.setActivation(node.output(0), input);
     return success();
   }
-  Value flat = FlattenOp::create(
-      importer.builder, loc,
-      importer.tensorType({ShapedType::kDynamic, features}), input.value);
+  Value flat = FlattenOp::create(importer.builder, loc, input.value);
   Activation result{flat, Importer::identity(2), {}, nullptr};
   if (input.physicalOf != Importer::identity(input.rank()))
     result.flatten =
@@ -910,24 +906,11 @@ LogicalResult importConcat(Importer &importer, const onnx::NodeProto &node) {
                                     ? Importer::identity(rank)
                                     : inputs.front().physicalOf;
   SmallVector<Value> values;
-  SmallVector<Type> types;
-  std::vector<int64_t> resultShape;
   for (Activation &input : inputs) {
     input = importer.relayout(input, layout, loc);
     values.push_back(input.value);
-    auto type = cast<RankedTensorType>(input.value.getType());
-    if (resultShape.empty())
-      resultShape.assign(type.getShape().begin(), type.getShape().end());
-    else
-      resultShape[layout[axis]] =
-          ShapedType::isDynamic(resultShape[layout[axis]]) ||
-                  type.isDynamicDim(layout[axis])
-              ? ShapedType::kDynamic
-              : resultShape[layout[axis]] + type.getDimSize(layout[axis]);
   }
-  auto op = ConcatOp::create(importer.builder, loc,
-                             importer.tensorType(resultShape), values,
-                             importer.builder.getI64IntegerAttr(layout[axis]));
+  auto op = ConcatOp::create(importer.builder, loc, values, layout[axis]);
   importer.setActivation(node.output(0),
                          Activation{op.getOutput(), layout, {}, nullptr});
   return success();
