@@ -28,31 +28,38 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
+/// hgq-run's own options: --help lists these, not LLVM's backend options.
+static cl::OptionCategory runCategory("hgq-run options");
+
 static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.mlir>"));
+                                      cl::desc("<model.mlir>"),
+                                      cl::cat(runCategory));
 static cl::list<std::string>
     inputPaths("input", cl::desc("input batch as .npy (path or name=path)"),
-               cl::value_desc("[name=]x.npy"));
+               cl::value_desc("[name=]x.npy"), cl::cat(runCategory));
 static cl::list<std::string>
     outputPaths("output",
                 cl::desc("where to write an output (path or "
                          "name=path)"),
-                cl::value_desc("[name=]y.npy"));
+                cl::value_desc("[name=]y.npy"), cl::cat(runCategory));
 static cl::opt<std::string>
-    functionName("function", cl::desc("function to run (default: the only "
-                                      "one, or @main)"));
+    functionName("function",
+                 cl::desc("function to run (default: the only "
+                          "one, or @main)"),
+                 cl::cat(runCategory));
 static cl::opt<bool> reportOverflow(
     "report-overflow",
-    cl::desc("count, per quantizer, the elements its overflow mode changed"));
+    cl::desc("count, per quantizer, the elements its overflow mode changed"),
+    cl::cat(runCategory));
 static cl::opt<unsigned> threadCount("workers",
                                      cl::desc("worker threads (0: one per "
                                               "core)"),
-                                     cl::init(0));
+                                     cl::init(0), cl::cat(runCategory));
 static cl::opt<std::string>
     outputType("output-type",
                cl::desc("dtype of the written arrays: f64 (default, exact "
                         "up to 53 significant bits) or f32"),
-               cl::init("f64"));
+               cl::init("f64"), cl::cat(runCategory));
 
 namespace {
 
@@ -112,6 +119,7 @@ bool bindFiles(const std::vector<std::string> &bindings,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
       "hgq-run: bit-accurate execution of hgq IR on .npy batches\n");
