@@ -180,9 +180,11 @@ int64_t hgq::samePaddingTotal(int64_t input, int64_t window, int64_t stride,
   return std::max<int64_t>((output - 1) * stride + span - input, 0);
 }
 
-std::optional<int64_t> hgq::windowOutput(int64_t input, int64_t window,
-                                         int64_t stride, int64_t dilation,
-                                         int64_t padBegin, int64_t padEnd) {
+/// Spatial output size of a sliding window (dynamic in, dynamic out), or
+/// nullopt when the window does not fit the padded input.
+static std::optional<int64_t> windowOutput(int64_t input, int64_t window,
+                                           int64_t stride, int64_t dilation,
+                                           int64_t padBegin, int64_t padEnd) {
   if (ShapedType::isDynamic(input))
     return ShapedType::kDynamic;
   return fixed::windowOutputSize(input, window, stride, dilation, padBegin,

@@ -24,6 +24,18 @@ FixedAttr hgq::canonicalFixed(MLIRContext *context, DenseIntElementsAttr k,
                         rounding, overflow);
 }
 
+ActivationOp hgq::foldFollowingRelu(LayerOpInterface layer) {
+  Value output = layer.getOutput();
+  if (layer.getActivation() != LayerActivation::linear || !output.hasOneUse())
+    return nullptr;
+  auto relu = dyn_cast<ActivationOp>(*output.getUsers().begin());
+  if (!relu || relu.getFn() != "relu" || relu.getQuantizerAttr())
+    return nullptr;
+  layer.setActivation(LayerActivation::relu);
+  relu.getOutput().replaceAllUsesWith(output);
+  return relu;
+}
+
 bool hgq::biasCanAbsorbRounding(bool hasBias, QuantizerAttr quantizer) {
   if (!hasBias || !quantizer)
     return false;
@@ -90,13 +102,15 @@ hgq::quantizeBias(Operation *op, ElementsAttr bias, QuantizerAttr quantizer,
   return roundConstants(op, "bias", bias, perChannel, rounding);
 }
 
-/// The per-tensor HLS types only the conversion to the proxy records.
-static constexpr llvm::StringLiteral kProxyTypes[] = {
-    HGQDialect::ResultTAttrHelper::getNameStr(),
-    HGQDialect::WeightTAttrHelper::getNameStr(),
-    HGQDialect::BiasTAttrHelper::getNameStr(),
-    HGQDialect::AccumTAttrHelper::getNameStr(),
-    HGQDialect::TableTAttrHelper::getNameStr()};
+ArrayRef<StringLiteral> hgq::proxyTypeAttrNames() {
+  static constexpr StringLiteral names[] = {
+      HGQDialect::ResultTAttrHelper::getNameStr(),
+      HGQDialect::WeightTAttrHelper::getNameStr(),
+      HGQDialect::BiasTAttrHelper::getNameStr(),
+      HGQDialect::AccumTAttrHelper::getNameStr(),
+      HGQDialect::TableTAttrHelper::getNameStr()};
+  return names;
+}
 
 static bool carriesQuantizer(Operation *op) {
   return llvm::any_of(op->getAttrs(), [](NamedAttribute attribute) {
@@ -105,7 +119,7 @@ static bool carriesQuantizer(Operation *op) {
 }
 
 static StringRef proxyType(Operation *op) {
-  for (StringRef name : kProxyTypes)
+  for (StringRef name : proxyTypeAttrNames())
     if (op->hasAttr(name))
       return name;
   return "";

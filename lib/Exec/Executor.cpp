@@ -45,13 +45,6 @@ struct ValueInfo {
   int64_t frac = 0;
 };
 
-/// For each element of `target` (row-major), the index of the element of the
-/// right-aligned broadcast `bits` shape it reads.
-std::vector<int64_t> broadcastIndices(ArrayRef<int64_t> bits,
-                                      ArrayRef<int64_t> target) {
-  return broadcastSources(bits, target);
-}
-
 /// Formats of a layer-level quantizer: only f matters (it never overflows).
 std::vector<fixed::Format> roundOnlyFormats(QuantizerAttr quantizer,
                                             ArrayRef<int64_t> shape) {
@@ -163,7 +156,7 @@ private:
     point.layerLevel = layerLevel;
     point.featureShape.assign(features.begin(), features.end());
     point.bitsShape.assign(bits.begin(), bits.end());
-    point.featureToBits = broadcastIndices(bits, features);
+    point.featureToBits = broadcastSources(bits, features);
     points.push_back(std::move(point));
     return points.size() - 1;
   }
@@ -493,7 +486,7 @@ LogicalResult Compiler::compileRescale(RescaleOp op) {
                                "non-batch dimensions here";
   auto scaleType = cast<ShapedType>(op.getScale().getType());
   std::vector<float> scale = floatsOf(op.getScale());
-  std::vector<int64_t> index = broadcastIndices(scaleType.getShape(), features);
+  std::vector<int64_t> index = broadcastSources(scaleType.getShape(), features);
   std::vector<float> perElement(index.size());
   for (size_t e = 0; e < index.size(); ++e)
     perElement[e] = scale[index[e]];

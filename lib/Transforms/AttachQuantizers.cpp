@@ -511,16 +511,10 @@ void AttachQuantizersPass::runOnOperation() {
           return failure();
         layer.setQuantizerAttr(*output);
         // A ReLU right after the layer is its fused activation.
-        if (layer.getOutput().hasOneUse())
-          if (auto relu =
-                  dyn_cast<ActivationOp>(*layer.getOutput().getUsers().begin());
-              relu && relu.getFn() == "relu" && !relu.getQuantizerAttr() &&
-              layer.getActivation() == LayerActivation::linear) {
-            layer.setActivation(LayerActivation::relu);
-            relu.getOutput().replaceAllUsesWith(layer.getOutput());
-            erased.insert(relu);
-            relu.erase();
-          }
+        if (ActivationOp relu = foldFollowingRelu(layer)) {
+          erased.insert(relu);
+          relu.erase();
+        }
         return success();
       };
       LogicalResult result = success();

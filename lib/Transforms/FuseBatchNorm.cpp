@@ -103,16 +103,10 @@ struct FuseBatchNormPass
     quantize.getOutput().replaceAllUsesWith(output);
     quantize.erase();
     ++numQuantizersAbsorbed;
-    if (!output.hasOneUse())
-      return;
-    auto relu = dyn_cast<ActivationOp>(*output.getUsers().begin());
-    if (!relu || relu.getFn() != "relu" || relu.getQuantizerAttr() ||
-        relu.getAlphaAttr())
-      return;
-    layer.setActivation(LayerActivation::relu);
-    layer->setLoc(FusedLoc::get(context, {layer.getLoc(), relu.getLoc()}));
-    relu.getOutput().replaceAllUsesWith(output);
-    relu.erase();
+    if (ActivationOp relu = foldFollowingRelu(layer)) {
+      layer->setLoc(FusedLoc::get(context, {layer.getLoc(), relu.getLoc()}));
+      relu.erase();
+    }
   }
 
   void runOnOperation() override {

@@ -56,6 +56,9 @@ enum class Level {
 };
 /// The level of an op, from what it carries.
 Level levelOf(mlir::Operation *op);
+/// The per-tensor HLS types only the conversion to the proxy records
+/// (hgq.result_t, weight_t, bias_t, accum_t, table_t).
+llvm::ArrayRef<llvm::StringLiteral> proxyTypeAttrNames();
 /// "layer", "proxy" or "either".
 llvm::StringRef levelName(Level level);
 /// True when `op` is at proxy level (or at both levels): it carries no HGQ
@@ -138,12 +141,6 @@ FixedAttr kbiFormat(mlir::MLIRContext *context, mlir::DenseIntElementsAttr keep,
                     OverflowMode overflow,
                     llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 
-/// Spatial output size of a sliding window (dynamic in, dynamic out), or
-/// nullopt when the window does not fit the padded input.
-std::optional<int64_t> windowOutput(int64_t input, int64_t window,
-                                    int64_t stride, int64_t dilation,
-                                    int64_t padBegin, int64_t padEnd);
-
 /// The result shape of a sliding window (convolution or pooling) over a
 /// channels-last input shape (batch, spatial..., channels): `window` has one
 /// entry per spatial axis; `strides` and `dilations` one (empty: 1); `pads`
@@ -189,6 +186,12 @@ std::vector<float> floatsOf(mlir::ElementsAttr attr);
 /// The name a location gives (an ONNX node name: a NameLoc, possibly inside
 /// a FusedLoc), or "" when it has none.
 std::string locationName(mlir::Location loc);
+
+/// A parameterless ReLU that is the only reader of a linear `layer`'s
+/// output becomes the layer's fused activation: the layer is set to relu and
+/// the ReLU's uses now read the layer. Returns that ReLU, unused, for the
+/// caller to erase (null when there is none to fold).
+ActivationOp foldFollowingRelu(LayerOpInterface layer);
 
 /// HGQ's can_bias_cover_rnd: the layer has a bias and its pre-activation bit
 /// widths are one per tensor or one per channel (the last dimension).

@@ -44,9 +44,9 @@ permutationSources(const std::vector<int64_t> &shape,
 /// of the element of the `source` shape it reads under a NumPy broadcast
 /// (aligned on the last dimension; a source dimension of 1 repeats). The
 /// source must broadcast to the target.
-template <typename Shape>
-std::vector<int64_t> broadcastSources(const Shape &source,
-                                      const Shape &target) {
+template <typename SourceShape, typename TargetShape>
+std::vector<int64_t> broadcastSources(const SourceShape &source,
+                                      const TargetShape &target) {
   size_t rank = target.size(), offset = rank - source.size();
   std::vector<int64_t> strides(rank, 0);
   int64_t stride = 1, count = 1;

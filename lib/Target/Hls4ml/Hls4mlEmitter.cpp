@@ -141,17 +141,13 @@ void Emitter::format(FixedAttr attr, ArrayRef<int64_t> features) {
 
 void Emitter::recorded(Operation *op, const std::string &name) {
   std::map<std::string, std::string> strings;
-  for (auto [attrName, key] :
-       {std::pair<llvm::StringRef, const char *>{
-            HGQDialect::ResultTAttrHelper::getNameStr(), "result"},
-        {HGQDialect::AccumTAttrHelper::getNameStr(), "accum"},
-        {HGQDialect::WeightTAttrHelper::getNameStr(), "weight"},
-        {HGQDialect::BiasTAttrHelper::getNameStr(), "bias"},
-        {HGQDialect::TableTAttrHelper::getNameStr(), "table"}})
+  // hgq.result_t -> "result", as hls4ml names the precisions.
+  for (StringRef attrName : proxyTypeAttrNames())
     if (auto type = op->getAttrOfType<FixedAttr>(attrName))
       if (type.isUniform())
-        strings[key] = hls4ml::precisionString(
-            expandFormats(type, {})[0], type.getRounding(), type.getOverflow());
+        strings[attrName.drop_front(4).drop_back(2).str()] =
+            hls4ml::precisionString(expandFormats(type, {})[0],
+                                    type.getRounding(), type.getOverflow());
   if (!strings.empty()) {
     json.attributeObject("precision", [&] {
       for (const auto &[key, value] : strings)
