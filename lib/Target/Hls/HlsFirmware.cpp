@@ -9,7 +9,8 @@
 // multiplication, and every accumulator is declared exactly as wide as the
 // interval of all its partial sums (lib/Fixed/Interval), so the arithmetic
 // is the proxy's, exactly. What cannot be written exactly is refused with a
-// diagnostic on the op; the IR is only read.
+// diagnostic on the op; the IR is only read. For io_stream the same code is
+// scheduled pixel by pixel behind a line buffer (lineBufferWrapper).
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,10 +91,59 @@ Format containerOf(const std::vector<Format> &formats) {
   return fixed::collapse(live.data(), live.size());
 }
 
+/// The code of a layer is a list of blocks, each computing some output
+/// elements from some input elements. Blocks name elements by markers
+/// (`inRef`, `outRef`) that are resolved when the layer is written: as
+/// `inN[J]`/`out[K]` in the io_parallel layer function, as line-buffer slots
+/// and pixel fields in an io_stream wrapper. The markers also give each
+/// block's dependencies, from which the stream wrapper schedules it.
+std::string inRef(int operand, int64_t index) {
+  return "\x01" + std::to_string(operand) + ":" + std::to_string(index) +
+         "\x02";
+}
+std::string outRef(int64_t index) {
+  return "\x03" + std::to_string(index) + "\x02";
+}
+
+/// `code` with every marker replaced by `input(operand, index)` or
+/// `output(index)`.
+std::string
+resolve(StringRef code,
+        llvm::function_ref<std::string(int operand, int64_t index)> input,
+        llvm::function_ref<std::string(int64_t index)> output) {
+  std::string text;
+  text.reserve(code.size());
+  while (!code.empty()) {
+    size_t marker = code.find_first_of("\x01\x03");
+    text += code.take_front(marker).str();
+    if (marker == StringRef::npos)
+      break;
+    bool isInput = code[marker] == '\x01';
+    size_t end = code.find('\x02', marker);
+    StringRef body = code.slice(marker + 1, end);
+    code = code.drop_front(end + 1);
+    if (isInput) {
+      auto [operand, index] = body.split(':');
+      text += input(std::stoi(operand.str()), std::stoll(index.str()));
+    } else {
+      text += output(std::stoll(body.str()));
+    }
+  }
+  return text;
+}
+
 /// One term of a sum: input element `input` times weight `weight`.
 struct Term {
   int64_t input;
   int64_t weight;
+};
+
+/// A layer in table form: the input element of every term, the end of each
+/// output's run of terms, and the code that computes output `o` from the
+/// terms at `t` on (the input and output markers have index -1).
+struct TermLoop {
+  std::vector<int64_t> inputs, ends;
+  std::string body;
 };
 
 class FirmwareWriter {
@@ -135,7 +185,7 @@ private:
   /// `in[j]` typed as its element's own format when that is narrower than
   /// the array's container (the multiplier then has the element's width).
   std::string elementOperand(const ArrayValue &array, int64_t index,
-                             StringRef name);
+                             int operand);
   /// The cast of `source` (of `sourceType`) to `target`, widening the
   /// integer part first where the vendor's conversion would read past the
   /// source's MSB (it asserts there).
@@ -175,6 +225,10 @@ private:
     std::string function;
     std::vector<std::string> inputs;
     std::string output;
+    /// The layer's blocks (with markers), or the term loop of the table
+    /// form.
+    std::vector<std::string> blocks;
+    std::optional<TermLoop> loop;
   };
   std::map<std::string, StreamArray> streamArrays;
   std::vector<LayerCall> calls;
@@ -183,11 +237,21 @@ private:
     streamArrays[name] = {
         typeName, size, shape.empty() || shape.back() == 0 ? 1 : shape.back()};
   }
-  /// The io_stream top: one stream wrapper per layer (read the input
-  /// pixels, run the layer, write the output pixels), DATAFLOW between
+  /// The io_stream top: one stream wrapper per layer, DATAFLOW between
   /// them, a copy per consumer where a value is read more than once.
   std::string streamTop(const std::string &signatureOut, std::string &wrappers);
+  /// The stream wrapper of a layer as a line buffer: each input pixel is
+  /// stored as it arrives, each output pixel is computed and written as
+  /// soon as the last input pixel it reads has arrived, and an input pixel
+  /// is kept only until the last output that reads it. Empty when the
+  /// layer cannot be scheduled pixel by pixel (the frame wrapper does it).
+  std::string lineBufferWrapper(const LayerCall &call,
+                                ArrayRef<std::string> inputStreams,
+                                ArrayRef<std::string> outputStreams);
+  /// Adds one block of code to the layer being written.
+  void block(std::string code) { currentBlocks.push_back(std::move(code)); }
   std::string current; ///< the layer being written
+  std::vector<std::string> currentBlocks;
   std::string currentName;
   std::vector<std::string> currentCall;
   Firmware firmware;
@@ -238,8 +302,8 @@ FailureOr<ArrayValue *> FirmwareWriter::define(Operation *op, Value value,
 }
 
 std::string FirmwareWriter::elementOperand(const ArrayValue &array,
-                                           int64_t index, StringRef name) {
-  std::string element = (name + "[" + std::to_string(index) + "]").str();
+                                           int64_t index, int operand) {
+  std::string element = inRef(operand, index);
   const Format &format = array.formats[index];
   if (format == array.container)
     return element;
@@ -316,6 +380,7 @@ void FirmwareWriter::openLayer(Operation *op, ArrayRef<Value> inputs,
   defines +=
       "typedef " + apType(result.container) + " " + result.typeName + ";\n";
   current.clear();
+  currentBlocks.clear();
   llvm::raw_string_ostream os(current);
   os << "// " << currentName << ": " << summary << "\n";
   os << "static void " << currentName << "(";
@@ -346,7 +411,17 @@ void FirmwareWriter::openLayer(Operation *op, ArrayRef<Value> inputs,
 }
 
 void FirmwareWriter::closeLayer() {
+  for (const std::string &code : currentBlocks)
+    current += resolve(
+        code,
+        [](int operand, int64_t index) {
+          return "in" + std::to_string(operand) + "[" + std::to_string(index) +
+                 "]";
+        },
+        [](int64_t index) { return "out[" + std::to_string(index) + "]"; });
   layers += current + "}\n\n";
+  calls.back().blocks = std::move(currentBlocks);
+  currentBlocks.clear();
   ++layerIndex;
 }
 
@@ -459,16 +534,13 @@ LogicalResult FirmwareWriter::writeQuantize(QuantizeOp op) {
       llvm::formatv("quantizer, {0} elements, {1}", formats.size(),
                     attr.isUniform() ? "one format" : "one format per element")
           .str());
-  llvm::raw_string_ostream os(current);
-  for (size_t index = 0; index < formats.size(); ++index) {
-    os << "  out[" << index << "] = ";
-    if (formats[index].isDead())
-      os << "0;\n";
-    else
-      os << castTo("in0[" + std::to_string(index) + "]", in.container,
-                   formats[index], rounding, overflow)
-         << ";\n";
-  }
+  for (size_t index = 0; index < formats.size(); ++index)
+    block("  " + outRef(index) + " = " +
+          (formats[index].isDead()
+               ? std::string("0")
+               : castTo(inRef(0, index), in.container, formats[index], rounding,
+                        overflow)) +
+          ";\n");
   closeLayer();
   return success();
 }
@@ -644,36 +716,54 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
     if (failed(checkWidth(op, accumulator, "accumulator")))
       return failure();
     int shift = weightType->fractionalBits;
-    os << "  unsigned t = 0;\n  for (unsigned o = 0; o < " << outSize
-       << "; ++o) {\n#pragma HLS UNROLL\n    " << apType(accumulator)
-       << " acc = 0;\n    for (; t < " << currentName
-       << "_end[o]; ++t) {\n#pragma HLS UNROLL\n      acc += in0["
-       << currentName << "_input[t]] * " << apType(raw) << "(" << weightName
-       << "[" << currentName << "_weight[t]]);\n    }\n    out[o] = acc * "
-       << "ap_ufixed<1," << 1 - shift << ">("
-       << exactDecimal(std::ldexp(1.0, -shift)) << ")";
+    // The code of output `o`, the terms from `t` on; the markers with
+    // index -1 are the term's input element and the output element.
+    TermLoop loop;
+    std::string &body = loop.body;
+    body = "    " + apType(accumulator) + " acc = 0;\n    for (; t < " +
+           currentName +
+           "_end[o]; ++t) {\n#pragma HLS UNROLL\n      acc += " + inRef(0, -1) +
+           " * " + apType(raw) + "(" + weightName + "[" + currentName +
+           "_weight[t]]);\n    }\n    " + outRef(-1) + " = acc * ap_ufixed<1," +
+           std::to_string(1 - shift) + ">(" +
+           exactDecimal(std::ldexp(1.0, -shift)) + ")";
     if (biasType)
-      os << " + " << biasName << "[o % " << outputs << "]";
-    os << ";\n  }\n";
+      body += " + " + biasName + "[o % " + std::to_string(outputs) + "]";
+    body += ";\n";
+    for (const std::vector<Term> &list : terms) {
+      for (const Term &term : list)
+        loop.inputs.push_back(term.input);
+      loop.ends.push_back(loop.inputs.size());
+    }
+    os << "  unsigned t = 0;\n  for (unsigned o = 0; o < " << outSize
+       << "; ++o) {\n#pragma HLS UNROLL\n"
+       << resolve(
+              body,
+              [&](int, int64_t) { return "in0[" + currentName + "_input[t]]"; },
+              [](int64_t) { return std::string("out[o]"); })
+       << "  }\n";
+    calls.back().loop = std::move(loop);
     closeLayer();
     return success();
   }
   for (int64_t output = 0; output < outSize; ++output) {
     if (formats[output].isDead()) {
-      os << "  out[" << output << "] = 0;\n";
+      block("  " + outRef(output) + " = 0;\n");
       continue;
     }
-    std::string accumulator = apType(accumulators[output]);
-    os << "  {\n    " << accumulator << " acc = ";
+    std::string code;
+    llvm::raw_string_ostream bs(code);
+    bs << "  {\n    " << apType(accumulators[output]) << " acc = ";
     double b = bias.empty() ? 0.0 : bias[output % outputs];
     if (b != 0)
-      os << biasName << "[" << output % outputs << "];\n";
+      bs << biasName << "[" << output % outputs << "];\n";
     else
-      os << "0;\n";
+      bs << "0;\n";
     for (const Term &term : terms[output])
-      os << "    acc += " << elementOperand(in, term.input, "in0") << " * "
+      bs << "    acc += " << elementOperand(in, term.input, 0) << " * "
          << weightName << "[" << term.weight << "];\n";
-    os << "    out[" << output << "] = acc;\n  }\n";
+    bs << "    " << outRef(output) << " = acc;\n  }\n";
+    block(std::move(code));
   }
   closeLayer();
   return success();
@@ -689,20 +779,19 @@ LogicalResult FirmwareWriter::writeRelu(ActivationOp op) {
   if (failed(define(op, op.getOutput(), formats)))
     return failure();
   openLayer(op, {op.getInput()}, op.getOutput(), "relu");
-  llvm::raw_string_ostream os(current);
   for (size_t index = 0; index < formats.size(); ++index) {
+    std::string out = "  " + outRef(index) + " = ", in0 = inRef(0, index);
     if (formats[index].isDead() || in.formats[index].isDead()) {
-      os << "  out[" << index << "] = 0;\n";
+      block(out + "0;\n");
       continue;
     }
     if (!in.formats[index].keepNegative) {
-      os << "  out[" << index << "] = in0[" << index << "];\n";
+      block(out + in0 + ";\n");
       continue;
     }
     const std::string &outType = arrays[op.getOutput()]->typeName;
-    os << "  out[" << index << "] = in0[" << index << "] > "
-       << arrays[op.getInput()]->typeName << "(0) ? " << outType << "(in0["
-       << index << "]) : " << outType << "(0);\n";
+    block(out + in0 + " > " + arrays[op.getInput()]->typeName + "(0) ? " +
+          outType + "(" + in0 + ") : " + outType + "(0);\n");
   }
   closeLayer();
   return success();
@@ -738,18 +827,17 @@ LogicalResult FirmwareWriter::writeUnaryLut(UnaryLutOp op) {
         " entries in two's-complement index order.\n#ifndef " + tableName +
         "_H\n#define " + tableName + "_H\n\n" +
         constantArray(tableName, *entryType, table) + "\n#endif\n";
-  llvm::raw_string_ostream os(current);
   for (size_t element = 0; element < formats.size(); ++element) {
     if (formats[element].isDead()) {
-      os << "  out[" << element << "] = 0;\n";
+      block("  " + outRef(element) + " = 0;\n");
       continue;
     }
     // The raw bits of the input word are the index.
-    os << "  out[" << element << "] = " << tableName << "[ap_uint<"
-       << index.width() << ">("
-       << castTo("in0[" + std::to_string(element) + "]", in.container, index,
-                 rounding, fixed::Overflow::WRAP)
-       << ".range(" << index.width() - 1 << ", 0))];\n";
+    block("  " + outRef(element) + " = " + tableName + "[ap_uint<" +
+          std::to_string(index.width()) + ">(" +
+          castTo(inRef(0, element), in.container, index, rounding,
+                 fixed::Overflow::WRAP) +
+          ".range(" + std::to_string(index.width() - 1) + ", 0))];\n");
   }
   closeLayer();
   return success();
@@ -807,7 +895,6 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
     return failure();
   openLayer(op, {op.getInput()}, op.getOutput(),
             (op.getFn() + " (table algorithm, docs/activations.md)").str());
-  llvm::raw_string_ostream os(current);
   auto indexOf = [&](const std::string &value, int frac) {
     // floor(value * 2^frac), clipped to [0, 1023], as the raw bits of a
     // truncating, saturating 10-bit unsigned type.
@@ -815,8 +902,7 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
            ",AP_TRN,AP_SAT>(" + value + ").range(9, 0))";
   };
   auto element = [&](int64_t index) {
-    return in.formats[index].isDead() ? in.typeName + "(0)"
-                                      : "in0[" + std::to_string(index) + "]";
+    return in.formats[index].isDead() ? in.typeName + "(0)" : inRef(0, index);
   };
   if (!softmax) {
     std::string table = "table_" + currentName;
@@ -828,9 +914,10 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
                          ")";
     // (x + 2^r) at 9 - r fractional bits is the index.
     for (size_t j = 0; j < in.formats.size(); ++j)
-      os << "  out[" << j << "] = " << table << "["
-         << indexOf(element(j) + " + " + offset, fixed::kTableIndexBits - 1 - r)
-         << "];\n";
+      block(
+          "  " + outRef(j) + " = " + table + "[" +
+          indexOf(element(j) + " + " + offset, fixed::kTableIndexBits - 1 - r) +
+          "];\n");
     closeLayer();
     return success();
   }
@@ -847,6 +934,8 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
   for (int64_t b = 0; b < blocks; ++b)
     for (int64_t i = 0; i < inner; ++i) {
       auto at = [&](int64_t j) { return b * length * inner + i + j * inner; };
+      std::string code;
+      llvm::raw_string_ostream os(code);
       os << "  {\n    " << in.typeName << " m = " << element(at(0)) << ";\n";
       for (int64_t j = 1; j < length; ++j)
         os << "    if (" << element(at(j)) << " > m) m = " << element(at(j))
@@ -864,8 +953,9 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
          << indexOf("s - ap_ufixed<1,1>(1)", tables.reciprocalStepLog2)
          << "];\n";
       for (int64_t j = 0; j < length; ++j)
-        os << "    out[" << at(j) << "] = e[" << j << "] * r;\n";
+        os << "    " << outRef(at(j)) << " = e[" << j << "] * r;\n";
       os << "  }\n";
+      block(std::move(code));
     }
   closeLayer();
   return success();
@@ -884,20 +974,14 @@ LogicalResult FirmwareWriter::writeAdd(AddOp op) {
   if (failed(define(op, op.getOutput(), formats)))
     return failure();
   openLayer(op, {op.getLhs(), op.getRhs()}, op.getOutput(), "add");
-  llvm::raw_string_ostream os(current);
   for (size_t index = 0; index < formats.size(); ++index) {
-    os << "  out[" << index << "] = ";
     bool left = !lhs.formats[index].isDead(),
          right = !rhs.formats[index].isDead();
-    std::string i = std::to_string(index);
-    if (left && right)
-      os << "in0[" << i << "] + in1[" << i << "];\n";
-    else if (left)
-      os << "in0[" << i << "];\n";
-    else if (right)
-      os << "in1[" << i << "];\n";
-    else
-      os << "0;\n";
+    std::string sum = left && right ? inRef(0, index) + " + " + inRef(1, index)
+                      : left        ? inRef(0, index)
+                      : right       ? inRef(1, index)
+                                    : std::string("0");
+    block("  " + outRef(index) + " = " + sum + ";\n");
   }
   closeLayer();
   return success();
@@ -954,32 +1038,35 @@ LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
             llvm::formatv("{0} pooling, window {1}x{2}",
                           average ? "average" : "max", g.window[0], g.window[1])
                 .str());
-  llvm::raw_string_ostream os(current);
   for (size_t index = 0; index < windows.size(); ++index) {
     if (formats[index].isDead()) {
-      os << "  out[" << index << "] = 0;\n";
+      block("  " + outRef(index) + " = 0;\n");
       continue;
     }
     const std::vector<int64_t> &cells = windows[index].cells;
+    std::string code;
+    llvm::raw_string_ostream os(code);
     if (!average) {
-      os << "  {\n    " << arrays[op.getInput()]->typeName << " m = in0["
-         << cells[0] << "];\n";
+      os << "  {\n    " << arrays[op.getInput()]->typeName
+         << " m = " << inRef(0, cells[0]) << ";\n";
       for (size_t cell = 1; cell < cells.size(); ++cell)
-        os << "    if (in0[" << cells[cell] << "] > m) m = in0[" << cells[cell]
-           << "];\n";
-      os << "    out[" << index << "] = m;\n  }\n";
+        os << "    if (" << inRef(0, cells[cell])
+           << " > m) m = " << inRef(0, cells[cell]) << ";\n";
+      os << "    " << outRef(index) << " = m;\n  }\n";
+      block(std::move(code));
       continue;
     }
     const Window &window = windows[index];
     int shift = window.shift;
     os << "  {\n    " << apType(window.partialSums) << " sum = 0;\n";
     for (int64_t cell : cells)
-      os << "    sum += in0[" << cell << "];\n";
-    if (shift == 0)
-      os << "    out[" << index << "] = sum;\n  }\n";
-    else
-      os << "    out[" << index << "] = sum * ap_ufixed<1," << 1 - shift << ">("
-         << exactDecimal(std::ldexp(1.0, -shift)) << ");\n  }\n";
+      os << "    sum += " << inRef(0, cell) << ";\n";
+    os << "    " << outRef(index) << " = sum";
+    if (shift != 0)
+      os << " * ap_ufixed<1," << 1 - shift << ">("
+         << exactDecimal(std::ldexp(1.0, -shift)) << ")";
+    os << ";\n  }\n";
+    block(std::move(code));
   }
   closeLayer();
   return success();
@@ -995,14 +1082,11 @@ FirmwareWriter::writeCopy(Operation *op, ArrayRef<Value> inputs,
     return failure();
   openLayer(op, inputs, op->getResult(0),
             op->getName().stripDialect().str() + " (element copies)");
-  llvm::raw_string_ostream os(current);
-  for (auto [index, source] : llvm::enumerate(sources)) {
-    os << "  out[" << index << "] = ";
-    if (formats[index].isDead())
-      os << "0;\n";
-    else
-      os << "in" << source.first << "[" << source.second << "];\n";
-  }
+  for (auto [index, source] : llvm::enumerate(sources))
+    block("  " + outRef(index) + " = " +
+          (formats[index].isDead() ? std::string("0")
+                                   : inRef(source.first, source.second)) +
+          ";\n");
   closeLayer();
   return success();
 }
@@ -1178,15 +1262,28 @@ std::string FirmwareWriter::streamTop(const std::string &name,
   for (auto [index, call] : llvm::enumerate(calls)) {
     declare(call.output);
     std::string wrapper = call.function + "_stream";
-    std::string text = "static void " + wrapper + "(";
     std::string invocation = "  " + wrapper + "(";
+    for (const std::string &stream : callInputs[index])
+      invocation += streamName(stream) + ", ";
+    for (const std::string &stream : streamsOf[call.output])
+      invocation += streamName(stream) + ", ";
+    invocation.erase(invocation.size() - 2);
+    body += invocation + ");\n";
+    std::string streamed =
+        lineBufferWrapper(call, callInputs[index], streamsOf[call.output]);
+    if (!streamed.empty()) {
+      wrappers += streamed;
+      continue;
+    }
+    // The frame wrapper: the whole input, the layer function, the whole
+    // output.
+    std::string text = "static void " + wrapper + "(";
     std::string reads, compute = "  " + call.function + "(";
     for (auto [operand, input] : llvm::enumerate(call.inputs)) {
       const StreamArray &array = streamArrays[input];
       std::string stream = callInputs[index][operand];
       std::string local = "in" + std::to_string(operand);
       text += "hls::stream<" + pixelOf(input) + "> &" + stream + ", ";
-      invocation += streamName(stream) + ", ";
       reads += "  " + array.typeName + " " + local + "[" +
                std::to_string(array.size) + "];\n  for (unsigned p = 0; p < " +
                std::to_string(array.size / array.channels) + "; ++p) {\n    " +
@@ -1207,18 +1304,201 @@ std::string FirmwareWriter::streamTop(const std::string &name,
                          std::to_string(out.channels) + " + c];\n";
     for (const std::string &stream : streamsOf[call.output]) {
       text += "hls::stream<" + pixelOf(call.output) + "> &" + stream + ", ";
-      invocation += streamName(stream) + ", ";
       writes += "    " + stream + ".write(pixel);\n";
     }
     writes += "  }\n";
     text.erase(text.size() - 2);
-    invocation.erase(invocation.size() - 2);
-    wrappers += text + ") {\n" + reads + "  " + out.typeName + " out[" +
+    wrappers += "// " + wrapper + ": holds the whole input frame.\n" + text +
+                ") {\n" + reads + "  " + out.typeName + " out[" +
                 std::to_string(out.size) + "];\n" + compute + "out);\n" +
                 writes + "}\n\n";
-    body += invocation + ");\n";
   }
   return locals + body;
+}
+
+/// `text` with `indent` more spaces on every line that is not a pragma.
+static std::string indented(StringRef text, int indent) {
+  std::string result;
+  SmallVector<StringRef> lines;
+  text.split(lines, '\n', -1, false);
+  for (StringRef line : lines) {
+    if (!line.starts_with("#"))
+      result += std::string(indent, ' ');
+    result += line.str() + "\n";
+  }
+  return result;
+}
+
+std::string
+FirmwareWriter::lineBufferWrapper(const LayerCall &call,
+                                  ArrayRef<std::string> inputStreams,
+                                  ArrayRef<std::string> outputStreams) {
+  // The inputs are read in lockstep, one pixel of each per step.
+  std::vector<const StreamArray *> inputs;
+  for (const std::string &input : call.inputs)
+    inputs.push_back(&streamArrays[input]);
+  int64_t steps = inputs[0]->size / inputs[0]->channels;
+  for (const StreamArray *input : inputs)
+    if (input->size / input->channels != steps)
+      return "";
+  const StreamArray &out = streamArrays[call.output];
+  int64_t outPixels = out.size / out.channels;
+
+  // What each output pixel reads: (output pixel, operand, input element).
+  struct Read {
+    int64_t pixel;
+    int operand;
+    int64_t element;
+  };
+  std::vector<Read> reads;
+  // Straight-line code: each block writes one output pixel.
+  std::vector<std::vector<size_t>> blocksOf(outPixels);
+  if (call.loop) {
+    int64_t term = 0;
+    for (auto [output, end] : llvm::enumerate(call.loop->ends))
+      for (; term < end; ++term)
+        reads.push_back(
+            {int64_t(output) / out.channels, 0, call.loop->inputs[term]});
+  } else {
+    std::vector<int64_t> written(out.size, 0);
+    for (auto [index, code] : llvm::enumerate(call.blocks)) {
+      int64_t pixel = -1;
+      bool onePixel = true;
+      size_t first = reads.size();
+      resolve(
+          code,
+          [&](int operand, int64_t element) {
+            reads.push_back({0, operand, element});
+            return std::string();
+          },
+          [&](int64_t element) {
+            onePixel &= pixel < 0 || pixel == element / out.channels;
+            pixel = element / out.channels;
+            ++written[element];
+            return std::string();
+          });
+      // A block that writes several pixels (softmax across pixels) is not
+      // scheduled pixel by pixel.
+      if (!onePixel || pixel < 0)
+        return "";
+      for (size_t read = first; read < reads.size(); ++read)
+        reads[read].pixel = pixel;
+      blocksOf[pixel].push_back(index);
+    }
+    if (llvm::any_of(written, [](int64_t count) { return count != 1; }))
+      return "";
+  }
+  // Output pixels leave in order: pixel q is written at the first step at
+  // which every input pixel it and the pixels before it read has arrived.
+  std::vector<int64_t> step(outPixels, 0);
+  for (const Read &read : reads)
+    step[read.pixel] = std::max(step[read.pixel],
+                                read.element / inputs[read.operand]->channels);
+  for (int64_t q = 1; q < outPixels; ++q)
+    step[q] = std::max(step[q], step[q - 1]);
+  // An input pixel is needed until the step of the last output that reads
+  // it: a ring of `depth` pixels (slot = pixel % depth) never overwrites a
+  // pixel that is still needed.
+  std::vector<int64_t> depth(inputs.size(), 1);
+  for (const Read &read : reads) {
+    int64_t pixel = read.element / inputs[read.operand]->channels;
+    depth[read.operand] =
+        std::max(depth[read.operand], step[read.pixel] - pixel + 1);
+  }
+  auto slot = [&](int operand, int64_t element) {
+    int64_t channels = inputs[operand]->channels;
+    return (element / channels) % depth[operand] * channels +
+           element % channels;
+  };
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  std::string wrapper = call.function + "_stream";
+  os << "// " << wrapper << ": line buffer of";
+  for (auto [operand, input] : llvm::enumerate(inputs))
+    os << (operand ? " and" : "") << " " << depth[operand] << " of the "
+       << steps << " pixels of input " << operand;
+  os << (call.loop ? " (term tables)" : "") << ".\n";
+  if (call.loop) {
+    // The line-buffer slot of each term's input element, and how many
+    // output pixels are written once input pixel p has arrived.
+    os << "static const unsigned " << call.function << "_slot[] = {";
+    for (auto [term, element] : llvm::enumerate(call.loop->inputs))
+      os << (term % 16 ? " " : "\n    ") << slot(0, element) << ",";
+    os << "\n};\nstatic const unsigned " << call.function << "_done[" << steps
+       << "] = {";
+    int64_t done = 0;
+    for (int64_t p = 0; p < steps; ++p) {
+      while (done < outPixels && step[done] <= p)
+        ++done;
+      os << (p % 16 ? " " : "\n    ") << done << ",";
+    }
+    os << "\n};\n";
+  }
+  os << "static void " << wrapper << "(";
+  for (auto [operand, input] : llvm::enumerate(inputs))
+    os << "hls::stream<" << input->typeName << "_pixel> &"
+       << inputStreams[operand] << ", ";
+  for (auto [index, stream] : llvm::enumerate(outputStreams))
+    os << (index ? ", " : "") << "hls::stream<" << out.typeName << "_pixel> &"
+       << stream;
+  os << ") {\n";
+  for (auto [operand, input] : llvm::enumerate(inputs))
+    os << "  " << input->typeName << " buf" << operand << "["
+       << depth[operand] * input->channels
+       << "];\n#pragma HLS ARRAY_PARTITION variable=buf" << operand
+       << " complete dim=0\n";
+  if (call.loop)
+    os << "  unsigned t = 0, q = 0;\n";
+  os << "  for (unsigned p = 0; p < " << steps
+     << "; ++p) {\n#pragma HLS PIPELINE\n";
+  for (auto [operand, input] : llvm::enumerate(inputs))
+    os << "    {\n      " << input->typeName
+       << "_pixel pixel = " << inputStreams[operand]
+       << ".read();\n      for (unsigned c = 0; c < " << input->channels
+       << "; ++c) {\n#pragma HLS UNROLL\n        buf" << operand << "[(p % "
+       << depth[operand] << ") * " << input->channels
+       << " + c] = pixel.data[c];\n      }\n    }\n";
+  std::string writes;
+  for (const std::string &stream : outputStreams)
+    writes += stream + ".write(pixel);\n";
+  if (call.loop) {
+    os << "    for (; q < " << call.function << "_done[p]; ++q) {\n      "
+       << out.typeName << "_pixel pixel;\n      for (unsigned c = 0; c < "
+       << out.channels
+       << "; ++c) {\n#pragma HLS UNROLL\n        unsigned o = q * "
+       << out.channels << " + c;\n"
+       << indented(resolve(
+                       call.loop->body,
+                       [&](int, int64_t) {
+                         return "buf0[" + call.function + "_slot[t]]";
+                       },
+                       [](int64_t) { return std::string("pixel.data[c]"); }),
+                   4)
+       << "      }\n"
+       << indented(writes, 6) << "    }\n  }\n}\n\n";
+    return text;
+  }
+  auto inputRef = [&](int operand, int64_t element) {
+    return "buf" + std::to_string(operand) + "[" +
+           std::to_string(slot(operand, element)) + "]";
+  };
+  auto outputRef = [&](int64_t element) {
+    return "pixel.data[" + std::to_string(element % out.channels) + "]";
+  };
+  os << "    switch (p) {\n";
+  for (int64_t q = 0; q < outPixels; ++q) {
+    if (q == 0 || step[q] != step[q - 1])
+      os << "    case " << step[q] << ": {\n";
+    os << "      {\n        " << out.typeName << "_pixel pixel;\n";
+    for (size_t index : blocksOf[q])
+      os << indented(resolve(call.blocks[index], inputRef, outputRef), 6);
+    os << indented(writes, 8) << "      }\n";
+    if (q + 1 == outPixels || step[q + 1] != step[q])
+      os << "      break;\n    }\n";
+  }
+  os << "    default:\n      break;\n    }\n  }\n}\n\n";
+  return text;
 }
 
 FailureOr<Firmware> FirmwareWriter::write() {
