@@ -19,11 +19,11 @@ namespace hgq {
 
 /// Reads the bytes of a .h5 file (`path` names it in diagnostics). Returns
 /// null after a diagnostic naming the file, the layer and the field.
-mlir::OwningOpRef<mlir::ModuleOp> importKerasProxy(llvm::StringRef path,
-                                                   llvm::StringRef bytes,
-                                                   mlir::MLIRContext *context);
+mlir::OwningOpRef<mlir::ModuleOp> importKeras(llvm::StringRef path,
+                                              llvm::StringRef bytes,
+                                              mlir::MLIRContext *context);
 
-/// Registers --import-keras-proxy with mlir-translate.
+/// Registers --import-keras (and its alias --import-keras-proxy).
 void registerKerasImportTranslation();
 
 } // namespace hgq

@@ -1,18 +1,19 @@
-//===- KerasImporter.cpp - HGQ's saved Keras proxy models to proxy IR -----===//
+//===- KerasImporter.cpp - HGQ's saved Keras models to hgq IR -------------===//
 //
 // The HDF5 file holds the model's JSON (`model_config`, a Sequential or
-// Functional model) and its weights (`model_weights/<layer>/.../kernel:0`).
-// Keras is channels-last like the dialect, and its kernels are already in
-// the dialect's order ((in, out), (k..., in/groups, out)), so layers map one
-// to one; FixedPointQuantizer layers carry the traced per-element formats as
-// HGQ's kbi arrays. Every refusal names the file, the layer and the field.
+// Functional model, possibly nesting others) and its weights
+// (`model_weights/<layer>/.../kernel:0`, matched by the last component of
+// their name). Keras is channels-last like the dialect, and its kernels are
+// already in the dialect's order ((in, out), (k..., in/groups, out)), so
+// layers map one to one: a proxy model's FixedPointQuantizer layers carry
+// the traced per-element formats as HGQ's kbi arrays; a trained model's H
+// layers carry learned fractional bits (HgqLayers.cpp). Every refusal names
+// the file, the layer and the field.
 //
 //===----------------------------------------------------------------------===//
 
 #include "hgq/Import/KerasImporter.h"
-#include "Hdf5File.h"
-#include "hgq/Dialect/HGQ.h"
-#include "hgq/Import/GraphBuilder.h"
+#include "Reader.h"
 #include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,11 +28,7 @@
 using namespace mlir;
 namespace json = llvm::json;
 
-namespace hgq {
-namespace {
-
-using keras_import::Array;
-using keras_import::Hdf5File;
+namespace hgq::keras_import {
 
 std::string shapeText(ArrayRef<int64_t> shape) {
   std::string text = "(";
@@ -40,92 +37,13 @@ std::string shapeText(ArrayRef<int64_t> shape) {
   return text + (shape.size() == 1 ? ",)" : ")");
 }
 
-/// One layer of the model config.
-struct Layer {
-  std::string name;
-  std::string className;
-  const json::Object *config = nullptr;
-  std::vector<std::string> inputs; // Functional models
-};
-
-class Reader {
-public:
-  Reader(MLIRContext *context, StringRef path, const Hdf5File &file)
-      : graph(context, path), context(context), builder(graph.builder),
-        path(path.str()), file(file) {}
-  OwningOpRef<ModuleOp> read();
-
-private:
-  InFlightDiagnostic error(const std::string &layer) {
-    return graph.error(layer);
-  }
-  RankedTensorType tensorType(ArrayRef<int64_t> features) {
-    return graph.batchTensor(features);
-  }
-
-  FailureOr<Layer> parseLayer(const json::Value &value, bool functional);
-  FailureOr<std::vector<int64_t>> inputShape(const Layer &layer);
-  FailureOr<std::vector<int64_t>> ints(const Layer &layer, StringRef key,
-                                       size_t count, bool required);
-  FailureOr<std::string> padding(const Layer &layer);
-  LogicalResult channelsLast(const Layer &layer);
-  /// The weight `name` ("kernel" finds "kernel:0" or "kernel"), or nullopt
-  /// when the layer has none; failure after a diagnostic.
-  FailureOr<std::optional<Array<float>>> weight(const Layer &layer,
-                                                StringRef name);
-  FailureOr<Array<float>> requiredWeight(const Layer &layer, StringRef name);
-  FailureOr<DenseElementsAttr> floats(const Layer &layer, StringRef name,
-                                      ArrayRef<int64_t> expected);
-  /// `kernel:0` of `kernelShape`, and `bias:0` (one per output, the last
-  /// kernel dimension) unless the config says use_bias: false.
-  LogicalResult kernelAndBias(const Layer &layer, ArrayRef<int64_t> kernelShape,
-                              DenseElementsAttr &kernel, ElementsAttr &bias);
-  /// An error naming the layer when its window does not fit the input.
-  LogicalResult checkWindow(const Layer &layer, Value input,
-                            ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
-                            ArrayRef<int64_t> dilations,
-                            ArrayRef<int64_t> pads);
-  std::vector<int64_t> samePads(ArrayRef<int64_t> input,
-                                ArrayRef<int64_t> window,
-                                ArrayRef<int64_t> strides,
-                                ArrayRef<int64_t> dilations);
-
-  FailureOr<Value> build(const Layer &layer, ArrayRef<Value> inputs);
-  FailureOr<Value> quantizer(const Layer &layer, Value input);
-  FailureOr<Value> dense(const Layer &layer, Value input);
-  FailureOr<Value> conv(const Layer &layer, Value input, int64_t spatial);
-  FailureOr<Value> pool(const Layer &layer, Value input, int64_t spatial,
-                        bool average);
-  FailureOr<Value> activation(const Layer &layer, Value input,
-                              StringRef function, Location loc);
-  FailureOr<Value> unaryLut(const Layer &layer, Value input);
-  FailureOr<Value> reshape(const Layer &layer, Value input);
-  FailureOr<Value> add(const Layer &layer, ArrayRef<Value> inputs);
-  FailureOr<Value> concatenate(const Layer &layer, ArrayRef<Value> inputs);
-
-  /// How one Keras class becomes IR.
-  struct Rule {
-    StringLiteral className;
-    bool merge; ///< two or more inputs (else exactly one)
-    FailureOr<Value> (*build)(Reader &, const Layer &, ArrayRef<Value>);
-  };
-  static const std::vector<Rule> &rules();
-  LogicalResult applyOverrides(const std::vector<Layer> &layers);
-
-  GraphBuilder graph;
-  MLIRContext *context;
-  OpBuilder &builder;
-  std::string path;
-  const Hdf5File &file;
-  /// Per layer: its datasets by name ("kernel:0") to their paths.
-  std::map<std::string, std::map<std::string, std::string>> datasets;
-};
-
-FailureOr<Layer> Reader::parseLayer(const json::Value &value, bool functional) {
+FailureOr<Layer> Reader::parseLayer(const json::Value &value, bool functional,
+                                    const std::string &prefix,
+                                    const std::string &weightRoot) {
   const json::Object *object = value.getAsObject();
   if (!object)
-    return error("") << "model_config: every entry of 'layers' must be an "
-                        "object";
+    return error(prefix) << "model_config: every entry of 'layers' must be an "
+                            "object";
   Layer layer;
   layer.config = object->getObject("config");
   std::optional<StringRef> className = object->getString("class_name");
@@ -134,11 +52,19 @@ FailureOr<Layer> Reader::parseLayer(const json::Value &value, bool functional) {
   if (!name)
     name = object->getString("name");
   if (!name)
-    return error("") << "model_config: a layer has no 'name'";
-  layer.name = name->str();
+    return error(prefix) << "model_config: a layer has no 'name'";
+  layer.name = prefix + name->str();
   if (!className || !layer.config)
     return error(layer.name) << "needs 'class_name' and 'config'";
-  layer.className = className->str();
+  // Keras's legacy serialization names registered classes "HGQ>HDense".
+  layer.className = className->rsplit('>').second.str();
+  if (layer.className.empty())
+    layer.className = className->str();
+  // Top-level layers keep their weights in model_weights/NAME; the layers
+  // of a nested model in model_weights/MODEL/NAME (MODEL: the outermost
+  // nested model, whose group holds the weights of all layers inside it).
+  layer.weights = weightRoot.empty() ? "/model_weights/" + name->str()
+                                     : weightRoot + "/" + name->str();
   if (!functional)
     return layer;
   const json::Array *nodes = object->getArray("inbound_nodes");
@@ -157,7 +83,7 @@ FailureOr<Layer> Reader::parseLayer(const json::Value &value, bool functional) {
           (*array)[1].getAsInteger()) {
         if ((*array)[1].getAsInteger() != 0 || (*array)[2].getAsInteger() != 0)
           bad = (*array)[0].getAsString()->str();
-        layer.inputs.push_back((*array)[0].getAsString()->str());
+        layer.inputs.push_back(prefix + (*array)[0].getAsString()->str());
         return;
       }
       for (const json::Value &item : *array)
@@ -247,12 +173,10 @@ LogicalResult Reader::channelsLast(const Layer &layer) {
 FailureOr<std::optional<Array<float>>> Reader::weight(const Layer &layer,
                                                       StringRef name) {
   // One walk of the layer's group serves all its weights.
-  auto cached = datasets.find(layer.name);
+  auto cached = datasets.find(layer.weights);
   if (cached == datasets.end())
     cached =
-        datasets
-            .emplace(layer.name, file.datasets("/model_weights/" + layer.name))
-            .first;
+        datasets.emplace(layer.weights, file.datasets(layer.weights)).first;
   const std::map<std::string, std::string> &found = cached->second;
   for (std::string candidate : {name.str() + ":0", name.str()}) {
     auto entry = found.find(candidate);
@@ -277,9 +201,8 @@ FailureOr<Array<float>> Reader::requiredWeight(const Layer &layer,
   if (failed(array))
     return failure();
   if (!*array)
-    return error(layer.name)
-           << "weight '" << name << ":0' is missing from model_weights/"
-           << layer.name;
+    return error(layer.name) << "weight '" << name << ":0' is missing from "
+                             << StringRef(layer.weights).drop_front();
   return std::move(**array);
 }
 
@@ -369,11 +292,8 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
     std::vector<int64_t> shape = array->shape;
     std::vector<int64_t> expected{1};
     expected.insert(expected.end(), features.begin(), features.end());
-    bool fits = !shape.empty() && shape[0] == 1 &&
-                (shape.size() == 1 || shape.size() == expected.size());
-    for (size_t d = 1; fits && shape.size() > 1 && d < shape.size(); ++d)
-      fits = shape[d] == expected[d] || shape[d] == 1;
-    if (!fits)
+    if (shape != std::vector<int64_t>{1} &&
+        !sharesDimensionsOf(shape, expected))
       return error(layer.name)
              << "weight '" << name << ":0' has shape " << shapeText(shape)
              << ", expected (1,) or " << shapeText(expected)
@@ -424,25 +344,22 @@ static StringRef activationOf(const Layer &layer) {
   return layer.config->getString("activation").value_or("linear");
 }
 
-FailureOr<Value> Reader::dense(const Layer &layer, Value input) {
+FailureOr<LayerOpInterface> Reader::linear(const Layer &layer, Value input,
+                                           int64_t spatial, bool batchNorm) {
   ArrayRef<int64_t> features = featuresOf(input);
-  std::optional<int64_t> units = layer.config->getInteger("units");
-  if (!units || *units <= 0)
-    return error(layer.name) << "field 'units' must be a positive integer";
   DenseElementsAttr kernel;
   ElementsAttr bias;
-  if (failed(kernelAndBias(layer, {features.back(), *units}, kernel, bias)))
-    return failure();
-  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
-  Value result = DenseOp::create(builder, loc, input, kernel, bias).getOutput();
-  return activation(
-      layer, result, activationOf(layer),
-      NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
-}
-
-FailureOr<Value> Reader::conv(const Layer &layer, Value input,
-                              int64_t spatial) {
-  ArrayRef<int64_t> features = featuresOf(input);
+  if (spatial == 0) {
+    std::optional<int64_t> units = layer.config->getInteger("units");
+    if (!units || *units <= 0)
+      return error(layer.name) << "field 'units' must be a positive integer";
+    if (failed(kernelAndBias(layer, {features.back(), *units}, kernel, bias)) ||
+        (batchNorm && failed(foldBatchNorm(layer, kernel, bias))))
+      return failure();
+    return cast<LayerOpInterface>(
+        DenseOp::create(builder, loc(layer.name), input, kernel, bias)
+            .getOperation());
+  }
   if (int64_t(features.size()) != spatial + 1)
     return error(layer.name) << "expects (batch, spatial..., channels) with "
                              << spatial << " spatial dimension(s), got "
@@ -473,9 +390,8 @@ FailureOr<Value> Reader::conv(const Layer &layer, Value input,
   std::vector<int64_t> kernelShape(window->begin(), window->end());
   kernelShape.push_back(features.back() / groups);
   kernelShape.push_back(*filters);
-  DenseElementsAttr kernel;
-  ElementsAttr bias;
-  if (failed(kernelAndBias(layer, kernelShape, kernel, bias)))
+  if (failed(kernelAndBias(layer, kernelShape, kernel, bias)) ||
+      (batchNorm && failed(foldBatchNorm(layer, kernel, bias))))
     return failure();
   std::vector<int64_t> pads =
       *pad == "same"
@@ -483,13 +399,27 @@ FailureOr<Value> Reader::conv(const Layer &layer, Value input,
           : std::vector<int64_t>(2 * spatial, 0);
   if (failed(checkWindow(layer, input, *window, *strides, *dilations, pads)))
     return failure();
-  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
-  Value result = ConvOp::create(builder, loc, input, kernel, bias, *strides,
-                                *dilations, pads, groups)
-                     .getOutput();
-  return activation(
-      layer, result, activationOf(layer),
-      NameLoc::get(StringAttr::get(context, layer.name + "_activation")));
+  return cast<LayerOpInterface>(ConvOp::create(builder, loc(layer.name), input,
+                                               kernel, bias, *strides,
+                                               *dilations, pads, groups)
+                                    .getOperation());
+}
+
+FailureOr<Value> Reader::dense(const Layer &layer, Value input) {
+  FailureOr<LayerOpInterface> op = linear(layer, input, 0, false);
+  if (failed(op))
+    return failure();
+  return activation(layer, op->getOutput(), activationOf(layer),
+                    loc(layer.name + "_activation"));
+}
+
+FailureOr<Value> Reader::conv(const Layer &layer, Value input,
+                              int64_t spatial) {
+  FailureOr<LayerOpInterface> op = linear(layer, input, spatial, false);
+  if (failed(op))
+    return failure();
+  return activation(layer, op->getOutput(), activationOf(layer),
+                    loc(layer.name + "_activation"));
 }
 
 FailureOr<Value> Reader::pool(const Layer &layer, Value input, int64_t spatial,
@@ -683,28 +613,121 @@ const std::vector<Reader::Rule> &Reader::rules() {
        [](Reader &r, const Layer &l, Inputs in) {
          return r.concatenate(l, in);
        }},
+      {"Permute", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.permute(l, in[0]);
+       }},
       // Inference: the identity.
       {"Dropout", false,
        [](Reader &, const Layer &, Inputs in) -> FailureOr<Value> {
          return in[0];
        }},
+
+      // HGQ's layer-level classes (trained models), HgqLayers.cpp.
+      {"HQuantize", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.hgqQuantize(l, in[0]);
+       }},
+      {"HDense", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.hgqLinear(l, in[0], 0, false);
+       }},
+      {"HDenseBatchNorm", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.hgqLinear(l, in[0], 0, true);
+       }},
+      {"HConv1D", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.hgqLinear(l, in[0], 1, false);
+       }},
+      {"HConv2D", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.hgqLinear(l, in[0], 2, false);
+       }},
+      {"HConv1DBatchNorm", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.hgqLinear(l, in[0], 1, true);
+       }},
+      {"HConv2DBatchNorm", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.hgqLinear(l, in[0], 2, true);
+       }},
+      {"HActivation", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.hgqActivation(l, in[0]);
+       }},
+      {"HAdd", true,
+       [](Reader &r, const Layer &l, Inputs in) -> FailureOr<Value> {
+         FailureOr<Value> sum = r.add(l, in);
+         if (failed(sum))
+           return failure();
+         return r.hgqQuantize(l, *sum);
+       }},
+      {"Signature", false,
+       [](Reader &r, const Layer &l, Inputs in) {
+         return r.signature(l, in[0]);
+       }},
   };
   return table;
 }
 
-FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs) {
+FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs,
+                               std::vector<Layer> &all) {
+  // A nested model: its layers join the graph, named "MODEL/LAYER", their
+  // weights under the outermost nested model's group.
+  if (layer.className == "Functional" || layer.className == "Sequential" ||
+      layer.className == "Model") {
+    json::Object root;
+    root["class_name"] = layer.className;
+    root["config"] = json::Value(json::Object(*layer.config));
+    std::string weightRoot = layer.weights;
+    if (size_t slash = layer.name.find('/'); slash != std::string::npos)
+      weightRoot = "/model_weights/" + layer.name.substr(0, slash);
+    documents.push_back(std::make_unique<json::Value>(std::move(root)));
+    FailureOr<SmallVector<Value>> outputs =
+        buildModel(*documents.back()->getAsObject(), layer.name + "/",
+                   weightRoot, inputs, all);
+    if (failed(outputs))
+      return failure();
+    if (outputs->size() != 1)
+      return error(layer.name) << "a nested model with " << outputs->size()
+                               << " outputs is not supported";
+    return outputs->front();
+  }
+  // HGQ's passive layers compute what the Keras layer they derive from
+  // computes.
+  static const std::map<StringRef, StringRef> passive = {
+      {"PMaxPooling1D", "MaxPooling1D"},
+      {"PMaxPool1D", "MaxPooling1D"},
+      {"PMaxPooling2D", "MaxPooling2D"},
+      {"PMaxPool2D", "MaxPooling2D"},
+      {"PAveragePooling1D", "AveragePooling1D"},
+      {"PAvgPool1D", "AveragePooling1D"},
+      {"PAveragePooling2D", "AveragePooling2D"},
+      {"PAvgPool2D", "AveragePooling2D"},
+      {"PConcatenate", "Concatenate"},
+      {"PReshape", "Reshape"},
+      {"PFlatten", "Flatten"},
+      {"PPermute", "Permute"},
+      {"PDropout", "Dropout"}};
+  StringRef className = layer.className;
+  if (auto alias = passive.find(className); alias != passive.end())
+    className = alias->second;
   const std::vector<Rule> &table = rules();
   const Rule *rule = nullptr;
   for (const Rule &candidate : table)
-    if (candidate.className == layer.className)
+    if (candidate.className == className)
       rule = &candidate;
   if (!rule) {
     std::string known;
     for (const Rule &candidate : table)
       known += (known.empty() ? "" : ", ") + candidate.className.str();
+    for (const auto &[alias, base] : passive)
+      known += ", " + alias.str();
     return error(layer.name)
            << "class_name '" << layer.className
-           << "' is not supported (known: InputLayer, " << known << ")";
+           << "' is not supported (known: InputLayer, Functional, Sequential, "
+           << known << ")";
   }
   if (rule->merge ? inputs.size() < 2 : inputs.size() != 1)
     return error(layer.name)
@@ -768,58 +791,37 @@ LogicalResult Reader::applyOverrides(const std::vector<Layer> &layers) {
   return success();
 }
 
-OwningOpRef<ModuleOp> Reader::read() {
-  std::optional<std::string> text = file.stringAttribute("/", "model_config");
-  if (!text) {
-    error("") << "no 'model_config' attribute at the root; not a Keras model "
-                 "file";
-    return nullptr;
-  }
-  llvm::Expected<json::Value> parsed = json::parse(*text);
-  if (!parsed) {
-    error("") << "model_config is not JSON: "
-              << llvm::toString(parsed.takeError());
-    return nullptr;
-  }
-  const json::Object *root = parsed->getAsObject();
-  std::optional<StringRef> modelClass =
-      root ? root->getString("class_name") : std::nullopt;
-  const json::Object *config = root ? root->getObject("config") : nullptr;
-  if (!modelClass || !config) {
-    error("") << "model_config needs 'class_name' and 'config'";
-    return nullptr;
-  }
+FailureOr<SmallVector<Value>> Reader::buildModel(const json::Object &root,
+                                                 const std::string &prefix,
+                                                 const std::string &weightRoot,
+                                                 ArrayRef<Value> callInputs,
+                                                 std::vector<Layer> &all) {
+  std::string where = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
+  std::optional<StringRef> modelClass = root.getString("class_name");
+  const json::Object *config = root.getObject("config");
+  if (!modelClass || !config)
+    return error(where) << "model_config needs 'class_name' and 'config'";
   bool functional = *modelClass == "Functional" || *modelClass == "Model";
-  if (!functional && *modelClass != "Sequential") {
-    error("") << "model_config: class_name '" << *modelClass
-              << "' is not Sequential or Functional";
-    return nullptr;
-  }
+  if (!functional && *modelClass != "Sequential")
+    return error(where) << "model_config: class_name '" << *modelClass
+                        << "' is not Sequential or Functional";
   const json::Array *layerList = config->getArray("layers");
-  if (!layerList) {
-    error("") << "model_config: field 'layers' is missing";
-    return nullptr;
-  }
-  if (!file.hasGroup("/model_weights")) {
-    error("") << "no 'model_weights' group; the file holds no weights";
-    return nullptr;
-  }
+  if (!layerList)
+    return error(where) << "model_config: field 'layers' is missing";
   std::vector<Layer> layers;
-  std::set<std::string> names;
   for (const json::Value &value : *layerList) {
-    FailureOr<Layer> layer = parseLayer(value, functional);
+    FailureOr<Layer> layer = parseLayer(value, functional, prefix, weightRoot);
     if (failed(layer))
-      return nullptr;
-    if (!names.insert(layer->name).second) {
-      error(layer->name) << "the name is used twice";
-      return nullptr;
-    }
+      return failure();
+    if (graph.contains(layer->name) ||
+        llvm::any_of(layers, [&](const Layer &other) {
+          return other.name == layer->name;
+        }))
+      return error(layer->name) << "the name is used twice";
     layers.push_back(std::move(*layer));
   }
-  if (layers.empty()) {
-    error("") << "model_config: the model has no layers";
-    return nullptr;
-  }
+  if (layers.empty())
+    return error(where) << "model_config: the model has no layers";
 
   // Inputs: InputLayer entries, or the first layer of a Sequential model
   // with its batch_input_shape.
@@ -828,26 +830,42 @@ OwningOpRef<ModuleOp> Reader::read() {
     if (layer.className == "InputLayer") {
       FailureOr<std::vector<int64_t>> shape = inputShape(layer);
       if (failed(shape))
-        return nullptr;
+        return failure();
       inputs.push_back({layer.name, *shape});
     }
-  bool implicitInput = inputs.empty() && !functional;
-  if (implicitInput) {
-    FailureOr<std::vector<int64_t>> shape = inputShape(layers.front());
-    if (failed(shape))
-      return nullptr;
-    inputs.push_back({"input", *shape});
+  if (inputs.empty() && !functional) {
+    std::vector<int64_t> shape;
+    if (callInputs.empty()) {
+      FailureOr<std::vector<int64_t>> declared = inputShape(layers.front());
+      if (failed(declared))
+        return failure();
+      shape = *declared;
+    }
+    inputs.push_back({prefix + "input", shape});
   }
-  if (inputs.empty()) {
-    error("") << "model_config: the model has no InputLayer";
-    return nullptr;
-  }
+  if (inputs.empty())
+    return error(where) << "model_config: the model has no InputLayer";
 
-  std::string modelName = config->getString("name").value_or("model").str();
-  std::vector<std::pair<std::string, Type>> arguments;
-  for (const auto &entry : inputs)
-    arguments.push_back({entry.first, tensorType(entry.second)});
-  graph.begin("main", graph.loc(modelName), arguments);
+  std::string modelName =
+      prefix + config->getString("name").value_or("model").str();
+  if (callInputs.empty()) {
+    std::vector<std::pair<std::string, Type>> arguments;
+    for (const auto &entry : inputs)
+      arguments.push_back({entry.first, tensorType(entry.second)});
+    graph.begin("main", graph.loc(modelName), arguments);
+  } else {
+    if (callInputs.size() != inputs.size())
+      return error(where) << "the nested model has " << inputs.size()
+                          << " input(s) but is called with "
+                          << callInputs.size();
+    for (auto [entry, value] : llvm::zip(inputs, callInputs)) {
+      if (!entry.second.empty() && featuresOf(value) != ArrayRef(entry.second))
+        return error(entry.first) << "expects " << shapeText(entry.second)
+                                  << " after the batch, the outer model gives "
+                                  << shapeText(featuresOf(value));
+      graph.define(entry.first, value);
+    }
+  }
 
   Value last;
   if (!functional) {
@@ -855,9 +873,9 @@ OwningOpRef<ModuleOp> Reader::read() {
     for (const Layer &layer : layers) {
       if (layer.className == "InputLayer")
         continue;
-      FailureOr<Value> result = build(layer, {last});
+      FailureOr<Value> result = build(layer, {last}, all);
       if (failed(result))
-        return nullptr;
+        return failure();
       graph.define(layer.name, last = *result);
     }
   } else {
@@ -877,82 +895,122 @@ OwningOpRef<ModuleOp> Reader::read() {
           waiting.push_back(layer);
           continue;
         }
-        FailureOr<Value> result = build(*layer, operands);
+        FailureOr<Value> result = build(*layer, operands, all);
         if (failed(result))
-          return nullptr;
+          return failure();
         graph.define(layer->name, *result);
       }
       if (waiting.size() == pending.size()) {
         const Layer *stuck = waiting.front();
         for (const std::string &input : stuck->inputs)
-          if (!names.count(input)) {
-            error(stuck->name) << "field 'inbound_nodes' names '" << input
-                               << "', which is not a layer of the model";
-            return nullptr;
-          }
-        error(stuck->name) << "its inputs form a cycle or come from no input";
-        return nullptr;
+          if (!llvm::any_of(layers, [&](const Layer &layer) {
+                return layer.name == input;
+              }))
+            return error(stuck->name)
+                   << "field 'inbound_nodes' names '"
+                   << StringRef(input).drop_front(prefix.size())
+                   << "', which is not a layer of the model";
+        return error(stuck->name)
+               << "its inputs form a cycle or come from no input";
       }
       pending = std::move(waiting);
     }
   }
+  all.insert(all.end(), layers.begin(), layers.end());
 
   // Outputs: output_layers ([[name, 0, 0], ...] or [name, 0, 0]), or the
   // last layer of a Sequential model.
   SmallVector<Value> results;
   if (!functional) {
     results.push_back(last);
-  } else {
-    const json::Array *outputs = config->getArray("output_layers");
-    if (!outputs || outputs->empty()) {
-      error("") << "model_config: field 'output_layers' is missing";
-      return nullptr;
-    }
-    std::vector<const json::Array *> entries;
-    if ((*outputs)[0].getAsString())
-      entries.push_back(outputs);
-    else
-      for (const json::Value &entry : *outputs)
-        entries.push_back(entry.getAsArray());
-    for (const json::Array *entry : entries) {
-      std::optional<StringRef> name =
-          entry && !entry->empty() ? (*entry)[0].getAsString() : std::nullopt;
-      std::optional<Value> value = name ? graph.lookup(*name) : std::nullopt;
-      if (!value) {
-        error("") << "model_config: field 'output_layers' names "
-                  << (name ? "'" + name->str() + "', which is not a layer"
-                           : std::string("no layer"));
-        return nullptr;
-      }
-      results.push_back(*value);
-    }
+    return results;
   }
-  graph.setResults(results, graph.loc(modelName));
+  const json::Array *outputs = config->getArray("output_layers");
+  if (!outputs || outputs->empty())
+    return error(where) << "model_config: field 'output_layers' is missing";
+  std::vector<const json::Array *> entries;
+  if ((*outputs)[0].getAsString())
+    entries.push_back(outputs);
+  else
+    for (const json::Value &entry : *outputs)
+      entries.push_back(entry.getAsArray());
+  for (const json::Array *entry : entries) {
+    std::optional<StringRef> name =
+        entry && !entry->empty() ? (*entry)[0].getAsString() : std::nullopt;
+    std::optional<Value> value =
+        name ? graph.lookup(prefix + name->str()) : std::nullopt;
+    if (!value)
+      return error(where) << "model_config: field 'output_layers' names "
+                          << (name ? "'" + name->str() +
+                                         "', which is not a "
+                                         "layer"
+                                   : std::string("no layer"));
+    results.push_back(*value);
+  }
+  return results;
+}
+
+OwningOpRef<ModuleOp> Reader::read() {
+  std::optional<std::string> text = file.stringAttribute("/", "model_config");
+  if (!text) {
+    error("") << "no 'model_config' attribute at the root; not a Keras model "
+                 "file";
+    return nullptr;
+  }
+  llvm::Expected<json::Value> parsed = json::parse(*text);
+  if (!parsed) {
+    error("") << "model_config is not JSON: "
+              << llvm::toString(parsed.takeError());
+    return nullptr;
+  }
+  const json::Object *root = parsed->getAsObject();
+  if (!root) {
+    error("") << "model_config needs 'class_name' and 'config'";
+    return nullptr;
+  }
+  if (!file.hasGroup("/model_weights")) {
+    error("") << "no 'model_weights' group; the file holds no weights";
+    return nullptr;
+  }
+  std::vector<Layer> layers;
+  FailureOr<SmallVector<Value>> results = buildModel(*root, "", "", {}, layers);
+  if (failed(results))
+    return nullptr;
+  const json::Object *config = root->getObject("config");
+  graph.setResults(
+      *results, graph.loc(config->getString("name").value_or("model").str()));
   if (failed(applyOverrides(layers)))
     return nullptr;
   return graph.finish();
 }
 
-} // namespace
+} // namespace hgq::keras_import
 
-OwningOpRef<ModuleOp> importKerasProxy(StringRef path, StringRef bytes,
-                                       MLIRContext *context) {
+namespace hgq {
+
+OwningOpRef<ModuleOp> importKeras(StringRef path, StringRef bytes,
+                                  MLIRContext *context) {
   context->loadDialect<HGQDialect, func::FuncDialect>();
   std::string problem;
-  Hdf5File file(bytes, problem);
+  keras_import::Hdf5File file(bytes, problem);
   if (!file.isOpen()) {
     emitError(NameLoc::get(StringAttr::get(context, path)))
         << path << ": " << problem;
     return nullptr;
   }
-  return Reader(context, path, file).read();
+  return keras_import::Reader(context, path, file).read();
 }
 
 void registerKerasImportTranslation() {
-  registerFileImport(
-      "import-keras-proxy",
-      "read a proxy model HGQ saved as Keras HDF5 into proxy-level IR",
-      importKerasProxy);
+  registerFileImport("import-keras",
+                     "read a Keras HDF5 model saved by HGQ: a trained "
+                     "layer-level model (HDense, HConv, HQuantize, ...) into "
+                     "layer-level IR, or a proxy model (FixedPointQuantizer) "
+                     "into proxy-level IR",
+                     importKeras);
+  registerFileImport("import-keras-proxy",
+                     "the same as --import-keras (kept for existing scripts)",
+                     importKeras);
 }
 
 } // namespace hgq
