@@ -44,6 +44,13 @@ def HGQ_Dialect : Dialect {
     dimension; a size-1 dimension shares one bitwidth, and a plain integer is
     one bitwidth for the whole tensor. The exact numerical meaning of every op
     is defined in `docs/semantics.md` and implemented once, in `lib/Fixed`.
+
+    Layer names: `hgq.name = "dense_1"` on an op (or a function argument)
+    is the layer's name in the source model. Importers set it, every
+    `hgq-opt` pass keeps it (ops a pass creates are named after their
+    layer, e.g. `dense_1_quantizer`), and per-layer configuration, reports
+    and emitters read it, so names survive a step printed without
+    `--mlir-print-debuginfo`.
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasCanonicalizer = 0;
@@ -54,6 +61,12 @@ def HGQ_Dialect : Dialect {
     // Function arguments and results: the source framework's layout, as a
     // permutation of the dialect's channels-last dimensions.
     "::mlir::DenseI64ArrayAttr":$layout,
+    // The layer's name in the source model (ONNX node, Keras layer, hls4ml
+    // layer), on ops and function arguments: importers set it, passes keep
+    // it (ops they create are named after their layer), and reports,
+    // per-layer configuration and emitters read it, so a name survives a
+    // step without --mlir-print-debuginfo.
+    "::mlir::StringAttr":$name,
     // hgq-trace-minmax: the recorded range of a quantizer (f64, the
     // quantizer's bit shape), and on the module the calibration run
     // (`samples`, `cover_factor`).

@@ -104,7 +104,7 @@ private:
   LayerBops &addLayer(Operation *op, const char *kind) {
     LayerBops layer;
     layer.op = op;
-    layer.name = hgq::locationName(op->getLoc());
+    layer.name = hgq::layerName(op);
     if (layer.name.empty())
       layer.name = op->getName().getStringRef().str() + "#" +
                    std::to_string(report.layers.size());

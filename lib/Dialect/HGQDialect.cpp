@@ -62,6 +62,7 @@ LogicalResult HGQDialect::verifyOperationAttribute(Operation *op,
     if (!checked)
       checked = checkDiscardable(helper, op, attribute, what);
   };
+  check(getNameAttrHelper(), "a string");
   check(getTraceMinAttrHelper(), "a dense elements attribute");
   check(getTraceMaxAttrHelper(), "a dense elements attribute");
   check(getCalibrationAttrHelper(), "a dictionary");
@@ -89,10 +90,16 @@ LogicalResult HGQDialect::verifyOperationAttribute(Operation *op,
 static LogicalResult verifyInterfaceAttribute(HGQDialect &dialect,
                                               Operation *op,
                                               NamedAttribute attribute) {
+  if (attribute.getName() == dialect.getNameAttrHelper().getName()) {
+    if (!isa<StringAttr>(attribute.getValue()))
+      return op->emitOpError()
+             << "hgq.name must be a string, got " << attribute.getValue();
+    return success();
+  }
   if (attribute.getName() != dialect.getLayoutAttrHelper().getName())
-    return op->emitOpError()
-           << "function arguments and results take only hgq.layout, not '"
-           << attribute.getName().getValue() << "'";
+    return op->emitOpError() << "function arguments and results take only "
+                                "hgq.layout and hgq.name, not '"
+                             << attribute.getName().getValue() << "'";
   if (!isa<DenseI64ArrayAttr>(attribute.getValue()))
     return op->emitOpError() << "hgq.layout must be an array<i64: ...>, got "
                              << attribute.getValue();

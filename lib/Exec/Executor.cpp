@@ -135,7 +135,7 @@ private:
   void addStep(Operation *op, std::vector<Value> operands, Value result,
                ValueInfo info, StepFunction run) {
     auto step = std::make_unique<Executor::Step>();
-    std::string name = hgq::locationName(op->getLoc());
+    std::string name = hgq::layerName(op);
     step->name = (name.empty() ? std::string("") : name + " ") + "(" +
                  op->getName().getStringRef().str() + ")";
     for (Value operand : operands)
@@ -148,7 +148,7 @@ private:
   size_t addPoint(Operation *op, bool layerLevel, ArrayRef<int64_t> features,
                   ArrayRef<int64_t> bits) {
     QuantizationPoint point;
-    point.name = hgq::locationName(op->getLoc());
+    point.name = hgq::layerName(op);
     if (point.name.empty())
       point.name = op->getName().getStringRef().str() + "#" +
                    std::to_string(points.size());
@@ -802,7 +802,7 @@ FailureOr<std::unique_ptr<Executor>> Executor::create(func::FuncOp function) {
   for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
     std::string name;
     if (Operation *producer = value.getDefiningOp())
-      name = hgq::locationName(producer->getLoc());
+      name = hgq::layerName(producer);
     executor->outputNames_.push_back(
         name.empty() ? "result" + std::to_string(index) : name);
   }

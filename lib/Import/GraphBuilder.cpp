@@ -1,6 +1,7 @@
 //===- GraphBuilder.cpp - What the model readers share --------------------===//
 
 #include "hgq/Import/GraphBuilder.h"
+#include "hgq/Dialect/HGQ.h"
 
 #include "mlir/IR/Verifier.h"
 
@@ -65,6 +66,8 @@ void GraphBuilder::setResults(ValueRange results, Location returnLoc) {
 }
 
 OwningOpRef<ModuleOp> GraphBuilder::finish() {
+  // The source model's layer names travel with the IR as hgq.name.
+  recordLayerNames(*module);
   if (failed(mlir::verify(*module)))
     return nullptr;
   return std::move(module);

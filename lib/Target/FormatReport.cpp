@@ -23,11 +23,12 @@ using namespace hgq;
 
 namespace {
 
-/// The op's location as a name: the ONNX node name when there is one.
-std::string displayName(Location loc) {
-  std::string name = hgq::locationName(loc);
+/// The op's layer name, else its location as text.
+std::string displayName(Operation *op) {
+  std::string name = hgq::layerName(op);
   if (!name.empty())
     return name;
+  Location loc = op->getLoc();
   if (auto file = dyn_cast<FileLineColLoc>(loc))
     return (file.getFilename().strref() + ":" + Twine(file.getLine()) + ":" +
             Twine(file.getColumn()))
@@ -79,7 +80,7 @@ void writeFixed(llvm::json::OStream &json, Operation *op, StringRef role,
                 FixedAttr format, ArrayRef<int64_t> target) {
   json.object([&] {
     json.attribute("op", op->getName().getStringRef());
-    json.attribute("name", displayName(op->getLoc()));
+    json.attribute("name", displayName(op));
     json.attribute("role", role);
     json.attribute("level", "proxy");
     SmallVector<int64_t> shape = reportShape(target, format.getBitsShape());
@@ -96,7 +97,7 @@ void writeQuantizer(llvm::json::OStream &json, Operation *op, StringRef role,
     return;
   json.object([&] {
     json.attribute("op", op->getName().getStringRef());
-    json.attribute("name", displayName(op->getLoc()));
+    json.attribute("name", displayName(op));
     json.attribute("role", role);
     json.attribute("level", "layer");
     SmallVector<int64_t> shape = reportShape(target, quantizer.getBitsShape());

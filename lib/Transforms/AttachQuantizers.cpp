@@ -316,7 +316,7 @@ LogicalResult AttachQuantizersPass::readConfig(std::string &error) {
 FailureOr<QuantizerConfig> AttachQuantizersPass::configFor(Operation *op,
                                                            bool kernel) {
   QuantizerConfig config = kernel ? kernelDefaults : activationDefaults;
-  std::string name = locationName(op->getLoc());
+  std::string name = layerName(op);
   auto found = layers.find(name);
   if (found != layers.end()) {
     std::string error;
@@ -390,7 +390,7 @@ LogicalResult AttachQuantizersPass::applyLayerSettings(ModuleOp module) {
   std::map<std::string, Operation *> named;
   module.walk([&](Operation *op) {
     if (isa<HGQDialect>(op->getDialect()))
-      if (std::string name = locationName(op->getLoc()); !name.empty())
+      if (std::string name = layerName(op); !name.empty())
         named.emplace(name, op);
   });
   for (const auto &[name, config] : layers) {
@@ -474,7 +474,7 @@ void AttachQuantizersPass::runOnOperation() {
       });
       if (quantized || argument.use_empty())
         continue;
-      std::string name = locationName(argument.getLoc());
+      std::string name = argumentName(argument);
       Location loc = NameLoc::get(
           StringAttr::get(&getContext(), (name.empty() ? "input" : name) +
                                              std::string("_quantizer")));

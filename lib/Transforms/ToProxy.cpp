@@ -177,7 +177,7 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
   OpBuilder builder(context);
   builder.setInsertionPointAfter(op);
   // The quantizers are named after the layer, as HGQ names them.
-  std::string name = hgq::locationName(op.getLoc());
+  std::string name = hgq::layerName(op);
   if (name.empty())
     name = op->getName().getStringRef().str();
   Location loc =

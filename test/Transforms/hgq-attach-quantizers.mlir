@@ -19,22 +19,22 @@
 // HGQ's list forms of skip_dims (the dimensions that share one width): a
 // kernel's [0] shares its first dimension; an activation's (0, 1) shares the
 // batch and its first feature dimension; None is one width per element.
-// LISTS:      hgq.quantize %{{.*}} {quantizer = #hgq.quantizer<f = dense<2> : tensor<1xi8>, rnd = auto>}
+// LISTS:      hgq.quantize %{{.*}} {hgq.name = "x_quantizer", quantizer = #hgq.quantizer<f = dense<2> : tensor<1xi8>, rnd = auto>}
 // LISTS-NEXT: hgq.dense {{.*}}kernel_quantizer = #hgq.quantizer<f = dense<2> : tensor<1x4xi8>, rnd = standard_round>, quantizer = #hgq.quantizer<f = dense<2> : tensor<1xi8>, rnd = auto>}
 // LISTS-NEXT: hgq.dense {{.*}}kernel_quantizer = #hgq.quantizer<f = dense<2> : tensor<4x2xi8>, rnd = standard_round>, quantizer = #hgq.quantizer<f = dense<2> : tensor<1xi8>, rnd = auto>}
 // BADDIM: error: loc("dense_1"): hgq-attach-quantizers: skip_dims [2] names dimension 2, but the kernel has 2 dimensions
 
 // Defaults: input and pre-activation quantizers with one width per element
 // (skip_dims batch) and rnd auto for layers; kernel quantizers per weight.
-// CHECK:      %[[Q:.*]] = hgq.quantize %{{.*}} {quantizer = #hgq.quantizer<f = dense<2> : tensor<3xi8>, rnd = auto>}
-// CHECK-NEXT: %[[D:.*]] = hgq.dense %[[Q]] {activation = #hgq<layer_activation relu>, kernel = {{.*}}, kernel_quantizer = #hgq.quantizer<f = dense<2> : tensor<3x4xi8>, rnd = standard_round>, quantizer = #hgq.quantizer<f = dense<2> : tensor<4xi8>, rnd = auto>}
+// CHECK:      %[[Q:.*]] = hgq.quantize %{{.*}} {hgq.name = "x_quantizer", quantizer = #hgq.quantizer<f = dense<2> : tensor<3xi8>, rnd = auto>}
+// CHECK-NEXT: %[[D:.*]] = hgq.dense %[[Q]] {activation = #hgq<layer_activation relu>, hgq.name = "dense_1", kernel = {{.*}}, kernel_quantizer = #hgq.quantizer<f = dense<2> : tensor<3x4xi8>, rnd = standard_round>, quantizer = #hgq.quantizer<f = dense<2> : tensor<4xi8>, rnd = auto>}
 // CHECK-NEXT: %[[O:.*]] = hgq.dense %[[D]]
-// CHECK-NEXT: hgq.activation "tanh" %[[O]] {quantizer = #hgq.quantizer<f = dense<2> : tensor<2xi8>, rnd = auto>}
+// CHECK-NEXT: hgq.activation "tanh" %[[O]] {hgq.name = "tanh", quantizer = #hgq.quantizer<f = dense<2> : tensor<2xi8>, rnd = auto>}
 // CHECK-NOT:  hgq.activation "relu"
 
 // From the JSON file, a global paq init_bw of 4 and dense_1's kernel at 6
 // bits per output channel.
-// JSON: hgq.quantize %{{.*}} {quantizer = #hgq.quantizer<f = dense<4> : tensor<3xi8>, rnd = auto>}
+// JSON: hgq.quantize %{{.*}} {hgq.name = "x_quantizer", quantizer = #hgq.quantizer<f = dense<4> : tensor<3xi8>, rnd = auto>}
 // JSON: kernel_quantizer = #hgq.quantizer<f = dense<6> : tensor<1x4xi8>, rnd = standard_round>, quantizer = #hgq.quantizer<f = dense<4> : tensor<4xi8>, rnd = auto>
 
 // The same file in YAML, plus a clipped init_bw for dense_2's

@@ -35,7 +35,7 @@ func.func @mlp(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
 // CHECK-LABEL: func.func @conv
 // CHECK: hgq.conv {{.*}} {{{.*}}hgq.bops = 4.200000e+01 : f64, hgq.bops_per_position = 2.100000e+01 : f64, hgq.ebops = 4.200000e+01 : f64
 // CHECK: hgq.max_pool {{.*}} {hgq.ebops = 2.400000e+01 : f64
-// CHECK: hgq.add {{.*}} {hgq.ebops = 7.8{{0*[0-9]*}} : f64}
+// CHECK: hgq.add {{.*}} {hgq.ebops = 7.8{{0*[0-9]*}} : f64, hgq.name = "add_1"}
 // CHECK: hgq.unary_lut {{.*}} {fn = "sin", hgq.ebops = 8.000000e-04 : f64
 func.func @conv(%x: tensor<?x4x1xf32>) -> tensor<?x2x1xf32> {
   %q = hgq.quantize %x {format = #hgq.fixed<k = 0, i = 2, f = 1, rounding = RND, overflow = WRAP>} : tensor<?x4x1xf32> loc("input_q")

@@ -187,6 +187,20 @@ std::vector<float> floatsOf(mlir::ElementsAttr attr);
 /// a FusedLoc), or "" when it has none.
 std::string locationName(mlir::Location loc);
 
+/// The source model's name of a layer: its hgq.name attribute, else the
+/// name its location gives ("" when it has neither).
+std::string layerName(mlir::Operation *op);
+/// The same for a function argument (its hgq.name argument attribute).
+std::string argumentName(mlir::BlockArgument argument);
+/// Sets hgq.name on every hgq op and function argument under `root` that
+/// has none but whose location names it: what importers and passes call
+/// once they have built ops, so the names are printed with the IR.
+void recordLayerNames(mlir::Operation *root);
+/// The reverse, for IR read without locations: an op or argument whose
+/// location names nothing gets a NameLoc of its hgq.name, so ops a pass
+/// creates at its location are named after it.
+void restoreLayerLocations(mlir::Operation *root);
+
 /// A parameterless ReLU that is the only reader of a linear `layer`'s
 /// output becomes the layer's fused activation: the layer is set to relu and
 /// the ReLU's uses now read the layer. Returns that ReLU, unused, for the

@@ -4,6 +4,7 @@
 #define HGQ_TRANSFORMS_PASSES_H
 
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassInstrumentation.h"
 
 #include <memory>
 
@@ -17,6 +18,12 @@ namespace hgq {
 
 /// Registers --hgq-proxy-pipeline.
 void registerProxyPipeline();
+
+/// Keeps layer names (hgq.name) across every pass: before a pass, ops
+/// named only by the attribute get a NameLoc of it (ops the pass creates
+/// at their location are named after them); after it, ops named only by
+/// their location get the attribute.
+std::unique_ptr<mlir::PassInstrumentation> createLayerNameInstrumentation();
 
 } // namespace hgq
 

@@ -752,7 +752,7 @@ FailureOr<Value> Reader::build(const Layer &layer, ArrayRef<Value> inputs,
 LogicalResult Reader::applyOverrides(const std::vector<Layer> &layers) {
   std::map<std::string, ConvOp> convs;
   graph.function.walk(
-      [&](ConvOp conv) { convs.emplace(locationName(conv.getLoc()), conv); });
+      [&](ConvOp conv) { convs.emplace(layerName(conv), conv); });
   for (const Layer &layer : layers) {
     if (layer.className != "FixedPointQuantizer")
       continue;

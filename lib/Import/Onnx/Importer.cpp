@@ -708,7 +708,7 @@ LogicalResult Importer::restoreAttributes(ModuleOp module) {
   if (byName.empty())
     return success();
   module.walk([&](Operation *op) {
-    auto found = byName.find(locationName(op->getLoc()));
+    auto found = byName.find(layerName(op));
     if (found == byName.end() ||
         op->getName().getStringRef() != found->second.first)
       return;

@@ -258,7 +258,7 @@ private:
 };
 
 std::string FirmwareWriter::layerName(Operation *op) {
-  std::string base = locationName(op->getLoc());
+  std::string base = hgq::layerName(op);
   for (char &c : base)
     if (!std::isalnum(static_cast<unsigned char>(c)))
       c = '_';

@@ -40,7 +40,7 @@ public:
 
 private:
   std::string nameFor(Operation *op, StringRef fallback) {
-    std::string base = locationName(op->getLoc());
+    std::string base = hgq::layerName(op);
     if (base.empty())
       base = fallback.str();
     return unique(base);
@@ -325,7 +325,7 @@ LogicalResult Emitter::emit(func::FuncOp function) {
   json.attribute("model", function.getSymName());
   json.attributeArray("layers", [&] {
     for (BlockArgument argument : function.getArguments()) {
-      std::string name = locationName(argument.getLoc());
+      std::string name = argumentName(argument);
       name = unique(name.empty()
                         ? "input_" + std::to_string(argument.getArgNumber())
                         : name);

@@ -339,7 +339,7 @@ LogicalResult Writer::layer(LayerOpInterface op, const std::string &name) {
 LogicalResult Writer::write(func::FuncOp function) {
   graph.set_name(function.getSymName().str());
   for (BlockArgument argument : function.getArguments()) {
-    std::string name = locationName(argument.getLoc());
+    std::string name = argumentName(argument);
     name =
         fresh(name.empty() ? "input_" + std::to_string(argument.getArgNumber())
                            : name);
@@ -357,7 +357,7 @@ LogicalResult Writer::write(func::FuncOp function) {
     Operation *op = &operation;
     if (isa<func::ReturnOp>(op))
       continue;
-    std::string base = locationName(op->getLoc());
+    std::string base = hgq::layerName(op);
     std::string name =
         fresh(base.empty() ? op->getName().stripDialect().str() : base);
     names[op->getResult(0)] = name;
