@@ -14,6 +14,7 @@
 #include "hgq/Target/FormatReport.h"
 #include "hgq/Target/Hls.h"
 #include "hgq/Target/Hls4ml.h"
+#include "hgq/Target/KerasProxy.h"
 #include "hgq/Target/OnnxExport.h"
 
 namespace hgq {
@@ -26,6 +27,7 @@ inline void registerAllTranslations() {
   registerHlsTranslation();
   registerOnnxExportTranslation();
   registerKerasImportTranslation();
+  registerKerasProxyExportTranslation();
 }
 
 } // namespace hgq

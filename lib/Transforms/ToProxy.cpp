@@ -238,7 +238,10 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
         builder, loc, op.getOutput(),
         uniformFormat(context, widest, RoundingMode::TRN, overflowMode()));
     firstUser = first.getDefiningOp();
-    Value activated = ActivationOp::create(builder, op.getLoc(), first, "relu");
+    Value activated = ActivationOp::create(
+        builder,
+        NameLoc::get(StringAttr::get(context, name + "_relu"), op.getLoc()),
+        first, "relu");
     result = quantize(builder, reluLoc, activated,
                       formatOf(quantizer, outputRounding));
   }

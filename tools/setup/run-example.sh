@@ -77,7 +77,9 @@ for p in report["points"]:
             p["min_width"], p["max_width"], p["dead"], p["collapsed"])
     print("%-24s %-7s %-8d %s" % (p["name"], p["role"], elements, detail))
 PY
-echo "== the proxy for hls4ml (JSON document) and as ONNX"
+echo "== the proxy as HGQ's Keras proxy model (what hls4ml's Keras frontend reads), JSON document and ONNX"
+write "$out/model.proxy.h5" "$build/bin/hgq-translate" \
+  --emit-keras-proxy "$out/model.proxy.mlir"
 write "$out/model.hls4ml.json" "$build/bin/hgq-translate" \
   --emit-hls4ml "$out/model.proxy.mlir"
 write "$out/model.proxy.onnx" "$build/bin/hgq-translate" \
@@ -92,4 +94,5 @@ rm -rf "$out/hls"
 mv "$out/hls.partial" "$out/hls"
 make -s -C "$out/hls" csim
 echo "== wrote $out: model.mlir, model.traced.mlir, model.proxy.mlir, bops.json," \
-     "predictions.npy, format-report.json, model.hls4ml.json, model.proxy.onnx, hls/"
+     "predictions.npy, format-report.json, model.proxy.h5, model.hls4ml.json," \
+     "model.proxy.onnx, hls/"

@@ -1,27 +1,17 @@
 //===- Hdf5File.cpp - The little of HDF5 a Keras model file needs ---------===//
 
 #include "Hdf5File.h"
+#include "hgq/Support/Keras.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+using namespace hgq;
 using namespace hgq::keras_import;
 
 namespace {
 
-/// Closes an HDF5 handle when it goes out of scope.
-struct Handle {
-  hid_t id;
-  herr_t (*close)(hid_t);
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id(id), close(close) {}
-  ~Handle() {
-    if (id >= 0)
-      close(id);
-  }
-  Handle(const Handle &) = delete;
-  Handle &operator=(const Handle &) = delete;
-  explicit operator bool() const { return id >= 0; }
-};
+using keras::Handle;
 
 template <typename T>
 bool readDataset(hid_t file, const std::string &path, hid_t memoryType,
@@ -87,6 +77,13 @@ herr_t visitLink(hid_t group, const char *name, const H5L_info_t *,
 
 Hdf5File::Hdf5File(llvm::StringRef bytes, std::string &error) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  if (bytes.starts_with("PK\x03\x04")) {
+    // Keras 3 saves .keras zip archives (config.json, model.weights.h5).
+    error = "a zip archive (Keras 3's .keras format), not an HDF5 file; "
+            "save the model with model.save('model.h5') (the HDF5 format, "
+            "which Keras 3 still writes) and import that";
+    return;
+  }
   if (bytes.size() < 8 || !bytes.starts_with("\x89HDF\r\n\x1a\n")) {
     error = "not an HDF5 file";
     return;

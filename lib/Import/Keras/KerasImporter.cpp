@@ -14,6 +14,7 @@
 
 #include "hgq/Import/KerasImporter.h"
 #include "Reader.h"
+#include "hgq/Support/Keras.h"
 #include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -324,19 +325,21 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
 
 FailureOr<Value> Reader::activation(const Layer &layer, Value input,
                                     StringRef function, Location loc) {
-  static const std::map<std::string, std::string> names = {
-      {"relu", "relu"},         {"tanh", "tanh"},
-      {"sigmoid", "sigmoid"},   {"softmax", "softmax"},
-      {"elu", "elu"},           {"selu", "selu"},
-      {"softplus", "softplus"}, {"softsign", "softsign"},
-      {"exponential", "exp"},   {"hard_sigmoid", "hard_sigmoid"}};
   if (function == "linear")
     return input;
-  auto found = names.find(function.str());
+  const auto &names = keras::activationNames();
+  auto found = llvm::find_if(
+      names, [&](const auto &entry) { return entry.first == function; });
   if (found == names.end())
     return error(layer.name) << "field 'activation' is '" << function
                              << "', which is not supported";
-  return ActivationOp::create(builder, loc, input, found->second).getOutput();
+  auto op = ActivationOp::create(builder, loc, input, found->second);
+  // Keras's softmax runs over the last axis; the dialect states it, as the
+  // ONNX reader does.
+  if (found->second == "softmax")
+    op.setAxisAttr(builder.getI64IntegerAttr(
+        cast<RankedTensorType>(input.getType()).getRank() - 1));
+  return op.getOutput();
 }
 
 /// The layer's own activation (Dense, Conv), as an hgq.activation after it.
