@@ -45,45 +45,50 @@ std::string hgq::argumentName(BlockArgument argument) {
   return locationName(argument.getLoc());
 }
 
-void hgq::recordLayerNames(Operation *root) {
+/// Calls `visit(name, location, setName, setLocation)` for every function
+/// argument and hgq op under `root`: what carries a layer name.
+static void
+forEachNamed(Operation *root,
+             llvm::function_ref<void(StringAttr, Location,
+                                     llvm::function_ref<void(StringAttr)>,
+                                     llvm::function_ref<void(Location)>)>
+                 visit) {
   StringRef key = HGQDialect::NameAttrHelper::getNameStr();
   root->walk([&](Operation *op) {
     if (auto function = dyn_cast<func::FuncOp>(op)) {
       if (function.isExternal())
         return;
-      for (BlockArgument argument : function.getArguments())
-        if (!function.getArgAttr(argument.getArgNumber(), key))
-          if (std::string name = locationName(argument.getLoc()); !name.empty())
-            function.setArgAttr(argument.getArgNumber(), key,
-                                StringAttr::get(op->getContext(), name));
+      for (BlockArgument argument : function.getArguments()) {
+        unsigned index = argument.getArgNumber();
+        visit(
+            function.getArgAttrOfType<StringAttr>(index, key),
+            argument.getLoc(),
+            [&](StringAttr name) { function.setArgAttr(index, key, name); },
+            [&](Location loc) { argument.setLoc(loc); });
+      }
       return;
     }
-    if (!isa<HGQDialect>(op->getDialect()) || op->hasAttr(key))
+    if (!isa<HGQDialect>(op->getDialect()))
       return;
-    if (std::string name = locationName(op->getLoc()); !name.empty())
-      op->setAttr(key, StringAttr::get(op->getContext(), name));
+    visit(
+        op->getAttrOfType<StringAttr>(key), op->getLoc(),
+        [&](StringAttr name) { op->setAttr(key, name); },
+        [&](Location loc) { op->setLoc(loc); });
+  });
+}
+
+void hgq::recordLayerNames(Operation *root) {
+  MLIRContext *context = root->getContext();
+  forEachNamed(root, [&](StringAttr name, Location loc, auto setName, auto) {
+    if (std::string fromLoc = locationName(loc); !name && !fromLoc.empty())
+      setName(StringAttr::get(context, fromLoc));
   });
 }
 
 void hgq::restoreLayerLocations(Operation *root) {
-  auto named = [](Location loc, StringAttr name) -> Location {
-    return NameLoc::get(name, loc);
-  };
-  StringRef key = HGQDialect::NameAttrHelper::getNameStr();
-  root->walk([&](Operation *op) {
-    if (auto function = dyn_cast<func::FuncOp>(op)) {
-      if (function.isExternal())
-        return;
-      for (BlockArgument argument : function.getArguments())
-        if (auto name = function.getArgAttrOfType<StringAttr>(
-                argument.getArgNumber(), key);
-            name && locationName(argument.getLoc()).empty())
-          argument.setLoc(named(argument.getLoc(), name));
-      return;
-    }
-    if (auto name = op->getAttrOfType<StringAttr>(key);
-        name && locationName(op->getLoc()).empty())
-      op->setLoc(named(op->getLoc(), name));
+  forEachNamed(root, [&](StringAttr name, Location loc, auto, auto setLoc) {
+    if (name && locationName(loc).empty())
+      setLoc(NameLoc::get(name, loc));
   });
 }
 
