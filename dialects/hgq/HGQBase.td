@@ -73,6 +73,9 @@ def HGQ_Dialect : Dialect {
     "::mlir::DenseElementsAttr":$trace_min,
     "::mlir::DenseElementsAttr":$trace_max,
     "::mlir::DictionaryAttr":$calibration,
+    // hgq-to-proxy, on the module: the hls4ml IO type the proxy was
+    // converted for (io_parallel or io_stream); --emit-hls4ml writes it.
+    "::mlir::StringAttr":$io_type,
     // hgq-to-proxy and hgq-lower-unary-lut: hls4ml's per-tensor types.
     "::hgq::FixedAttr":$result_t,
     "::hgq::FixedAttr":$weight_t,

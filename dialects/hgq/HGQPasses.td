@@ -123,7 +123,9 @@ def HGQToProxy : Pass<"hgq-to-proxy", "::mlir::ModuleOp"> {
     multiply-accumulate, bounded by the actual weights).
 
     A model with a quantizer that has no integer bits yet is refused: run
-    `hgq-trace-minmax` first. With `io-type=io_stream`, padded pooling gets a
+    `hgq-trace-minmax` first. The module records the io type the proxy was
+    converted for (`hgq.io_type`), which `--emit-hls4ml` writes as the
+    document's `IOType`. With `io-type=io_stream`, padded pooling gets a
     warning (hls4ml <= 0.9.1 does not support it).
 
     ```mlir

@@ -7,7 +7,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "hgq/Dialect/HGQ.h"
+
 #include "hgq/Support/Permute.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -63,6 +65,16 @@ LogicalResult HGQDialect::verifyOperationAttribute(Operation *op,
       checked = checkDiscardable(helper, op, attribute, what);
   };
   check(getNameAttrHelper(), "a string");
+  if (attribute.getName() == getIoTypeAttrHelper().getName()) {
+    auto value = dyn_cast<StringAttr>(attribute.getValue());
+    if (!isa<ModuleOp>(op) || !value ||
+        (value != "io_parallel" && value != "io_stream"))
+      return op->emitOpError() << "attribute 'hgq.io_type' belongs on the "
+                                  "module and is \"io_parallel\" or "
+                                  "\"io_stream\", got "
+                               << attribute.getValue();
+    return success();
+  }
   check(getTraceMinAttrHelper(), "a dense elements attribute");
   check(getTraceMaxAttrHelper(), "a dense elements attribute");
   check(getCalibrationAttrHelper(), "a dictionary");

@@ -340,6 +340,8 @@ void ToProxyPass::runOnOperation() {
                        << ioType << "'";
     return signalPassFailure();
   }
+  module->setAttr(HGQDialect::IoTypeAttrHelper::getNameStr(),
+                  StringAttr::get(module.getContext(), ioType));
   if (auto calibration = module->getAttrOfType<DictionaryAttr>(
           HGQDialect::CalibrationAttrHelper::getNameStr()))
     if (auto factor = calibration.getAs<FloatAttr>("cover_factor"))

@@ -26,6 +26,16 @@ using ModuleEmitter = mlir::LogicalResult (*)(mlir::ModuleOp module,
 /// Registers `--<flag>` (both strings must outlive the registry: literals).
 void registerFileImport(llvm::StringRef flag, llvm::StringRef description,
                         FileImporter importer);
+
+/// The hardware settings the emitters share (--io-type, --reuse-factor,
+/// --strategy), from hgq-translate's command line.
+struct HardwareOptions {
+  std::string ioType;   ///< io_parallel or io_stream
+  bool ioTypeGiven;     ///< --io-type was on the command line
+  int64_t reuseFactor;  ///< >= 1
+  std::string strategy; ///< latency or resource
+};
+HardwareOptions hardwareOptions();
 void registerModuleEmitter(llvm::StringRef flag, llvm::StringRef description,
                            ModuleEmitter emitter);
 

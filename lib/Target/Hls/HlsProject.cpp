@@ -578,12 +578,6 @@ struct HlsCommandLine {
       "project-name",
       llvm::cl::desc("--emit-hls: top function and project name"),
       llvm::cl::init("myproject"), llvm::cl::cat(category)};
-  llvm::cl::opt<std::string> ioType{
-      "io-type", llvm::cl::desc("--emit-hls: io_parallel or io_stream"),
-      llvm::cl::init("io_parallel"), llvm::cl::cat(category)};
-  llvm::cl::opt<int64_t> reuseFactor{
-      "reuse-factor", llvm::cl::desc("--emit-hls: initiation interval"),
-      llvm::cl::init(1), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> part{
       "part", llvm::cl::desc("--emit-hls: FPGA part for build_prj.tcl"),
       llvm::cl::init("xcvu13p-flga2577-2-e"), llvm::cl::cat(category)};
@@ -614,8 +608,9 @@ LogicalResult writeProject(ModuleOp module, raw_ostream &os) {
   HlsCommandLine &cl = commandLine();
   HlsOptions options;
   options.projectName = cl.projectName;
-  options.ioType = cl.ioType;
-  options.reuseFactor = cl.reuseFactor;
+  HardwareOptions hardware = hardwareOptions();
+  options.ioType = hardware.ioType;
+  options.reuseFactor = hardware.reuseFactor;
   options.part = cl.part;
   options.clockPeriod = cl.clockPeriod;
   options.testbenchInput = cl.tbInput;

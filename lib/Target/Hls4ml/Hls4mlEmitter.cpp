@@ -104,7 +104,7 @@ private:
   /// other recorded figures.
   void recorded(Operation *op, const std::string &name);
   LogicalResult writeLayer(Operation *op, const std::string &name);
-  void writeConfig();
+  void writeConfig(const HardwareOptions &hardware, StringRef ioType);
 
   llvm::json::OStream &json;
   llvm::DenseMap<Value, std::string> names;
@@ -294,16 +294,18 @@ LogicalResult Emitter::writeLayer(Operation *op, const std::string &name) {
   return result;
 }
 
-/// hls4ml's configuration: bit-exact, and each layer's recorded precisions.
-void Emitter::writeConfig() {
+/// hls4ml's configuration: bit-exact, the hardware options, and each
+/// layer's recorded precisions.
+void Emitter::writeConfig(const HardwareOptions &hardware, StringRef ioType) {
   json.attributeObject("config", [&] {
     json.attributeObject("Model", [&] {
       json.attribute("Precision", "fixed<16,6>");
-      json.attribute("ReuseFactor", 1);
-      json.attribute("Strategy", "Latency");
+      json.attribute("ReuseFactor", hardware.reuseFactor);
+      json.attribute("Strategy",
+                     hardware.strategy == "resource" ? "Resource" : "Latency");
       json.attribute("BitExact", true);
     });
-    json.attribute("IOType", "io_parallel");
+    json.attribute("IOType", ioType);
     json.attributeObject("LayerName", [&] {
       for (const auto &[name, strings] : precisions)
         json.attributeObject(name, [&, name = name] {
@@ -361,7 +363,16 @@ LogicalResult Emitter::emit(func::FuncOp function) {
           ints("layout", layout.asArrayRef());
       });
   });
-  writeConfig();
+  // The IO type: --io-type when given, else the one the proxy was
+  // converted for (hgq-to-proxy records it), else io_parallel.
+  HardwareOptions hardware = hardwareOptions();
+  std::string ioType = hardware.ioType;
+  if (!hardware.ioTypeGiven)
+    if (auto recorded =
+            function->getParentOfType<ModuleOp>()->getAttrOfType<StringAttr>(
+                HGQDialect::IoTypeAttrHelper::getNameStr()))
+      ioType = recorded.str();
+  writeConfig(hardware, ioType);
   return result;
 }
 
@@ -371,6 +382,19 @@ LogicalResult emitHls4ml(ModuleOp module, raw_ostream &os) {
   func::FuncOp function = findEntryFunction(module);
   if (!function)
     return module.emitError() << "--emit-hls4ml needs one function, or @main";
+  HardwareOptions hardware = hardwareOptions();
+  if (hardware.ioType != "io_parallel" && hardware.ioType != "io_stream")
+    return module.emitError() << "--emit-hls4ml: io-type must be io_parallel "
+                                 "or io_stream, got '"
+                              << hardware.ioType << "'";
+  if (hardware.reuseFactor < 1)
+    return module.emitError() << "--emit-hls4ml: reuse-factor must be at "
+                                 "least 1, got "
+                              << hardware.reuseFactor;
+  if (hardware.strategy != "latency" && hardware.strategy != "resource")
+    return module.emitError() << "--emit-hls4ml: strategy must be latency or "
+                                 "resource, got '"
+                              << hardware.strategy << "'";
   std::string text;
   llvm::raw_string_ostream buffer(text);
   llvm::json::OStream json(buffer, 1);

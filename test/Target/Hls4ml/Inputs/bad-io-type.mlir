@@ -1,0 +1,2 @@
+module attributes {hgq.io_type = "io_serial"} {
+}
