@@ -18,6 +18,7 @@ import sys
 
 import h5py
 import numpy as np
+from keras_h5 import save
 
 OUT = sys.argv[1]
 os.makedirs(OUT, exist_ok=True)
@@ -85,24 +86,6 @@ def conv_layer(kind, name, filters, kernel, strides, padding):
                        "data_format": "channels_last",
                        "dilation_rate": [1] * len(kernel), "groups": 1,
                        "activation": "linear", "use_bias": True}}
-
-
-def save(path, model_config, weights):
-    """weights: {layer: {weight: array}} written as Keras 2 does."""
-    with h5py.File(path, "w") as f:
-        f.attrs["keras_version"] = "2.13.1"
-        f.attrs["backend"] = "tensorflow"
-        f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
-        group = f.create_group("model_weights")
-        layer_names = [layer["config"]["name"] for layer in model_config["config"]["layers"]]
-        group.attrs["layer_names"] = np.array([n.encode() for n in layer_names])
-        for layer in layer_names:
-            g = group.create_group(layer)
-            names = []
-            for weight, array in weights.get(layer, {}).items():
-                g.create_dataset("%s/%s:0" % (layer, weight), data=array)
-                names.append(("%s/%s:0" % (layer, weight)).encode())
-            g.attrs["weight_names"] = np.array(names)
 
 
 def kbi(k, w, i, shape):

@@ -24,6 +24,8 @@ import sys
 import h5py
 import numpy as np
 
+import keras_h5
+
 OUT = sys.argv[1]
 os.makedirs(OUT, exist_ok=True)
 rng = np.random.default_rng(20261130)
@@ -186,25 +188,11 @@ model_config = {"class_name": "Functional", "config": {
 
 
 def save(path, config, top, nested):
-    with h5py.File(path, "w") as f:
-        f.attrs["keras_version"] = "2.13.1"
-        f.attrs["backend"] = "tensorflow"
-        f.attrs["model_config"] = json.dumps(config).encode("utf8")
-        group = f.create_group("model_weights")
-        names = [l["config"]["name"] for l in config["config"]["layers"]]
-        group.attrs["layer_names"] = np.array([n.encode() for n in names])
-        for name in names:
-            g = group.create_group(name)
-            listed = []
-            source = nested if name == "head" else {name: top.get(name, {})}
-            # Written in reverse order: the reader matches names, never
-            # positions.
-            for owner, arrays in source.items():
-                for weight, array in reversed(list(arrays.items())):
-                    key = "%s/%s:0" % (owner, weight)
-                    g.create_dataset(key, data=array)
-                    listed.append(key.encode())
-            g.attrs["weight_names"] = np.array(listed)
+    """Weights in reverse order: the reader matches names, never positions."""
+    def backwards(arrays):
+        return dict(reversed(list(arrays.items())))
+    keras_h5.save(path, config, {k: backwards(v) for k, v in top.items()},
+                  {"head": {k: backwards(v) for k, v in nested.items()}})
 
 
 save(os.path.join(OUT, "hgq.h5"), model_config, weights, head)
