@@ -1,6 +1,7 @@
 //===- ActivationTables.cpp - Fixed-point sigmoid, tanh, softmax ----------===//
 
 #include "hgq/Fixed/ActivationTables.h"
+#include "hgq/Fixed/Range.h"
 
 #include <algorithm>
 #include <cmath>
@@ -89,6 +90,14 @@ void SoftmaxTables::apply(const int64_t *x, int64_t count, int64_t stride,
       scaleFloor(excess, reciprocalStepLog2 - kTableEntryFrac))];
   for (int64_t j = 0; j < count; ++j)
     y[j * stride] = e[j] * r;
+}
+
+Format tableFormat(const std::vector<int64_t> &entries) {
+  std::vector<double> values;
+  for (int64_t entry : entries)
+    values.push_back(std::ldexp(double(entry), -kTableEntryFrac));
+  std::optional<Format> format = minimalContainer(values.data(), values.size());
+  return format ? *format : Format{};
 }
 
 } // namespace hgq::fixed

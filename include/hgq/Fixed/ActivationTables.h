@@ -10,6 +10,8 @@
 #ifndef HGQ_FIXED_ACTIVATIONTABLES_H
 #define HGQ_FIXED_ACTIVATIONTABLES_H
 
+#include "hgq/Fixed/Fixed.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -50,6 +52,10 @@ struct SoftmaxTables {
              int64_t *y) const;
 };
 SoftmaxTables softmaxTables(int64_t length);
+
+/// The smallest format that holds every entry of a table (mantissas at 17
+/// fractional bits): the type the HLS code and the hls4ml document give it.
+Format tableFormat(const std::vector<int64_t> &entries);
 
 } // namespace hgq::fixed
 

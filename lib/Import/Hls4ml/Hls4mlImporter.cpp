@@ -500,6 +500,11 @@ LogicalResult Reader::layer(const json::Object &object) {
 
   if (const json::Object *precisions = object.getObject("precision"))
     for (const auto &[key, value] : *precisions) {
+      // An activation's table types follow from its algorithm
+      // (docs/activations.md); the writer states them for hls4ml.
+      if (isa<ActivationOp>(op) &&
+          (key == "table" || key == "exp_table" || key == "inv_table"))
+        continue;
       std::optional<StringRef> text = value.getAsString();
       FixedAttr type = text ? precision(*text) : nullptr;
       if (!type)

@@ -160,8 +160,6 @@ private:
   LogicalResult writeRelu(ActivationOp op);
   LogicalResult writeUnaryLut(UnaryLutOp op);
   LogicalResult writeTableActivation(ActivationOp op);
-  /// The smallest type of a table of mantissas at 17 fractional bits.
-  static Format tableType(const std::vector<int64_t> &entries);
   /// A header in weights/ with that table; returns its element type.
   Format tableHeader(const std::string &name,
                      const std::vector<int64_t> &entries, StringRef what);
@@ -851,15 +849,10 @@ static std::vector<double> tableValues(const std::vector<int64_t> &entries) {
   return values;
 }
 
-Format FirmwareWriter::tableType(const std::vector<int64_t> &entries) {
-  std::vector<double> values = tableValues(entries);
-  return *fixed::minimalContainer(values.data(), values.size());
-}
-
 Format FirmwareWriter::tableHeader(const std::string &name,
                                    const std::vector<int64_t> &entries,
                                    StringRef what) {
-  Format type = tableType(entries);
+  Format type = fixed::tableFormat(entries);
   weights["weights/" + name + ".h"] =
       "// " + what.str() + " (docs/activations.md), exact decimals.\n#ifndef " +
       name + "_H\n#define " + name + "_H\n\n" +
@@ -884,10 +877,10 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
   // Every output element has the type of the last table step.
   Format output;
   if (!softmax) {
-    output = tableType(elementwise.entries);
+    output = fixed::tableFormat(elementwise.entries);
   } else {
-    output = multiply(Interval::of(tableType(tables.exp)),
-                      Interval::of(tableType(tables.reciprocal)))
+    output = multiply(Interval::of(fixed::tableFormat(tables.exp)),
+                      Interval::of(fixed::tableFormat(tables.reciprocal)))
                  ->format();
   }
   if (failed(define(op, op.getOutput(),

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hgq/Fixed/ActivationTables.h"
 #include "hgq/Target/Hls4ml.h"
 #include "hgq/Target/Translation.h"
 
@@ -102,7 +103,12 @@ private:
   void format(FixedAttr format, ArrayRef<int64_t> features);
   /// Precision strings from the recorded per-tensor types, and the layer's
   /// other recorded figures.
-  void recorded(Operation *op, const std::string &name);
+  void recorded(Operation *op, const std::string &name,
+                std::map<std::string, std::string> extra = {});
+  /// sigmoid/tanh/softmax: the table precisions and size of the algorithm
+  /// docs/activations.md defines, and a warning that hls4ml's own tables
+  /// differ; other functions hls4ml cannot compute exactly: a warning.
+  std::map<std::string, std::string> activationTables(ActivationOp op);
   LogicalResult writeLayer(Operation *op, const std::string &name);
   void writeConfig(const HardwareOptions &hardware, StringRef ioType);
 
@@ -139,8 +145,8 @@ void Emitter::format(FixedAttr attr, ArrayRef<int64_t> features) {
   json.attribute("SAT", stringifyOverflowMode(attr.getOverflow()));
 }
 
-void Emitter::recorded(Operation *op, const std::string &name) {
-  std::map<std::string, std::string> strings;
+void Emitter::recorded(Operation *op, const std::string &name,
+                       std::map<std::string, std::string> strings) {
   // hgq.result_t -> "result", as hls4ml names the precisions.
   for (StringRef attrName : proxyTypeAttrNames())
     if (auto type = op->getAttrOfType<FixedAttr>(attrName))
@@ -162,8 +168,46 @@ void Emitter::recorded(Operation *op, const std::string &name) {
       json.attribute(figure.drop_front(4), value.getValueAsDouble());
 }
 
+std::map<std::string, std::string> Emitter::activationTables(ActivationOp op) {
+  StringRef fn = op.getFn();
+  std::map<std::string, std::string> tables;
+  auto precision = [](const std::vector<int64_t> &entries) {
+    return hls4ml::precisionString(fixed::tableFormat(entries),
+                                   RoundingMode::TRN, OverflowMode::WRAP);
+  };
+  if (fn == "sigmoid" || fn == "tanh") {
+    tables["table"] = precision(fn == "sigmoid" ? fixed::sigmoidTable().entries
+                                                : fixed::tanhTable().entries);
+  } else if (fn == "softmax") {
+    ArrayRef<int64_t> shape = op.getInput().getType().getShape();
+    int64_t axis = op.getAxisAttr() ? op.getAxisAttr().getInt() : -1;
+    if (axis < 0)
+      axis += int64_t(shape.size());
+    fixed::SoftmaxTables softmax = fixed::softmaxTables(shape[axis]);
+    tables["exp_table"] = precision(softmax.exp);
+    tables["inv_table"] = precision(softmax.reciprocal);
+  } else if (fn == "relu" || fn == "linear") {
+    return tables;
+  }
+  if (!tables.empty())
+    op.emitWarning() << "--emit-hls4ml: hls4ml computes '" << fn
+                     << "' with its own tables, which differ from the "
+                        "algorithm hgq-run and --emit-hls use "
+                        "(docs/activations.md): the firmware hls4ml builds "
+                        "from this document will not equal hgq-run bit for "
+                        "bit; lower the activation to a lookup table "
+                        "(--hgq-lower-unary-lut) where its input is narrow "
+                        "enough";
+  else
+    op.emitWarning() << "--emit-hls4ml: hls4ml has no bit-exact '" << fn
+                     << "'; lower it to a lookup table "
+                        "(--hgq-lower-unary-lut) to keep the model exact";
+  return tables;
+}
+
 /// One layer entry of the document.
 LogicalResult Emitter::writeLayer(Operation *op, const std::string &name) {
+  std::map<std::string, std::string> extra;
   auto layer = [&](StringRef className, llvm::function_ref<void()> body) {
     json.object([&] {
       json.attribute("name", name);
@@ -171,7 +215,7 @@ LogicalResult Emitter::writeLayer(Operation *op, const std::string &name) {
       inputs(op);
       shape(op->getResult(0));
       body();
-      recorded(op, name);
+      recorded(op, name, extra);
     });
   };
   if (!isProxyLevel(op))
@@ -220,7 +264,10 @@ LogicalResult Emitter::writeLayer(Operation *op, const std::string &name) {
         });
       })
       .Case([&](ActivationOp activation) {
+        extra = activationTables(activation);
         layer("Activation", [&] {
+          if (!extra.empty())
+            json.attribute("table_size", int64_t(1) << fixed::kTableIndexBits);
           json.attribute("activation", activation.getFn());
           if (auto alpha = activation.getAlphaAttr())
             json.attribute("alpha", alpha.getValueAsDouble());
