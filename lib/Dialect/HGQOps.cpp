@@ -180,6 +180,21 @@ int64_t hgq::samePaddingTotal(int64_t input, int64_t window, int64_t stride,
   return std::max<int64_t>((output - 1) * stride + span - input, 0);
 }
 
+std::vector<int64_t> hgq::samePads(ArrayRef<int64_t> input,
+                                   ArrayRef<int64_t> window,
+                                   ArrayRef<int64_t> strides,
+                                   ArrayRef<int64_t> dilations) {
+  size_t spatial = window.size();
+  std::vector<int64_t> pads(2 * spatial, 0);
+  for (size_t axis = 0; axis < spatial; ++axis) {
+    int64_t total = samePaddingTotal(input[axis], window[axis], strides[axis],
+                                     dilations[axis]);
+    pads[axis] = total / 2;
+    pads[axis + spatial] = total - total / 2;
+  }
+  return pads;
+}
+
 /// Spatial output size of a sliding window (dynamic in, dynamic out), or
 /// nullopt when the window does not fit the padded input.
 static std::optional<int64_t> windowOutput(int64_t input, int64_t window,

@@ -171,6 +171,12 @@ fixed::WindowGeometry windowGeometry(mlir::RankedTensorType input,
 /// positions. SAME_UPPER and TensorFlow put the odd cell at the end.
 int64_t samePaddingTotal(int64_t input, int64_t window, int64_t stride,
                          int64_t dilation);
+/// TensorFlow's (and ONNX's SAME_UPPER) "same" pads of every spatial axis:
+/// the begins, then the ends, the odd cell at the end.
+std::vector<int64_t> samePads(llvm::ArrayRef<int64_t> input,
+                              llvm::ArrayRef<int64_t> window,
+                              llvm::ArrayRef<int64_t> strides,
+                              llvm::ArrayRef<int64_t> dilations);
 
 /// One sample's shape: a ranked tensor value's shape without its batch
 /// dimension (the type's storage, valid as long as the context).

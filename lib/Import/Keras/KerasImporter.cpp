@@ -220,23 +220,6 @@ FailureOr<DenseElementsAttr> Reader::floats(const Layer &layer, StringRef name,
   return DenseElementsAttr::get(type, ArrayRef<float>(array->values));
 }
 
-/// TensorFlow's 'same' padding: the output is ceil(input / stride); the odd
-/// cell of padding goes at the end.
-std::vector<int64_t> Reader::samePads(ArrayRef<int64_t> input,
-                                      ArrayRef<int64_t> window,
-                                      ArrayRef<int64_t> strides,
-                                      ArrayRef<int64_t> dilations) {
-  size_t spatial = window.size();
-  std::vector<int64_t> pads(2 * spatial, 0);
-  for (size_t axis = 0; axis < spatial; ++axis) {
-    int64_t total = samePaddingTotal(input[axis], window[axis], strides[axis],
-                                     dilations[axis]);
-    pads[axis] = total / 2;
-    pads[axis + spatial] = total - total / 2;
-  }
-  return pads;
-}
-
 LogicalResult Reader::kernelAndBias(const Layer &layer,
                                     ArrayRef<int64_t> kernelShape,
                                     DenseElementsAttr &kernel,
@@ -317,7 +300,7 @@ FailureOr<Value> Reader::quantizer(const Layer &layer, Value input) {
       kbiFormat(context, arrays[0], arrays[1], arrays[2], *r, *o, emit);
   if (!format)
     return failure();
-  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Location loc = this->loc(layer.name);
   return QuantizeOp::create(builder, loc, input.getType(), input, nullptr,
                             format)
       .getOutput();
@@ -448,7 +431,7 @@ FailureOr<Value> Reader::pool(const Layer &layer, Value input, int64_t spatial,
                      : std::vector<int64_t>(2 * spatial, 0);
   if (failed(checkWindow(layer, input, *window, *strides, ones, pads)))
     return failure();
-  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Location loc = this->loc(layer.name);
   if (average)
     return AvgPoolOp::create(builder, loc, input, *window, *strides, pads)
         .getOutput();
@@ -477,7 +460,7 @@ FailureOr<Value> Reader::unaryLut(const Layer &layer, Value input) {
   StringAttr fn;
   if (std::optional<StringRef> function = layer.config->getString("function"))
     fn = builder.getStringAttr(*function);
-  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Location loc = this->loc(layer.name);
   return UnaryLutOp::create(
              builder, loc, input.getType(), input,
              DenseElementsAttr::get(type, ArrayRef<float>((*table)->values)),
@@ -486,7 +469,7 @@ FailureOr<Value> Reader::unaryLut(const Layer &layer, Value input) {
 }
 
 FailureOr<Value> Reader::reshape(const Layer &layer, Value input) {
-  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Location loc = this->loc(layer.name);
   ArrayRef<int64_t> features = featuresOf(input);
   int64_t elements = ShapedType::getNumElements(features);
   const json::Array *target = layer.config->getArray("target_shape");
@@ -517,7 +500,7 @@ FailureOr<Value> Reader::reshape(const Layer &layer, Value input) {
 }
 
 FailureOr<Value> Reader::add(const Layer &layer, ArrayRef<Value> inputs) {
-  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Location loc = this->loc(layer.name);
   Value input = inputs.front();
   for (Value other : inputs.drop_front())
     if (other.getType() != input.getType())
@@ -531,7 +514,7 @@ FailureOr<Value> Reader::add(const Layer &layer, ArrayRef<Value> inputs) {
 
 FailureOr<Value> Reader::concatenate(const Layer &layer,
                                      ArrayRef<Value> inputs) {
-  Location loc = NameLoc::get(StringAttr::get(context, layer.name));
+  Location loc = this->loc(layer.name);
   ArrayRef<int64_t> features = featuresOf(inputs.front());
   int64_t rank = int64_t(features.size()) + 1;
   int64_t axis = layer.config->getInteger("axis").value_or(-1);
@@ -592,8 +575,7 @@ const std::vector<Reader::Rule> &Reader::rules() {
          std::optional<StringRef> fn = l.config->getString("activation");
          if (!fn)
            return r.error(l.name) << "field 'activation' is missing";
-         return r.activation(l, in[0], *fn,
-                             NameLoc::get(StringAttr::get(r.context, l.name)));
+         return r.activation(l, in[0], *fn, r.loc(l.name));
        }},
       {"UnaryLUT", false,
        [](Reader &r, const Layer &l, Inputs in) {
@@ -601,10 +583,7 @@ const std::vector<Reader::Rule> &Reader::rules() {
        }},
       {"Flatten", false,
        [](Reader &r, const Layer &l, Inputs in) -> FailureOr<Value> {
-         return FlattenOp::create(
-                    r.builder, NameLoc::get(StringAttr::get(r.context, l.name)),
-                    in[0])
-             .getOutput();
+         return FlattenOp::create(r.builder, r.loc(l.name), in[0]).getOutput();
        }},
       {"Reshape", false,
        [](Reader &r, const Layer &l, Inputs in) {

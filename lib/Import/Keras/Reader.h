@@ -94,10 +94,6 @@ private:
                                   llvm::ArrayRef<int64_t> strides,
                                   llvm::ArrayRef<int64_t> dilations,
                                   llvm::ArrayRef<int64_t> pads);
-  std::vector<int64_t> samePads(llvm::ArrayRef<int64_t> input,
-                                llvm::ArrayRef<int64_t> window,
-                                llvm::ArrayRef<int64_t> strides,
-                                llvm::ArrayRef<int64_t> dilations);
 
   mlir::FailureOr<mlir::Value> build(const Layer &layer,
                                      llvm::ArrayRef<mlir::Value> inputs,

@@ -246,6 +246,7 @@ private:
   std::string lineBufferWrapper(const LayerCall &call,
                                 ArrayRef<std::string> inputStreams,
                                 ArrayRef<std::string> outputStreams);
+  bool streaming() const { return options.ioType == "io_stream"; }
   /// Adds one block of code to the layer being written.
   void block(std::string code) { currentBlocks.push_back(std::move(code)); }
   std::string current; ///< the layer being written
@@ -418,7 +419,8 @@ void FirmwareWriter::closeLayer() {
         },
         [](int64_t index) { return "out[" + std::to_string(index) + "]"; });
   layers += current + "}\n\n";
-  calls.back().blocks = std::move(currentBlocks);
+  if (streaming()) // the stream wrapper reschedules the blocks
+    calls.back().blocks = std::move(currentBlocks);
   currentBlocks.clear();
   ++layerIndex;
 }
@@ -728,7 +730,10 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
     if (biasType)
       body += " + " + biasName + "[o % " + std::to_string(outputs) + "]";
     body += ";\n";
+    // The stream wrapper schedules the terms (io_stream only).
     for (const std::vector<Term> &list : terms) {
+      if (!streaming())
+        break;
       for (const Term &term : list)
         loop.inputs.push_back(term.input);
       loop.ends.push_back(loop.inputs.size());
@@ -1538,7 +1543,7 @@ FailureOr<Firmware> FirmwareWriter::write() {
     firmware.outputs.push_back(port);
   }
 
-  bool stream = options.ioType == "io_stream";
+  bool stream = streaming();
   std::string wrappers, streamBody;
   if (stream) {
     streamBody = streamTop(name, wrappers);

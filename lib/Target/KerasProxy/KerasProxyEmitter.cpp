@@ -126,17 +126,11 @@ FailureOr<std::string> Writer::padding(Operation *op, ArrayRef<int64_t> input,
                                        ArrayRef<int64_t> strides,
                                        ArrayRef<int64_t> dilations,
                                        ArrayRef<int64_t> pads) {
-  size_t spatial = window.size();
   if (llvm::all_of(pads, [](int64_t pad) { return pad == 0; }))
     return std::string("valid");
-  for (size_t axis = 0; axis < spatial; ++axis) {
-    int64_t total = samePaddingTotal(input[axis], window[axis], strides[axis],
-                                     dilations[axis]);
-    if (pads[axis] != total / 2 || pads[axis + spatial] != total - total / 2)
-      return op->emitOpError()
-             << "--emit-keras-proxy: pads " << shapeString(pads)
-             << " are neither Keras's 'valid' nor its 'same'";
-  }
+  if (ArrayRef(samePads(input, window, strides, dilations)) != pads)
+    return op->emitOpError() << "--emit-keras-proxy: pads " << shapeString(pads)
+                             << " are neither Keras's 'valid' nor its 'same'";
   return std::string("same");
 }
 
@@ -164,36 +158,14 @@ LogicalResult Writer::quantizer(QuantizeOp op) {
     own.clear();
   std::vector<int64_t> written{1};
   written.insert(written.end(), own.begin(), own.end());
-  int64_t count = 1;
-  for (int64_t dim : own)
-    count *= dim;
   std::vector<float> keep, bits, integers;
-  auto element = [&](DenseIntElementsAttr array, int64_t index) {
-    // The array broadcast to `own`: index it by its own strides.
-    ArrayRef<int64_t> dims = array.getType().getShape();
-    int64_t offset = 0, stride = 1, rest = index;
-    std::vector<int64_t> position(own.size());
-    for (int64_t d = int64_t(own.size()) - 1; d >= 0; --d) {
-      position[d] = rest % own[d];
-      rest /= own[d];
-    }
-    for (int64_t d = int64_t(dims.size()) - 1; d >= 0; --d) {
-      int64_t target = d + int64_t(own.size()) - int64_t(dims.size());
-      if (dims[d] != 1)
-        offset += position[target] * stride;
-      stride *= dims[d];
-    }
-    return int64_t(array.getValues<int8_t>()[offset]);
-  };
-  for (int64_t index = 0; index < count; ++index) {
-    int64_t k = element(format.getK(), index),
-            i = element(format.getI(), index),
-            f = element(format.getF(), index);
+  for (const fixed::Format &element : expandFormats(format, own)) {
     // HGQ zeroes keep_negative and integers of a dead (zero-bit) element.
-    bool dead = k + i + f == 0;
-    keep.push_back(dead ? 0.0f : float(k));
-    bits.push_back(float(k + i + f));
-    integers.push_back(dead ? 0.0f : float(k + i));
+    bool dead = element.isDead();
+    keep.push_back(dead ? 0.0f : float(element.keepNegative));
+    bits.push_back(float(element.width()));
+    integers.push_back(
+        dead ? 0.0f : float(element.keepNegative + element.integerBits));
   }
   layer.config["shape"] = ints(written);
   layer.weights.push_back({"keep_negative", written, keep, true});
