@@ -247,6 +247,10 @@ private:
                                 ArrayRef<std::string> inputStreams,
                                 ArrayRef<std::string> outputStreams);
   bool streaming() const { return options.ioType == "io_stream"; }
+  /// io_parallel with a convolution whose positions are computed in steps
+  /// (parallel_factor): the top is a DATAFLOW region of one process per
+  /// layer, as hls4ml makes it for convolutions, instead of one pipeline.
+  bool dataflow = false;
   /// Adds one block of code to the layer being written.
   void block(std::string code) { currentBlocks.push_back(std::move(code)); }
   std::string current; ///< the layer being written
@@ -391,7 +395,7 @@ void FirmwareWriter::openLayer(Operation *op, ArrayRef<Value> inputs,
     currentCall.push_back(array.name);
   }
   os << result.typeName << " out[" << result.formats.size() << "]) {\n";
-  os << "#pragma HLS INLINE\n";
+  os << (dataflow ? "#pragma HLS INLINE off\n" : "#pragma HLS INLINE\n");
   currentCall.push_back(result.name);
   recordArray(result.name, result.typeName, result.shape,
               result.formats.size());
@@ -573,14 +577,18 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
     }
     terms[output].push_back({input, weight});
   };
+  std::optional<fixed::WindowGeometry> geometry;
+  int64_t channels = 1, perGroupIn = 1, perGroupOut = 1;
   if (conv) {
     auto inputType = conv.getInput().getType();
-    fixed::WindowGeometry g = windowGeometry(
+    geometry = windowGeometry(
         inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
         conv.getStrideValues(), conv.getDilationValues(), conv.getPadValues());
-    int64_t channels = inputType.getShape().back();
+    const fixed::WindowGeometry &g = *geometry;
+    channels = inputType.getShape().back();
     int64_t groups = conv.getGroups();
-    int64_t perGroupIn = channels / groups, perGroupOut = outputs / groups;
+    perGroupIn = channels / groups;
+    perGroupOut = outputs / groups;
     for (int64_t position = 0; position < g.outputPositions(); ++position)
       for (int64_t o = 0; o < outputs; ++o) {
         int64_t group = o / perGroupOut;
@@ -659,10 +667,71 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
   int64_t multiplications = 0;
   for (const std::vector<Term> &list : terms)
     multiplications += list.size();
-  firmware.multiplications += multiplications;
-  firmware.skippedMultiplications += skipped;
-  openLayer(op, {op.getInput()}, op.getOutput(),
-            llvm::formatv("{0}, {1} multiplications ({2} skipped: zero "
+
+  // io_parallel honours HGQ's parallel_factor as hls4ml's
+  // ParallelizationFactor: when it is below the number of output positions,
+  // the layer is a pipelined loop over ceil(positions / parallel_factor)
+  // steps, each computing parallel_factor positions with the same code (the
+  // hardware of parallel_factor positions, reused). That code cannot depend
+  // on the position: its terms are the kernel's non-zero weights (`shared`,
+  // per output channel, the input being an index into the window buffer of
+  // taps x channels), padded and dead inputs are read as the 0 they are,
+  // and each channel's accumulator is the hull of its accumulators over
+  // all positions (the partial sums are the same values: only zeros are
+  // added), so the result is the same, bit for bit.
+  int64_t positions = outSize / outputs;
+  int64_t parallel = conv ? conv.getParallelFactor() : positions;
+  bool partitioned =
+      geometry && !streaming() && weightType && parallel < positions;
+  int64_t taps = geometry ? geometry->window[0] * geometry->window[1] : 1;
+  std::vector<std::vector<Term>> shared;
+  std::vector<Format> sharedAccumulators;
+  int64_t sharedTerms = 0;
+  if (partitioned) {
+    shared.resize(outputs);
+    for (int64_t o = 0; o < outputs; ++o) {
+      int64_t group = o / perGroupOut;
+      for (int64_t tap = 0; tap < taps; ++tap)
+        for (int64_t c = 0; c < perGroupIn; ++c) {
+          int64_t weight = (tap * perGroupIn + c) * outputs + o;
+          if (kernel[weight] != 0)
+            shared[o].push_back(
+                {tap * channels + group * perGroupIn + c, weight});
+        }
+      sharedTerms += shared[o].size();
+      std::optional<Interval> hullOfPositions = Interval::of(accumulators[o]);
+      for (int64_t position = 1; position < positions && hullOfPositions;
+           ++position)
+        hullOfPositions =
+            hull(*hullOfPositions,
+                 Interval::of(accumulators[position * outputs + o]));
+      if (!hullOfPositions)
+        return tooWide();
+      sharedAccumulators.push_back(hullOfPositions->format());
+      if (failed(checkWidth(op, sharedAccumulators.back(), "accumulator")))
+        return failure();
+    }
+    // The hardware: parallel_factor copies of the shared terms.
+    firmware.multiplications += parallel * sharedTerms;
+    firmware.skippedMultiplications +=
+        parallel * (taps * perGroupIn * outputs - sharedTerms);
+  } else {
+    firmware.multiplications += multiplications;
+    firmware.skippedMultiplications += skipped;
+  }
+  int64_t steps = (positions + parallel - 1) / parallel;
+  openLayer(
+      op, {op.getInput()}, op.getOutput(),
+      partitioned
+          ? llvm::formatv("convolution, {0} output positions, {1} per "
+                          "pipeline step (parallel_factor) in {2} steps; {3} "
+                          "multiplications per position ({4} zero weights "
+                          "skipped), {5} multipliers",
+                          positions, parallel, steps, sharedTerms,
+                          taps * perGroupIn * outputs - sharedTerms,
+                          parallel * sharedTerms)
+                .str()
+          : llvm::formatv("{0}, {1} multiplications ({2} skipped: zero "
                           "weights or dead inputs)",
                           isConv ? "convolution" : "dense", multiplications,
                           skipped)
@@ -676,11 +745,29 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
     hs << ", bias " << bias.size();
   hs << " (exact decimals).\n#ifndef " << weightName << "_H\n#define "
      << weightName << "_H\n\n";
-  bool table = weightType && multiplications > options.unrollLimit;
+  bool table = weightType && (partitioned ? sharedTerms : multiplications) >
+                                 options.unrollLimit;
   if (weightType && !table)
     hs << constantArray(weightName, *weightType, kernel);
   if (weightType && table)
-    hs << termTables(currentName, *weightType, kernel, terms);
+    hs << termTables(currentName, *weightType, kernel,
+                     partitioned ? shared : terms);
+  if (partitioned) {
+    // Which input pixel each tap of each output position reads (-1:
+    // padding).
+    hs << "static const int " << currentName << "_source[" << positions << "]["
+       << taps << "] = {";
+    for (int64_t position = 0; position < positions; ++position) {
+      std::vector<int64_t> source(taps, -1);
+      geometry->forEachTap(
+          position, [&](int64_t tap, int64_t pixel) { source[tap] = pixel; });
+      hs << "\n    {";
+      for (int64_t tap = 0; tap < taps; ++tap)
+        hs << (tap ? ", " : "") << source[tap];
+      hs << "},";
+    }
+    hs << "\n};\n";
+  }
   if (biasType)
     hs << constantArray(biasName, *biasType, bias);
   hs << "\n#endif\n";
@@ -695,16 +782,20 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
       multiplications, table ? "true" : "false");
   if (conv)
     parameters +=
-        llvm::formatv("  static const unsigned parallel_factor = {0};\n",
-                      conv.getParallelFactor());
+        llvm::formatv("  static const unsigned n_positions = {0};\n"
+                      "  static const unsigned parallel_factor = {1};\n"
+                      "  static const unsigned n_partitions = {2};\n",
+                      positions, parallel, partitioned ? steps : 1);
   parameters += "};\n";
 
   llvm::raw_string_ostream os(current);
-  if (table) {
-    // One loop over the non-zero terms of each output (tables of integer
-    // indices and weight mantissas): compiles in time linear in the terms.
-    // The sum runs on the mantissas (the weights times 2^f); one exact
-    // multiplication by 2^-f and the bias follow.
+  // The table form: one loop over the non-zero terms of each output (tables
+  // of integer indices and weight mantissas), which compiles in time linear
+  // in the terms. The sum runs on the mantissas (the weights times 2^f); one
+  // exact multiplication by 2^-f and the bias follow. The code of output
+  // `o`, the terms from `t` on; the markers with index -1 are the term's
+  // input element and the output element.
+  auto termLoopBody = [&]() -> FailureOr<std::string> {
     Format raw = *weightType;
     raw.integerBits += raw.fractionalBits;
     raw.fractionalBits = 0;
@@ -716,20 +807,85 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
     if (failed(checkWidth(op, accumulator, "accumulator")))
       return failure();
     int shift = weightType->fractionalBits;
-    // The code of output `o`, the terms from `t` on; the markers with
-    // index -1 are the term's input element and the output element.
-    TermLoop loop;
-    std::string &body = loop.body;
-    body = "    " + apType(accumulator) + " acc = 0;\n    for (; t < " +
-           currentName +
-           "_end[o]; ++t) {\n#pragma HLS UNROLL\n      acc += " + inRef(0, -1) +
-           " * " + apType(raw) + "(" + weightName + "[" + currentName +
-           "_weight[t]]);\n    }\n    " + outRef(-1) + " = acc * ap_ufixed<1," +
-           std::to_string(1 - shift) + ">(" +
-           exactDecimal(std::ldexp(1.0, -shift)) + ")";
+    std::string body =
+        "    " + apType(accumulator) + " acc = 0;\n    for (; t < " +
+        currentName +
+        "_end[o]; ++t) {\n#pragma HLS UNROLL\n      acc += " + inRef(0, -1) +
+        " * " + apType(raw) + "(" + weightName + "[" + currentName +
+        "_weight[t]]);\n    }\n    " + outRef(-1) + " = acc * ap_ufixed<1," +
+        std::to_string(1 - shift) + ">(" +
+        exactDecimal(std::ldexp(1.0, -shift)) + ")";
     if (biasType)
       body += " + " + biasName + "[o % " + std::to_string(outputs) + "]";
-    body += ";\n";
+    return body + ";\n";
+  };
+  if (partitioned) {
+    const std::string &inType = in.typeName;
+    int64_t window = taps * channels;
+    std::string k = std::to_string(parallel), c = std::to_string(channels);
+    os << "  for (unsigned part = 0; part < " << steps
+       << "; ++part) {\n#pragma HLS PIPELINE II=" << options.reuseFactor
+       << "\n    for (unsigned k = 0; k < " << k
+       << "; ++k) {\n#pragma HLS UNROLL\n      const unsigned position = part "
+          "* "
+       << k << " + k;\n";
+    // The last step is partial when parallel_factor does not divide the
+    // positions: a guard, not a break (the loop is unrolled).
+    if (positions % parallel)
+      os << "      if (position < " << positions << ") {\n";
+    // The window of this position: taps x channels, padding as 0.
+    os << "      " << inType << " buffer[" << window
+       << "];\n#pragma HLS ARRAY_PARTITION variable=buffer complete\n"
+       << "      for (unsigned tap = 0; tap < " << taps
+       << "; ++tap) {\n#pragma HLS UNROLL\n        const int source = "
+       << currentName
+       << "_source[position][tap];\n        for (unsigned c = 0; c < " << c
+       << "; ++c)\n#pragma HLS UNROLL\n          buffer[tap * " << c
+       << " + c] = source < 0 ? " << inType << "(0) : in0[source * " << c
+       << " + c];\n      }\n";
+    std::string outIndex = "out[position * " + std::to_string(outputs) + " + ";
+    if (table) {
+      FailureOr<std::string> body = termLoopBody();
+      if (failed(body))
+        return failure();
+      os << "      unsigned t = 0;\n      for (unsigned o = 0; o < " << outputs
+         << "; ++o) {\n#pragma HLS UNROLL\n"
+         << resolve(
+                *body,
+                [&](int, int64_t) {
+                  return "buffer[" + currentName + "_input[t]]";
+                },
+                [&](int64_t) { return outIndex + "o]"; })
+         << "      }\n";
+    } else {
+      for (int64_t o = 0; o < outputs; ++o) {
+        if (sharedAccumulators[o].isDead()) {
+          os << "      " << outIndex << o << "] = 0;\n";
+          continue;
+        }
+        os << "      {\n        " << apType(sharedAccumulators[o]) << " acc = ";
+        if (!bias.empty() && bias[o] != 0)
+          os << biasName << "[" << o << "];\n";
+        else
+          os << "0;\n";
+        for (const Term &term : shared[o])
+          os << "        acc += buffer[" << term.input << "] * " << weightName
+             << "[" << term.weight << "];\n";
+        os << "        " << outIndex << o << "] = acc;\n      }\n";
+      }
+    }
+    if (positions % parallel)
+      os << "      }\n";
+    os << "    }\n  }\n";
+    closeLayer();
+    return success();
+  }
+  if (table) {
+    FailureOr<std::string> body = termLoopBody();
+    if (failed(body))
+      return failure();
+    TermLoop loop;
+    loop.body = *body;
     // The stream wrapper schedules the terms (io_stream only).
     for (const std::vector<Term> &list : terms) {
       if (!streaming())
@@ -741,7 +897,7 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
     os << "  unsigned t = 0;\n  for (unsigned o = 0; o < " << outSize
        << "; ++o) {\n#pragma HLS UNROLL\n"
        << resolve(
-              body,
+              loop.body,
               [&](int, int64_t) { return "in0[" + currentName + "_input[t]]"; },
               [](int64_t) { return std::string("out[o]"); })
        << "  }\n";
@@ -1507,6 +1663,14 @@ FailureOr<Firmware> FirmwareWriter::write() {
              << "--emit-hls: the model is at layer level (HGQ quantizers "
                 "without explicit formats); run hgq-opt "
                 "--hgq-proxy-pipeline first";
+  for (Operation &op : function.getBody().front())
+    if (auto conv = dyn_cast<ConvOp>(&op); conv && !streaming()) {
+      ArrayRef<int64_t> shape = conv.getOutput().getType().getShape();
+      int64_t positions = 1;
+      for (int64_t dim : shape.drop_front().drop_back())
+        positions *= dim;
+      dataflow |= int64_t(conv.getParallelFactor()) < positions;
+    }
   for (BlockArgument argument : function.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(argument.getType());
     if (!type || !ShapedType::isStaticShape(type.getShape().drop_front()))
@@ -1537,9 +1701,19 @@ FailureOr<Firmware> FirmwareWriter::write() {
     port.type = port.name + "_t";
     port.format = array.container;
     defines += "typedef " + apType(array.container) + " " + port.type + ";\n";
-    outputs += "  for (int i = 0; i < " + std::to_string(port.size) +
-               "; ++i)\n#pragma HLS UNROLL\n    " + port.name +
-               "[i] = " + array.name + "[i];\n";
+    std::string copy = "  for (int i = 0; i < " + std::to_string(port.size) +
+                       "; ++i)\n#pragma HLS UNROLL\n    ";
+    if (dataflow) {
+      // A DATAFLOW region holds only calls: the copy is a process too.
+      layers += "static void write_" + port.name + "(const " + array.typeName +
+                " in[" + std::to_string(port.size) + "], " + port.type +
+                " out[" + std::to_string(port.size) + "]) {\n" + copy +
+                "out[i] = in[i];\n}\n\n";
+      outputs +=
+          "  write_" + port.name + "(" + array.name + ", " + port.name + ");\n";
+    } else {
+      outputs += copy + port.name + "[i] = " + array.name + "[i];\n";
+    }
     firmware.outputs.push_back(port);
   }
 
@@ -1626,8 +1800,11 @@ FailureOr<Firmware> FirmwareWriter::write() {
       wrappers + signature + " {\n" +
       (stream
            ? pragmas + "\n" + streamBody
-           : interfaces + "\n" + pragmas + "#pragma HLS PIPELINE II=" +
-                 std::to_string(options.reuseFactor) + "\n\n" + top + outputs) +
+           : interfaces + "\n" + pragmas +
+                 (dataflow ? std::string("#pragma HLS DATAFLOW\n")
+                           : "#pragma HLS PIPELINE II=" +
+                                 std::to_string(options.reuseFactor) + "\n") +
+                 "\n" + top + outputs) +
       "}\n";
   return firmware;
 }
