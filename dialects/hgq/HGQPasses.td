@@ -116,11 +116,14 @@ def HGQToProxy : Pass<"hgq-to-proxy", "::mlir::ModuleOp"> {
     * Activations and adds with a quantizer: the op, then its quantizer;
       linear activations disappear.
 
-    Each quantizer and layer records its per-tensor types (semantics.md 4.5)
-    as `#hgq.fixed` attributes: `hgq.result_t` (largest k, i, f over the
-    elements), and on layers `hgq.weight_t` and `hgq.bias_t` (the smallest
-    container of the constants) and `hgq.accum_t` (the full precision of the
-    multiply-accumulate, bounded by the actual weights).
+    Every op of the proxy records its per-tensor types (semantics.md 4.5) as
+    `#hgq.fixed` attributes, from the exact formats of its elements:
+    `hgq.result_t` (largest k, i, f over the elements: a quantizer's with its
+    rounding and overflow; relu, pooling, add, reshape, flatten, concat and
+    the layers' exact sums too), and on dense and conv `hgq.weight_t` and
+    `hgq.bias_t` (the smallest container of the constants) and `hgq.accum_t`
+    (the full precision of the multiply-accumulate, bounded by the actual
+    weights, from its input's type whatever produces it).
 
     A model with a quantizer that has no integer bits yet is refused: run
     `hgq-trace-minmax` first. The module records the io type the proxy was

@@ -12,6 +12,16 @@
 using namespace mlir;
 using namespace hgq;
 
+FixedAttr hgq::uniformFormat(MLIRContext *context, fixed::Format format,
+                             RoundingMode rounding, OverflowMode overflow) {
+  format = format.normalized();
+  return FixedAttr::get(context,
+                        makeBitsArray(context, int8_t(format.keepNegative)),
+                        makeBitsArray(context, int8_t(format.integerBits)),
+                        makeBitsArray(context, int8_t(format.fractionalBits)),
+                        rounding, overflow);
+}
+
 FixedAttr hgq::canonicalFixed(MLIRContext *context, DenseIntElementsAttr k,
                               DenseIntElementsAttr i, DenseIntElementsAttr f,
                               RoundingMode rounding, OverflowMode overflow) {
@@ -131,6 +141,16 @@ Level hgq::levelOf(Operation *op) {
   if (!proxyType(op).empty())
     return Level::Proxy;
   return Level::Both;
+}
+
+bool hgq::isProxyFunction(Operation *function) {
+  bool layer = false, quantizer = false;
+  function->walk([&](Operation *op) {
+    layer |= levelOf(op) == Level::Layer;
+    if (auto quantize = dyn_cast<QuantizeOp>(op))
+      quantizer |= bool(quantize.getFormatAttr());
+  });
+  return quantizer && !layer;
 }
 
 /// Why `op` is at the level it is, for diagnostics.

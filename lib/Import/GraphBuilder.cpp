@@ -1,6 +1,7 @@
 //===- GraphBuilder.cpp - What the model readers share --------------------===//
 
 #include "hgq/Import/GraphBuilder.h"
+#include "hgq/Analysis/ElementFormats.h"
 #include "hgq/Dialect/HGQ.h"
 
 #include "mlir/IR/Verifier.h"
@@ -68,6 +69,9 @@ void GraphBuilder::setResults(ValueRange results, Location returnLoc) {
 OwningOpRef<ModuleOp> GraphBuilder::finish() {
   // The source model's layer names travel with the IR as hgq.name.
   recordLayerNames(*module);
+  // A proxy-level model carries the per-tensor types the hls4ml document
+  // states, as hgq-to-proxy records them.
+  recordPerTensorTypes(*module);
   if (failed(mlir::verify(*module)))
     return nullptr;
   return std::move(module);

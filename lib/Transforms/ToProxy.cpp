@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hgq/Analysis/ElementFormats.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Fixed/Interval.h"
 #include "hgq/Fixed/Range.h"
@@ -32,17 +33,6 @@ RoundingMode toDialect(fixed::Rounding rounding) {
   return RoundingMode(uint32_t(rounding));
 }
 
-/// One format for a whole tensor.
-FixedAttr uniformFormat(MLIRContext *context, fixed::Format format,
-                        RoundingMode rounding, OverflowMode overflow) {
-  format = format.normalized();
-  return FixedAttr::get(context,
-                        makeBitsArray(context, int8_t(format.keepNegative)),
-                        makeBitsArray(context, int8_t(format.integerBits)),
-                        makeBitsArray(context, int8_t(format.fractionalBits)),
-                        rounding, overflow);
-}
-
 struct ToProxyPass : public hgq::impl::HGQToProxyBase<ToProxyPass> {
   using HGQToProxyBase::HGQToProxyBase;
 
@@ -52,7 +42,7 @@ private:
   OverflowMode overflowMode() const {
     return aggressive ? OverflowMode::WRAP : OverflowMode::SAT;
   }
-  /// A proxy quantizer on `value`, after `after`; records result_t.
+  /// A proxy quantizer on `value`.
   Value quantize(OpBuilder &builder, Location loc, Value value,
                  FixedAttr format);
   FixedAttr formatOf(QuantizerAttr quantizer, fixed::Rounding rounding);
@@ -61,7 +51,6 @@ private:
   LogicalResult convertLayer(LayerOpInterface op);
   LogicalResult convertActivation(ActivationOp op);
   LogicalResult convertAdd(AddOp op);
-  void recordLayerTypes(LayerOpInterface op);
 
   double coverFactor = 1.0;
 };
@@ -76,12 +65,6 @@ Value ToProxyPass::quantize(OpBuilder &builder, Location loc, Value value,
                             FixedAttr format) {
   auto op =
       QuantizeOp::create(builder, loc, value.getType(), value, nullptr, format);
-  std::vector<int64_t> features = featuresOf(value);
-  SmallVector<fixed::Format> formats = expandFormats(format, features);
-  op->setAttr(HGQDialect::ResultTAttrHelper::getNameStr(),
-              uniformFormat(&getContext(),
-                            fixed::collapse(formats.data(), formats.size()),
-                            format.getRounding(), format.getOverflow()));
   ++numQuantizers;
   return op.getOutput();
 }
@@ -129,10 +112,8 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
         ArrayRef<float>(values)));
     op.removeKernelQuantizerAttr();
   }
-  if (!quantizer) {
-    recordLayerTypes(op);
+  if (!quantizer)
     return success();
-  }
 
   ElementsAttr biasAttr = op.getBiasAttr();
   bool hasBias = bool(biasAttr);
@@ -246,7 +227,6 @@ LogicalResult ToProxyPass::convertLayer(LayerOpInterface op) {
                       formatOf(quantizer, outputRounding));
   }
   op.getOutput().replaceAllUsesExcept(result, firstUser);
-  recordLayerTypes(op);
   return success();
 }
 
@@ -286,50 +266,6 @@ LogicalResult ToProxyPass::convertAdd(AddOp op) {
       formatOf(quantizer, inferenceRounding(quantizer.getRnd(), false)));
   op.getOutput().replaceAllUsesExcept(result, result.getDefiningOp());
   return success();
-}
-
-/// weight_t, bias_t and accum_t of a dense or convolution layer.
-void ToProxyPass::recordLayerTypes(LayerOpInterface op) {
-  MLIRContext *context = &getContext();
-  ElementsAttr biasAttr = op.getBiasAttr();
-  SmallVector<double> kernel;
-  for (float value : op.getKernel().getValues<float>())
-    kernel.push_back(value);
-  std::optional<fixed::Format> weight =
-      fixed::minimalContainer(kernel.data(), kernel.size());
-  if (!weight)
-    return;
-  op->setAttr(
-      HGQDialect::WeightTAttrHelper::getNameStr(),
-      uniformFormat(context, *weight, RoundingMode::TRN, OverflowMode::WRAP));
-  SmallVector<double> bias;
-  if (biasAttr) {
-    for (float value : biasAttr.getValues<float>())
-      bias.push_back(value);
-    if (std::optional<fixed::Format> container =
-            fixed::minimalContainer(bias.data(), bias.size()))
-      op->setAttr(HGQDialect::BiasTAttrHelper::getNameStr(),
-                  uniformFormat(context, *container, RoundingMode::TRN,
-                                OverflowMode::WRAP));
-  }
-  // The accumulator of a per-tensor input type (semantics.md 4.5).
-  auto producer = op.getInput().getDefiningOp<QuantizeOp>();
-  if (!producer || !producer.getFormatAttr())
-    return;
-  std::vector<int64_t> features = featuresOf(op.getInput());
-  SmallVector<fixed::Format> inputs =
-      expandFormats(producer.getFormatAttr(), features);
-  fixed::Format in = fixed::collapse(inputs.data(), inputs.size());
-  std::optional<fixed::Format> accumulator =
-      fixed::accumulatorFormat(in, kernel, op.getOutputChannels(), bias);
-  if (!accumulator) {
-    op.emitWarning() << "hgq-to-proxy: the accumulator needs more than 126 "
-                        "bits; no hgq.accum_t recorded";
-    return;
-  }
-  op->setAttr(HGQDialect::AccumTAttrHelper::getNameStr(),
-              uniformFormat(context, *accumulator, RoundingMode::TRN,
-                            OverflowMode::WRAP));
 }
 
 void ToProxyPass::runOnOperation() {
@@ -398,6 +334,9 @@ void ToProxyPass::runOnOperation() {
     op->removeAttr(HGQDialect::TraceMinAttrHelper::getNameStr());
     op->removeAttr(HGQDialect::TraceMaxAttrHelper::getNameStr());
   });
+  // result_t of every op; weight_t, bias_t and accum_t of every dense and
+  // convolution (semantics.md 4.5).
+  recordPerTensorTypes(module);
 }
 
 } // namespace

@@ -12,7 +12,7 @@
 // f = 4, |sum| <= (0.75 + 0.5) * 4 + 0.125 = 5.125 -> i = 3: fixed<8,4>.
 // CHECK-LABEL: func.func @dense
 // CHECK:      %[[Q:.*]] = hgq.quantize %{{.*}} {format = #hgq.fixed<k = 1, i = dense<[1, 2]> : tensor<2xi8>, f = dense<[1, 2]> : tensor<2xi8>, rounding = RND, overflow = WRAP>, hgq.result_t = #hgq.fixed<k = 1, i = 2, f = 2, rounding = RND, overflow = WRAP>}
-// CHECK-NEXT: %[[D:.*]] = hgq.dense %[[Q]] {bias = dense<[1.250000e-01, -1.250000e-01]> : tensor<2xf32>, hgq.accum_t = #hgq.fixed<k = 1, i = 3, f = 4, rounding = TRN, overflow = WRAP>, hgq.bias_t = #hgq.fixed<k = 1, i = -2, f = 3, rounding = TRN, overflow = WRAP>, hgq.weight_t = #hgq.fixed<k = 1, i = 1, f = 2, rounding = TRN, overflow = WRAP>, kernel = dense<{{\[\[}}7.500000e-01, -2.500000e-01], [5.000000e-01, 1.000000e+00]]> : tensor<2x2xf32>}
+// CHECK-NEXT: %[[D:.*]] = hgq.dense %[[Q]] {bias = dense<[1.250000e-01, -1.250000e-01]> : tensor<2xf32>, hgq.accum_t = #hgq.fixed<k = 1, i = 3, f = 4, rounding = TRN, overflow = WRAP>, hgq.bias_t = #hgq.fixed<k = 1, i = -2, f = 3, rounding = TRN, overflow = WRAP>, hgq.result_t = #hgq.fixed<k = 1, i = 3, f = 3, rounding = TRN, overflow = WRAP>, hgq.weight_t = #hgq.fixed<k = 1, i = 1, f = 2, rounding = TRN, overflow = WRAP>, kernel = dense<{{\[\[}}7.500000e-01, -2.500000e-01], [5.000000e-01, 1.000000e+00]]> : tensor<2x2xf32>}
 // CHECK-NEXT: hgq.quantize %[[D]] {format = #hgq.fixed<k = 1, i = 3, f = 2, rounding = TRN, overflow = WRAP>
 // SAT-LABEL: func.func @dense
 // SAT: overflow = SAT
@@ -35,7 +35,7 @@ func.func @dense(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 // CHECK:      %[[D:.*]] = hgq.dense
 // CHECK-NOT:  activation
 // CHECK-NEXT: %[[F1:.*]] = hgq.quantize %[[D]] {format = #hgq.fixed<k = 0, i = 2, f = 1, rounding = TRN, overflow = WRAP>
-// CHECK-NEXT: %[[R:.*]] = hgq.activation "relu" %[[F1]]
+// CHECK-NEXT: %[[R:.*]] = hgq.activation "relu" %[[F1]] {hgq.name = "hgq.dense_relu", hgq.result_t = #hgq.fixed<k = 0, i = 2, f = 1, rounding = TRN, overflow = WRAP>}
 // CHECK-NEXT: hgq.quantize %[[R]] {format = #hgq.fixed<k = 0, i = 2, f = 1, rounding = TRN, overflow = WRAP>
 // CHECK-NOT:  hgq.trace_min
 func.func @relu(%x: tensor<?x2xf32>) -> tensor<?x1xf32> {
@@ -80,9 +80,9 @@ func.func @dead_channel(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 // quantizer. HAdd: the add, then its quantizer. Linear activations go.
 // CHECK-LABEL: func.func @others
 // CHECK:      %[[S:.*]] = hgq.quantize %{{.*}} {format = #hgq.fixed<k = 1, i = 3, f = 4, rounding = TRN, overflow = WRAP>
-// CHECK-NEXT: %[[T:.*]] = hgq.activation "tanh" %[[S]] : tensor<?x2xf32>
+// CHECK-NEXT: %[[T:.*]] = hgq.activation "tanh" %[[S]] {hgq.result_t = #hgq.fixed<k = 1, i = 0, f = 17, rounding = TRN, overflow = WRAP>} : tensor<?x2xf32>
 // CHECK-NEXT: %[[TQ:.*]] = hgq.quantize %[[T]] {format = #hgq.fixed<k = 1, i = 0, f = 5, rounding = TRN, overflow = WRAP>
-// CHECK-NEXT: %[[A:.*]] = hgq.add %[[TQ]], %[[S]] : tensor<?x2xf32>
+// CHECK-NEXT: %[[A:.*]] = hgq.add %[[TQ]], %[[S]] {hgq.result_t = #hgq.fixed<k = 1, i = 4, f = 5, rounding = TRN, overflow = WRAP>} : tensor<?x2xf32>
 // CHECK-NEXT: %[[AQ:.*]] = hgq.quantize %[[A]] {format = #hgq.fixed<k = 1, i = 4, f = 3, rounding = RND, overflow = WRAP>
 // CHECK-NEXT: return %[[AQ]]
 func.func @others(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
@@ -91,4 +91,24 @@ func.func @others(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   %a = hgq.add %t, %s {quantizer = #hgq.quantizer<f = 3, rnd = standard_round, k = 1, i = 4>} : tensor<?x2xf32>
   %l = hgq.activation "linear" %a : tensor<?x2xf32>
   return %l : tensor<?x2xf32>
+}
+
+// -----
+
+// Every fixed-point op gets its result_t (the collapse of its exact element
+// formats: average pooling of 2 cells adds a fractional bit, flatten copies;
+// the dense sum is exact at i = 3, f = 5), and a dense layer fed through
+// pooling and flatten its accum_t from that: inputs fixed<7,3> (k=1, i=2,
+// f=4) times weights 0.5 (f=1): f = 5, |sum| <= 4 * 4 * 0.5 = 8 (+ one LSB)
+// -> i = 4: fixed<10,5>.
+// CHECK-LABEL: func.func @through_pooling
+// CHECK: hgq.avg_pool %{{.*}} {hgq.result_t = #hgq.fixed<k = 1, i = 2, f = 4, rounding = TRN, overflow = WRAP>
+// CHECK: hgq.flatten %{{.*}} {hgq.result_t = #hgq.fixed<k = 1, i = 2, f = 4, rounding = TRN, overflow = WRAP>}
+// CHECK: hgq.dense %{{.*}} {hgq.accum_t = #hgq.fixed<k = 1, i = 4, f = 5, rounding = TRN, overflow = WRAP>, hgq.result_t = #hgq.fixed<k = 1, i = 3, f = 5, rounding = TRN, overflow = WRAP>, hgq.weight_t = #hgq.fixed<k = 0, i = 0, f = 1, rounding = TRN, overflow = WRAP>
+func.func @through_pooling(%x: tensor<?x4x2xf32>) -> tensor<?x1xf32> {
+  %s = hgq.signature %x {format = #hgq.fixed<k = 1, i = 2, f = 3, rounding = TRN, overflow = WRAP>} : tensor<?x4x2xf32>
+  %p = hgq.avg_pool %s {strides = array<i64: 2>, window = array<i64: 2>} : (tensor<?x4x2xf32>) -> tensor<?x2x2xf32>
+  %f = hgq.flatten %p : (tensor<?x2x2xf32>) -> tensor<?x4xf32>
+  %d = hgq.dense %f {kernel = dense<0.5> : tensor<4x1xf32>} : (tensor<?x4xf32>) -> tensor<?x1xf32>
+  return %d : tensor<?x1xf32>
 }

@@ -67,6 +67,10 @@ llvm::StringRef levelName(Level level);
 inline bool isProxyLevel(mlir::Operation *op) {
   return levelOf(op) != Level::Layer;
 }
+/// True when the ops under `function` form a proxy: no op is at layer level
+/// and at least one is a proxy quantizer (an hgq.quantize with a format). A
+/// float model without quantizers is not one.
+bool isProxyFunction(mlir::Operation *function);
 /// The check of the OneLevel trait: `op` and the nearest op before it in its
 /// block whose level is definite are at the same level.
 mlir::LogicalResult verifyOneLevel(mlir::Operation *op);
@@ -129,6 +133,11 @@ FixedAttr canonicalFixed(mlir::MLIRContext *context,
                          mlir::DenseIntElementsAttr i,
                          mlir::DenseIntElementsAttr f, RoundingMode rounding,
                          OverflowMode overflow);
+
+/// One format for a whole tensor (normalized), as the recorded per-tensor
+/// types (`hgq.result_t`, ...) are.
+FixedAttr uniformFormat(mlir::MLIRContext *context, fixed::Format format,
+                        RoundingMode rounding, OverflowMode overflow);
 
 /// The proxy format of HGQ's "kbi" arrays (semantics.md: keep_negative k,
 /// bits W, integers I = k + i), int8 arrays that broadcast together: i = I -

@@ -16,6 +16,7 @@
 
 #include "HlsFirmware.h"
 
+#include "hgq/Analysis/ElementFormats.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Fixed/ActivationTables.h"
 #include "hgq/Fixed/Interval.h"
@@ -133,10 +134,7 @@ resolve(StringRef code,
 }
 
 /// One term of a sum: input element `input` times weight `weight`.
-struct Term {
-  int64_t input;
-  int64_t weight;
-};
+using Term = LinearTerm;
 
 /// A layer in table form: the input element of every term, the end of each
 /// output's run of terms, and the code that computes output `o` from the
@@ -167,14 +165,16 @@ private:
   template <typename PoolOp> LogicalResult writePool(PoolOp op, bool average);
   LogicalResult writeCopy(Operation *op, ArrayRef<Value> inputs,
                           ArrayRef<std::pair<int, int64_t>> sources);
-  LogicalResult writeReshape(Operation *op);
-  LogicalResult writeTranspose(TransposeOp op);
-  LogicalResult writeConcat(ConcatOp op);
+  /// Reshape, flatten, transpose, concat, linear activation: element
+  /// copies (lib/Analysis/ElementFormats' elementSources).
+  LogicalResult writeMove(Operation *op);
 
   /// A new array for `value` with the given element formats; checks that the
   /// container fits the runtime's widths.
   FailureOr<ArrayValue *> define(Operation *op, Value value,
                                  std::vector<Format> formats);
+  /// The same with the value's exact formats (lib/Analysis/ElementFormats).
+  FailureOr<ArrayValue *> define(Operation *op, Value value);
   /// Opens `static void NAME(inputs..., output)` for `op`.
   void openLayer(Operation *op, ArrayRef<Value> inputs, Value output,
                  StringRef summary);
@@ -204,6 +204,7 @@ private:
 
   func::FuncOp function;
   const HlsOptions &options;
+  ElementFormats elementFormats;
   llvm::DenseMap<Value, std::unique_ptr<ArrayValue>> arrays;
   std::set<std::string> usedNames;
   int layerIndex = 0;
@@ -295,6 +296,7 @@ FailureOr<ArrayValue *> FirmwareWriter::define(Operation *op, Value value,
                                                std::vector<Format> formats) {
   auto array = std::make_unique<ArrayValue>();
   array->shape = featuresOf(value);
+  elementFormats.record(value, formats);
   array->formats = std::move(formats);
   array->container = containerOf(array->formats);
   if (failed(checkWidth(op, array->container, "array of this layer's result")))
@@ -302,6 +304,13 @@ FailureOr<ArrayValue *> FirmwareWriter::define(Operation *op, Value value,
   ArrayValue *result = array.get();
   arrays[value] = std::move(array);
   return result;
+}
+
+FailureOr<ArrayValue *> FirmwareWriter::define(Operation *op, Value value) {
+  FailureOr<ArrayRef<Format>> formats = elementFormats.of(value);
+  if (failed(formats))
+    return op->emitOpError() << "--emit-hls: " << elementFormats.error();
+  return define(op, value, formats->vec());
 }
 
 std::string FirmwareWriter::elementOperand(const ArrayValue &array,
@@ -519,17 +528,12 @@ LogicalResult FirmwareWriter::writeQuantize(QuantizeOp op) {
     return success(); // folded into the input port
   FixedAttr attr = op.getFormatAttr();
   const ArrayValue &in = *arrays[op.getInput()];
-  SmallVector<Format> expanded = expandFormats(attr, in.shape);
   fixed::Rounding rounding = toFixed(attr.getRounding());
   fixed::Overflow overflow = toFixed(attr.getOverflow());
-  std::vector<Format> formats(expanded.begin(), expanded.end());
-  // A signed 1-bit element saturating symmetrically can only hold 0.
-  for (Format &format : formats)
-    if (overflow == fixed::Overflow::SAT_SYM && format.keepNegative &&
-        format.width() == 1)
-      format = Format{};
-  if (failed(define(op, op.getOutput(), formats)))
+  FailureOr<ArrayValue *> out = define(op, op.getOutput());
+  if (failed(out))
     return failure();
+  const std::vector<Format> &formats = (*out)->formats;
   for (const Format &format : formats)
     if (failed(checkWidth(op, format, "quantizer")))
       return failure();
@@ -567,16 +571,25 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
   for (int64_t dim : outShape)
     outSize *= dim;
 
-  // For each output element, its terms (input element, weight index).
-  std::vector<std::vector<Term>> terms(outSize);
+  // For each output element, its terms (input element, weight index), and
+  // the exact interval of every partial sum.
   int64_t skipped = 0;
-  auto addTerm = [&](int64_t output, int64_t input, int64_t weight) {
-    if (kernel[weight] == 0 || in.formats[input].isDead()) {
-      ++skipped;
-      return;
-    }
-    terms[output].push_back({input, weight});
+  std::vector<std::vector<Term>> terms = linearTerms(op, in.formats, skipped);
+  auto tooWide = [&]() {
+    return op.emitOpError() << "--emit-hls: an accumulator of this layer "
+                               "needs more than 126 bits";
   };
+  FailureOr<LinearSums> sums = linearSums(op, in.formats, terms);
+  if (failed(sums))
+    return tooWide();
+  const std::vector<Format> &formats = sums->outputs;
+  const std::vector<Format> &accumulators = sums->accumulators;
+  // The table form adds the bias after the sum: the hull over every output
+  // of the partial sums without it.
+  std::optional<Interval> unbiased = sums->unbiased;
+  for (const Format &accumulator : accumulators)
+    if (failed(checkWidth(op, accumulator, "accumulator")))
+      return failure();
   std::optional<fixed::WindowGeometry> geometry;
   int64_t channels = 1, perGroupIn = 1, perGroupOut = 1;
   if (conv) {
@@ -584,71 +597,9 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
     geometry = windowGeometry(
         inputType, kernelType.getShape().take_front(conv.getSpatialRank()),
         conv.getStrideValues(), conv.getDilationValues(), conv.getPadValues());
-    const fixed::WindowGeometry &g = *geometry;
     channels = inputType.getShape().back();
-    int64_t groups = conv.getGroups();
-    perGroupIn = channels / groups;
-    perGroupOut = outputs / groups;
-    for (int64_t position = 0; position < g.outputPositions(); ++position)
-      for (int64_t o = 0; o < outputs; ++o) {
-        int64_t group = o / perGroupOut;
-        g.forEachTap(position, [&](int64_t tap, int64_t inputPosition) {
-          for (int64_t c = 0; c < perGroupIn; ++c)
-            addTerm(position * outputs + o,
-                    inputPosition * channels + group * perGroupIn + c,
-                    (tap * perGroupIn + c) * outputs + o);
-        });
-      }
-  } else {
-    int64_t inner = kernelType.getShape().front();
-    for (int64_t position = 0; position < outSize / outputs; ++position)
-      for (int64_t o = 0; o < outputs; ++o)
-        for (int64_t j = 0; j < inner; ++j)
-          addTerm(position * outputs + o, position * inner + j,
-                  j * outputs + o);
-  }
-
-  // The exact interval of every partial sum of each output.
-  std::vector<Format> formats(outSize);
-  std::vector<Format> accumulators(outSize);
-  auto tooWide = [&]() {
-    return op.emitOpError() << "--emit-hls: an accumulator of this layer "
-                               "needs more than 126 bits";
-  };
-  // The table form adds the bias after the sum: the hull over every output
-  // of the partial sums without it.
-  std::optional<Interval> unbiased = Interval();
-  for (int64_t output = 0; output < outSize; ++output) {
-    Interval running, sumOfProducts;
-    if (!bias.empty()) {
-      std::optional<Interval> b = Interval::constant(bias[output % outputs]);
-      if (!b)
-        return tooWide();
-      running = *b;
-    }
-    std::optional<Interval> partials = running;
-    for (const Term &term : terms[output]) {
-      std::optional<Interval> w = Interval::constant(kernel[term.weight]);
-      std::optional<Interval> product =
-          w ? multiply(*w, Interval::of(in.formats[term.input])) : std::nullopt;
-      std::optional<Interval> sum =
-          product ? add(running, *product) : std::nullopt;
-      if (!sum)
-        return tooWide();
-      running = *sum;
-      partials = hull(*partials, running);
-      std::optional<Interval> products = add(sumOfProducts, *product);
-      if (!partials || !products)
-        return tooWide();
-      sumOfProducts = *products;
-      unbiased = hull(*unbiased, sumOfProducts);
-      if (!unbiased)
-        return tooWide();
-    }
-    formats[output] = running.format();
-    accumulators[output] = partials->format();
-    if (failed(checkWidth(op, accumulators[output], "accumulator")))
-      return failure();
+    perGroupIn = channels / conv.getGroups();
+    perGroupOut = outputs / conv.getGroups();
   }
   // The proxy's kernel and bias: the smallest containers of their values.
   std::optional<Format> weightType =
@@ -930,13 +881,10 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
 
 LogicalResult FirmwareWriter::writeRelu(ActivationOp op) {
   const ArrayValue &in = *arrays[op.getInput()];
-  std::vector<Format> formats;
-  for (Format format : in.formats) {
-    format.keepNegative = 0;
-    formats.push_back(format.normalized());
-  }
-  if (failed(define(op, op.getOutput(), formats)))
+  FailureOr<ArrayValue *> out = define(op, op.getOutput());
+  if (failed(out))
     return failure();
+  const std::vector<Format> &formats = (*out)->formats;
   openLayer(op, {op.getInput()}, op.getOutput(), "relu");
   for (size_t index = 0; index < formats.size(); ++index) {
     std::string out = "  " + outRef(index) + " = ", in0 = inRef(0, index);
@@ -968,12 +916,10 @@ LogicalResult FirmwareWriter::writeUnaryLut(UnaryLutOp op) {
       fixed::minimalContainer(table.data(), table.size());
   if (entryType && entryType->isDead())
     entryType.reset(); // every entry 0: the outputs are dead
-  std::vector<Format> formats(in.formats.size(),
-                              entryType ? *entryType : Format{});
-  if (index.isDead())
-    formats.assign(formats.size(), Format{});
-  if (failed(define(op, op.getOutput(), formats)))
+  FailureOr<ArrayValue *> out = define(op, op.getOutput());
+  if (failed(out))
     return failure();
+  const std::vector<Format> &formats = (*out)->formats;
   openLayer(op, {op.getInput()}, op.getOutput(),
             llvm::formatv("lookup table of {0} entries{1}", table.size(),
                           op.getFn() ? " (" + op.getFn()->str() + ")" : "")
@@ -1036,16 +982,7 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
       op.getFn() == "sigmoid" ? fixed::sigmoidTable() : fixed::tanhTable();
   fixed::SoftmaxTables tables = fixed::softmaxTables(softmax ? length : 1);
   // Every output element has the type of the last table step.
-  Format output;
-  if (!softmax) {
-    output = fixed::tableFormat(elementwise.entries);
-  } else {
-    output = multiply(Interval::of(fixed::tableFormat(tables.exp)),
-                      Interval::of(fixed::tableFormat(tables.reciprocal)))
-                 ->format();
-  }
-  if (failed(define(op, op.getOutput(),
-                    std::vector<Format>(in.formats.size(), output))))
+  if (failed(define(op, op.getOutput())))
     return failure();
   openLayer(op, {op.getInput()}, op.getOutput(),
             (op.getFn() + " (table algorithm, docs/activations.md)").str());
@@ -1117,16 +1054,10 @@ LogicalResult FirmwareWriter::writeTableActivation(ActivationOp op) {
 
 LogicalResult FirmwareWriter::writeAdd(AddOp op) {
   const ArrayValue &lhs = *arrays[op.getLhs()], &rhs = *arrays[op.getRhs()];
-  std::vector<Format> formats;
-  for (size_t index = 0; index < lhs.formats.size(); ++index) {
-    std::optional<Interval> sum =
-        add(Interval::of(lhs.formats[index]), Interval::of(rhs.formats[index]));
-    if (!sum)
-      return op.emitOpError() << "--emit-hls: a sum needs more than 126 bits";
-    formats.push_back(sum->format());
-  }
-  if (failed(define(op, op.getOutput(), formats)))
+  FailureOr<ArrayValue *> out = define(op, op.getOutput());
+  if (failed(out))
     return failure();
+  const std::vector<Format> &formats = (*out)->formats;
   openLayer(op, {op.getLhs(), op.getRhs()}, op.getOutput(), "add");
   for (size_t index = 0; index < formats.size(); ++index) {
     bool left = !lhs.formats[index].isDead(),
@@ -1147,57 +1078,25 @@ LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
   auto inputType = cast<RankedTensorType>(op.getInput().getType());
   fixed::WindowGeometry g = windowGeometry(
       inputType, op.getWindow(), op.getStrideValues(), {}, op.getPadValues());
-  int64_t channels = inputType.getShape().back();
-  /// Each output's non-padded cells, and for averages the format of every
-  /// partial sum and the shift that divides by the cell count.
-  struct Window {
-    std::vector<int64_t> cells;
-    Format partialSums;
-    int shift = 0;
-  };
-  std::vector<Window> windows;
-  std::vector<Format> formats;
-  for (int64_t position = 0; position < g.outputPositions(); ++position)
-    for (int64_t c = 0; c < channels; ++c) {
-      Window window;
-      g.forEachTap(position, [&](int64_t, int64_t inputPosition) {
-        window.cells.push_back(inputPosition * channels + c);
-      });
-      // Max: the hull of the cells. Average: the running sum's interval
-      // (all partial sums), divided by the cell count (a power of two, as
-      // the verifier requires) at more fractional bits.
-      std::optional<Interval> range = Interval(), partials = Interval();
-      for (auto [cellIndex, cell] : llvm::enumerate(window.cells)) {
-        Interval value = Interval::of(in.formats[cell]);
-        if (cellIndex == 0)
-          range = value;
-        else
-          range = average ? add(*range, value) : hull(*range, value);
-        partials = range ? hull(*partials, *range) : std::nullopt;
-        if (!partials)
-          return op.emitOpError()
-                 << "--emit-hls: a window sum needs more than 126 bits";
-      }
-      while ((int64_t(1) << window.shift) < int64_t(window.cells.size()))
-        ++window.shift;
-      window.partialSums = partials->format();
-      if (average)
-        range->fractionalBits += window.shift;
-      formats.push_back(range->format());
-      windows.push_back(std::move(window));
-    }
-  if (failed(define(op, op.getOutput(), formats)))
+  FailureOr<std::vector<PoolWindow>> windows =
+      poolWindows(op.getOperation(), in.formats);
+  if (failed(windows))
+    return op.emitOpError()
+           << "--emit-hls: a window sum needs more than 126 bits";
+  FailureOr<ArrayValue *> out = define(op, op.getOutput());
+  if (failed(out))
     return failure();
+  const std::vector<Format> &formats = (*out)->formats;
   openLayer(op, {op.getInput()}, op.getOutput(),
             llvm::formatv("{0} pooling, window {1}x{2}",
                           average ? "average" : "max", g.window[0], g.window[1])
                 .str());
-  for (size_t index = 0; index < windows.size(); ++index) {
+  for (size_t index = 0; index < windows->size(); ++index) {
     if (formats[index].isDead()) {
       block("  " + outRef(index) + " = 0;\n");
       continue;
     }
-    const std::vector<int64_t> &cells = windows[index].cells;
+    const std::vector<int64_t> &cells = (*windows)[index].cells;
     std::string code;
     llvm::raw_string_ostream os(code);
     if (!average) {
@@ -1210,7 +1109,7 @@ LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
       block(std::move(code));
       continue;
     }
-    const Window &window = windows[index];
+    const PoolWindow &window = (*windows)[index];
     int shift = window.shift;
     os << "  {\n    " << apType(window.partialSums) << " sum = 0;\n";
     for (int64_t cell : cells)
@@ -1229,11 +1128,10 @@ LogicalResult FirmwareWriter::writePool(PoolOp op, bool average) {
 LogicalResult
 FirmwareWriter::writeCopy(Operation *op, ArrayRef<Value> inputs,
                           ArrayRef<std::pair<int, int64_t>> sources) {
-  std::vector<Format> formats;
-  for (auto [input, index] : sources)
-    formats.push_back(arrays[inputs[input]]->formats[index]);
-  if (failed(define(op, op->getResult(0), formats)))
+  FailureOr<ArrayValue *> out = define(op, op->getResult(0));
+  if (failed(out))
     return failure();
+  const std::vector<Format> &formats = (*out)->formats;
   openLayer(op, inputs, op->getResult(0),
             op->getName().stripDialect().str() + " (element copies)");
   for (auto [index, source] : llvm::enumerate(sources))
@@ -1245,61 +1143,9 @@ FirmwareWriter::writeCopy(Operation *op, ArrayRef<Value> inputs,
   return success();
 }
 
-LogicalResult FirmwareWriter::writeReshape(Operation *op) {
-  int64_t size = arrays[op->getOperand(0)]->formats.size();
-  std::vector<std::pair<int, int64_t>> sources;
-  for (int64_t index = 0; index < size; ++index)
-    sources.push_back({0, index});
-  return writeCopy(op, {op->getOperand(0)}, sources);
-}
-
-LogicalResult FirmwareWriter::writeTranspose(TransposeOp op) {
-  std::vector<int64_t> inShape = featuresOf(op.getInput());
-  std::vector<int64_t> outShape = featuresOf(op.getOutput());
-  ArrayRef<int64_t> permutation = op.getPermutation();
-  int64_t rank = inShape.size();
-  std::vector<int64_t> inStrides(rank, 1);
-  for (int64_t d = rank - 2; d >= 0; --d)
-    inStrides[d] = inStrides[d + 1] * inShape[d + 1];
-  int64_t size = arrays[op.getInput()]->formats.size();
-  std::vector<std::pair<int, int64_t>> sources;
-  std::vector<int64_t> position(rank, 0);
-  for (int64_t index = 0; index < size; ++index) {
-    int64_t source = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      source += position[d] * inStrides[permutation[d + 1] - 1];
-    sources.push_back({0, source});
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++position[d] < outShape[d])
-        break;
-      position[d] = 0;
-    }
-  }
-  return writeCopy(op, {op.getInput()}, sources);
-}
-
-LogicalResult FirmwareWriter::writeConcat(ConcatOp op) {
-  std::vector<int64_t> outShape = featuresOf(op.getOutput());
-  int64_t rank = outShape.size() + 1;
-  int64_t axis = static_cast<int64_t>(op.getAxis());
-  if (axis < 0)
-    axis += rank;
-  // Elements before the axis (outer), and after it (inner).
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 1; d < axis; ++d)
-    outer *= outShape[d - 1];
-  for (int64_t d = axis + 1; d < rank; ++d)
-    inner *= outShape[d - 1];
-  std::vector<Value> inputs(op.getInputs().begin(), op.getInputs().end());
-  std::vector<std::pair<int, int64_t>> sources;
-  for (int64_t o = 0; o < outer; ++o)
-    for (auto [which, input] : llvm::enumerate(inputs)) {
-      int64_t length = featuresOf(input)[axis - 1];
-      for (int64_t a = 0; a < length; ++a)
-        for (int64_t i = 0; i < inner; ++i)
-          sources.push_back({int(which), (o * length + a) * inner + i});
-    }
-  return writeCopy(op, inputs, sources);
+LogicalResult FirmwareWriter::writeMove(Operation *op) {
+  return writeCopy(op, SmallVector<Value>(op->getOperands()),
+                   elementSources(op));
 }
 
 LogicalResult FirmwareWriter::writeOp(Operation *op) {
@@ -1314,7 +1160,7 @@ LogicalResult FirmwareWriter::writeOp(Operation *op) {
         if (o.getFn() == "relu")
           return writeRelu(o);
         if (o.getFn() == "linear")
-          return writeReshape(o);
+          return writeMove(o);
         if (o.getFn() == "sigmoid" || o.getFn() == "tanh" ||
             o.getFn() == "softmax")
           return writeTableActivation(o);
@@ -1328,9 +1174,8 @@ LogicalResult FirmwareWriter::writeOp(Operation *op) {
       .Case([&](AddOp o) { return writeAdd(o); })
       .Case([&](MaxPoolOp o) { return writePool(o, false); })
       .Case([&](AvgPoolOp o) { return writePool(o, true); })
-      .Case([&](ConcatOp o) { return writeConcat(o); })
-      .Case<ReshapeOp, FlattenOp>([&](Operation *o) { return writeReshape(o); })
-      .Case([&](TransposeOp o) { return writeTranspose(o); })
+      .Case<ConcatOp, ReshapeOp, FlattenOp, TransposeOp>(
+          [&](Operation *o) { return writeMove(o); })
       .Case<BatchNormOp, RescaleOp>([&](Operation *o) {
         return o->emitOpError()
                << "--emit-hls: computes in float32, which hardware "

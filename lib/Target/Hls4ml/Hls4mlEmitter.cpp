@@ -117,6 +117,8 @@ private:
   std::set<std::string> used;
   std::map<std::string, std::map<std::string, std::string>> precisions;
   std::map<std::string, int64_t> parallelFactors;
+  /// The function is a proxy: what hls4ml loads.
+  bool proxy = false;
 };
 
 void Emitter::format(FixedAttr attr, ArrayRef<int64_t> features) {
@@ -264,6 +266,22 @@ LogicalResult Emitter::writeLayer(Operation *op, const std::string &name) {
         });
       })
       .Case([&](ActivationOp activation) {
+        // hls4ml's Activation layer knows these functions; any other name
+        // in a proxy would not load.
+        static const std::set<StringRef> known = {
+            "linear", "relu",     "leaky_relu",   "sigmoid",
+            "tanh",   "softmax",  "hard_sigmoid", "elu",
+            "selu",   "softplus", "softsign"};
+        if (proxy && !known.count(activation.getFn())) {
+          activation.emitOpError()
+              << "--emit-hls4ml: hls4ml has no activation '"
+              << activation.getFn()
+              << "'; lower it to a lookup table (hgq-opt "
+                 "--hgq-lower-unary-lut, which needs a quantizer after it) "
+                 "so that the document has a UnaryLUT hls4ml can load";
+          result = failure();
+          return;
+        }
         extra = activationTables(activation);
         layer("Activation", [&] {
           if (!extra.empty())
@@ -370,6 +388,7 @@ void Emitter::writeConfig(const HardwareOptions &hardware, StringRef ioType) {
 
 LogicalResult Emitter::emit(func::FuncOp function) {
   LogicalResult result = success();
+  proxy = isProxyFunction(function);
   json.attribute("schema", kSchema);
   json.attribute("model", function.getSymName());
   json.attributeArray("layers", [&] {
