@@ -221,8 +221,16 @@ FailureOr<Activation> Importer::activation(const onnx::NodeProto &node,
     return nodeError(node) << "input " << index << " is missing";
   const std::string &name = node.input(index);
   auto found = activations.find(name);
-  if (found != activations.end())
+  if (found != activations.end()) {
+    static const std::set<std::string> padded = {"Conv", "Pad", "MaxPool",
+                                                 "AveragePool"};
+    if (!found->second.pendingPads.empty() && !padded.count(node.op_type()))
+      return nodeError(node)
+             << "input " << index << " ('" << name
+             << "') is zero-padded by a Pad node; the padding folds only "
+                "into a Conv that reads it";
     return found->second;
+  }
   if (constants.count(name))
     return nodeError(node) << "input " << index << " ('" << name
                            << "') is a constant; this op needs an activation "
@@ -518,9 +526,11 @@ std::set<std::string> Importer::spatialInputs() const {
                                                    "DequantizeLinear",
                                                    "Add",
                                                    "Mul",
-                                                   "Div"};
+                                                   "Div",
+                                                   "Pad",
+                                                   "PRelu"};
   static const std::set<std::string> spatial = {
-      "Conv", "MaxPool", "AveragePool", "GlobalAveragePool"};
+      "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"};
   std::set<std::string> marked;
   bool changed = true;
   while (changed) {
@@ -553,6 +563,7 @@ LogicalResult Importer::importGraph() {
   }
 
   std::set<std::string> spatial = spatialInputs();
+  fixedBatchOfOne = true;
   std::vector<std::pair<std::string, Type>> arguments;
   SmallVector<std::vector<int64_t>> argumentLayouts;
   for (const auto &input : graph.input()) {
@@ -577,6 +588,7 @@ LogicalResult Importer::importGraph() {
     if (shape.empty())
       return emitError(loc) << modelPath << ": graph input '" << input.name()
                             << "' is a scalar; inputs need a batch dimension";
+    fixedBatchOfOne &= shape[0] == 1;
     shape[0] = ShapedType::kDynamic; // the batch
     std::vector<int64_t> layout = identity(int64_t(shape.size()));
     if (spatial.count(input.name()) && (shape.size() == 3 || shape.size() == 4))
@@ -609,6 +621,12 @@ LogicalResult Importer::importGraph() {
   for (const auto &node : graph.node()) {
     if (consumed.count(&node))
       continue;
+    // Subgraphs of constants (and shape computations) are evaluated.
+    if (std::optional<LogicalResult> folded = foldConstantNode(*this, node)) {
+      if (failed(*folded))
+        return failure();
+      continue;
+    }
     Handler handler = lookupHandler(node.domain(), node.op_type());
     if (!handler)
       return nodeError(node)

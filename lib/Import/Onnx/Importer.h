@@ -40,6 +40,9 @@ struct ConstTensor {
     RoundingStrategy rnd = RoundingStrategy::standard_round;
   };
   std::optional<Quantizer> quantizer;
+  /// Set for a shape computed from an activation (ConstantFolding.cpp):
+  /// which entries hold the batch size, which stays symbolic.
+  std::vector<bool> batch;
 
   int64_t size() const;
   bool isInteger() const;
@@ -59,6 +62,9 @@ struct Activation {
   std::vector<int64_t> physicalOf;
   std::optional<FlattenInfo> flatten; ///< rank 2, features in physical order
   FixedAttr uniformFormat;            ///< set by a uniform proxy quantizer
+  /// Zero padding of a Pad node still to be folded into the Conv that reads
+  /// it: begins then ends of the logical spatial dimensions.
+  std::vector<int64_t> pendingPads;
   int64_t rank() const { return int64_t(physicalOf.size()); }
 };
 
@@ -149,6 +155,10 @@ public:
   /// Nodes already consumed by an earlier handler (a QDQ pair, a fused Add).
   std::set<const onnx::NodeProto *> consumed;
   std::map<std::string, int64_t> parallelFactors; ///< from metadata_props
+  /// Every graph input declares a batch of exactly 1 (keras2onnx): the
+  /// batch is still symbolic in the IR, and an axis-0 Flatten is the usual
+  /// flatten.
+  bool fixedBatchOfOne = false;
 
 private:
   mlir::LogicalResult importGraph();
@@ -165,6 +175,12 @@ private:
 /// Reads a TensorProto's values (external data is read by loadModel()).
 bool decodeTensor(const onnx::TensorProto &tensor, ConstTensor &out,
                   std::string &error);
+
+/// Evaluates a node whose inputs are all constants (or `Shape` of an
+/// activation) into constants, exactly; nullopt when the node is not one the
+/// evaluator folds (ConstantFolding.cpp).
+std::optional<mlir::LogicalResult>
+foldConstantNode(Importer &importer, const onnx::NodeProto &node);
 
 using Handler = mlir::LogicalResult (*)(Importer &, const onnx::NodeProto &);
 /// Every handler, keyed by "normalized domain|op type".

@@ -420,6 +420,16 @@ LogicalResult importConv(Importer &importer, const onnx::NodeProto &node) {
                         ArrayRef<int64_t>(logical).drop_front(2), window,
                         strides, dilations, pads)))
     return failure();
+  // A Pad node before: its zeros are the convolution's own padding. The
+  // spatial sizes are the padded ones (the Pad's output), so auto_pad would
+  // have been computed on them.
+  if (!input->pendingPads.empty()) {
+    if (importer.stringAttr(node, "auto_pad", "NOTSET") != "NOTSET")
+      return importer.nodeError(node)
+             << "auto_pad after a Pad node is not supported; write the pads";
+    for (size_t d = 0; d < pads.size(); ++d)
+      pads[d] += input->pendingPads[d];
+  }
 
   // (O, C/g, K...) -> (K..., C/g, O)
   std::vector<int64_t> permutation;
@@ -679,7 +689,8 @@ LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
 LogicalResult importPool(Importer &importer, const onnx::NodeProto &node) {
   bool average =
       node.op_type() == "AveragePool" || node.op_type() == "GlobalAveragePool";
-  bool global = node.op_type() == "GlobalAveragePool";
+  bool global = node.op_type() == "GlobalAveragePool" ||
+                node.op_type() == "GlobalMaxPool";
   FailureOr<Activation> input = importer.activation(node, 0);
   if (failed(input))
     return failure();
@@ -691,6 +702,14 @@ LogicalResult importPool(Importer &importer, const onnx::NodeProto &node) {
   if (node.output_size() > 1 && !node.output(1).empty() &&
       importer.isUsedElsewhere(node.output(1), node))
     return importer.nodeError(node) << "the Indices output is not supported";
+  if (!input->pendingPads.empty())
+    return importer.nodeError(node)
+           << "a Pad node's zeros before " << node.op_type()
+           << (average ? " would count in the averages (count_include_pad), "
+                         "which the dialect's average pooling does not do"
+                       : " would take part in the maximum, unlike the "
+                         "pooling's own padding")
+           << "; only all-zero pads fold into a pooling";
   Location loc = importer.locationOf(node);
   Activation x = importer.relayout(*input, Importer::channelsLast(rank), loc);
   std::vector<int64_t> logical = importer.logicalShape(x);
@@ -700,7 +719,7 @@ LogicalResult importPool(Importer &importer, const onnx::NodeProto &node) {
     window.assign(logical.begin() + 2, logical.end());
     if (llvm::any_of(window, ShapedType::isDynamic))
       return importer.nodeError(node)
-             << "GlobalAveragePool needs static spatial dimensions";
+             << node.op_type() << " needs static spatial dimensions";
     strides = window;
     pads.assign(2 * spatial, 0);
   } else {
@@ -775,6 +794,10 @@ LogicalResult importFlatten(Importer &importer, const onnx::NodeProto &node) {
   int64_t axis = importer.intAttr(node, "axis", 1);
   if (axis < 0)
     axis += input->rank();
+  // keras2onnx's Flatten(axis = 0) on a graph whose batch is fixed to 1:
+  // (1, everything), which is the usual flatten of that one sample.
+  if (axis == 0 && importer.fixedBatchOfOne)
+    axis = 1;
   if (axis != 1)
     return importer.nodeError(node) << "Flatten with axis " << axis
                                     << " is not supported; the batch "
@@ -802,6 +825,15 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
   std::vector<int64_t> target;
   for (double value : (*shapeInput)->values)
     target.push_back(int64_t(value));
+  // A shape computed from the input's (Shape -> Gather -> Concat...) may
+  // hold the batch size in its first entry, which is the batch anyway.
+  const std::vector<bool> &batch = (*shapeInput)->batch;
+  for (size_t d = 1; d < batch.size(); ++d)
+    if (batch[d])
+      return importer.nodeError(node)
+             << "shape entry " << d
+             << " is the batch size, which the IR keeps symbolic; only entry "
+                "0 may be";
   if (target.empty())
     return importer.nodeError(node) << "cannot reshape to a scalar";
   int64_t features =
@@ -854,6 +886,162 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
       node.output(0),
       Activation{
           reshaped, Importer::identity(int64_t(shape.size())), {}, nullptr});
+  return success();
+}
+
+/// Pad with constant zeros: nothing moves yet; the zeros become the pads
+/// of the Conv that reads the result (Importer::activation refuses any
+/// other reader). All-zero pads (PyTorch 1.x before AvgPool2d) vanish.
+LogicalResult importPad(Importer &importer, const onnx::NodeProto &node) {
+  FailureOr<Activation> input = importer.activation(node, 0);
+  if (failed(input))
+    return failure();
+  std::string mode = importer.stringAttr(node, "mode", "constant");
+  if (mode != "constant")
+    return importer.nodeError(node)
+           << "mode '" << mode
+           << "' is not supported: only zero padding, which folds into a "
+              "convolution";
+  std::vector<int64_t> pads;
+  double value = 0;
+  if (importer.opset("") >= 11) {
+    FailureOr<const ConstTensor *> padsInput = importer.constant(node, 1);
+    if (failed(padsInput))
+      return failure();
+    for (double pad : (*padsInput)->values)
+      pads.push_back(int64_t(pad));
+    if (importer.hasInput(node, 2)) {
+      FailureOr<const ConstTensor *> fill = importer.constant(node, 2);
+      if (failed(fill))
+        return failure();
+      if (!(*fill)->values.empty())
+        value = (*fill)->values[0];
+    }
+    if (importer.hasInput(node, 3))
+      return importer.nodeError(node) << "the axes input is not supported";
+  } else {
+    pads = importer.intsAttr(node, "pads");
+    value = importer.floatAttr(node, "value", 0.0f);
+  }
+  int64_t rank = input->rank();
+  if (int64_t(pads.size()) != 2 * rank)
+    return importer.nodeError(node)
+           << "pads needs " << 2 * rank << " entries, got " << pads.size();
+  if (llvm::all_of(pads, [](int64_t pad) { return pad == 0; })) {
+    importer.setActivation(node.output(0), *input);
+    return success();
+  }
+  if (llvm::any_of(pads, [](int64_t pad) { return pad < 0; }))
+    return importer.nodeError(node) << "negative pads (cropping) are not "
+                                       "supported";
+  if (pads[0] || pads[rank] || (rank > 1 && (pads[1] || pads[rank + 1])))
+    return importer.nodeError(node) << "only the spatial dimensions (2 and "
+                                       "on) can be padded";
+  if (value != 0)
+    return importer.nodeError(node)
+           << "padding with " << value
+           << " is not supported: only zero padding folds into a convolution";
+  Activation result = *input;
+  std::vector<int64_t> spatial;
+  for (int64_t d = 2; d < rank; ++d)
+    spatial.push_back(pads[d]);
+  for (int64_t d = 2; d < rank; ++d)
+    spatial.push_back(pads[rank + d]);
+  if (!result.pendingPads.empty())
+    for (size_t d = 0; d < spatial.size(); ++d)
+      spatial[d] += result.pendingPads[d];
+  result.pendingPads = spatial;
+  importer.setActivation(node.output(0), result);
+  return success();
+}
+
+/// Unsqueeze and Squeeze of an activation add or remove size-1 axes: a
+/// reshape of the ONNX order (never of the batch).
+LogicalResult importSqueeze(Importer &importer, const onnx::NodeProto &node) {
+  FailureOr<Activation> input = importer.activation(node, 0);
+  if (failed(input))
+    return failure();
+  bool unsqueeze = node.op_type() == "Unsqueeze";
+  std::vector<int64_t> axes;
+  if (importer.opset("") >= 13) {
+    if (importer.hasInput(node, 1)) {
+      FailureOr<const ConstTensor *> axesInput = importer.constant(node, 1);
+      if (failed(axesInput))
+        return failure();
+      for (double axis : (*axesInput)->values)
+        axes.push_back(int64_t(axis));
+    }
+  } else {
+    axes = importer.intsAttr(node, "axes");
+  }
+  std::vector<int64_t> logical = importer.logicalShape(*input);
+  int64_t rank = int64_t(logical.size());
+  int64_t outRank = unsqueeze ? rank + int64_t(axes.size()) : rank;
+  for (int64_t &axis : axes)
+    if (axis < 0)
+      axis += outRank;
+  if (axes.empty() && unsqueeze)
+    return importer.nodeError(node) << "Unsqueeze needs axes";
+  std::vector<int64_t> shape;
+  if (unsqueeze) {
+    shape = logical;
+    std::sort(axes.begin(), axes.end());
+    for (int64_t axis : axes) {
+      if (axis <= 0 || axis > int64_t(shape.size()))
+        return importer.nodeError(node)
+               << "axis " << axis
+               << " is out of range or the batch (axis 0 stays the batch)";
+      shape.insert(shape.begin() + axis, 1);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d) {
+      bool listed = axes.empty() ? (d > 0 && logical[d] == 1)
+                                 : llvm::is_contained(axes, d);
+      if (!listed) {
+        shape.push_back(logical[d]);
+        continue;
+      }
+      if (d == 0)
+        return importer.nodeError(node) << "the batch dimension cannot be "
+                                           "squeezed";
+      if (logical[d] != 1)
+        return importer.nodeError(node)
+               << "dimension " << d << " has size " << logical[d] << ", not 1";
+    }
+  }
+  if (llvm::any_of(ArrayRef<int64_t>(shape).drop_front(),
+                   ShapedType::isDynamic))
+    return importer.nodeError(node)
+           << node.op_type() << " needs static non-batch dimensions";
+  Location loc = importer.locationOf(node);
+  Activation x = importer.toLogical(*input, loc);
+  shape[0] = ShapedType::kDynamic;
+  Value reshaped = ReshapeOp::create(importer.builder, loc,
+                                     importer.tensorType(shape), x.value);
+  importer.setActivation(
+      node.output(0),
+      Activation{
+          reshaped, Importer::identity(int64_t(shape.size())), {}, nullptr});
+  return success();
+}
+
+/// PRelu with one constant slope for every element is a leaky ReLU.
+LogicalResult importPRelu(Importer &importer, const onnx::NodeProto &node) {
+  FailureOr<Activation> input = importer.activation(node, 0);
+  FailureOr<const ConstTensor *> slope = importer.constant(node, 1);
+  if (failed(input) || failed(slope))
+    return failure();
+  const std::vector<double> &values = (*slope)->values;
+  if (values.empty() ||
+      llvm::any_of(values, [&](double v) { return v != values.front(); }))
+    return importer.nodeError(node)
+           << "per-channel PRelu slopes are not supported: the dialect's "
+              "leaky_relu has one slope (alpha) for every element";
+  Location loc = importer.locationOf(node);
+  auto op =
+      ActivationOp::create(importer.builder, loc, input->value, "leaky_relu");
+  op.setAlphaAttr(importer.builder.getF32FloatAttr(float(values.front())));
+  importer.setElementwise(node.output(0), *input, op.getOutput());
   return success();
 }
 
@@ -935,6 +1123,11 @@ void registerStandardHandlers(std::map<std::string, Handler> &table) {
   table["|MaxPool"] = importPool;
   table["|AveragePool"] = importPool;
   table["|GlobalAveragePool"] = importPool;
+  table["|GlobalMaxPool"] = importPool;
+  table["|Pad"] = importPad;
+  table["|Unsqueeze"] = importSqueeze;
+  table["|Squeeze"] = importSqueeze;
+  table["|PRelu"] = importPRelu;
   table["|Flatten"] = importFlatten;
   table["|Reshape"] = importReshape;
   table["|Transpose"] = importTranspose;
