@@ -527,6 +527,7 @@ std::set<std::string> Importer::spatialInputs() const {
                                                    "Add",
                                                    "Mul",
                                                    "Div",
+                                                   "Sub",
                                                    "Pad",
                                                    "PRelu"};
   static const std::set<std::string> spatial = {

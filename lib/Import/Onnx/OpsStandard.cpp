@@ -583,6 +583,87 @@ LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
 // Add
 //===----------------------------------------------------------------------===//
 
+/// `x + c`, `x - c` or `c - x` (`negated`) for an activation `x` and a
+/// constant `c` that is not the bias of the layer computing `x` (input
+/// preprocessing): a layer of the dialect whose kernel is the identity (or
+/// its negation) and whose bias is +-c, so that it is quantization-aware like
+/// any layer: a dense layer on (batch, features) with one constant per
+/// feature or one for all, a depthwise 1x1 convolution on (batch, C, ...)
+/// with one constant per channel or one for all. In float32 each output is
+/// x * (+-1) + 0s + bias: one rounding, the ONNX Add's.
+static std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string text;
+  for (int64_t dim : shape)
+    text += (text.empty() ? "" : ", ") + std::to_string(dim);
+  return text;
+}
+
+static LogicalResult offsetLayer(Importer &importer,
+                                 const onnx::NodeProto &node,
+                                 const Activation &input, const ConstTensor &c,
+                                 bool negated) {
+  Location loc = importer.locationOf(node);
+  double sign = negated ? -1.0 : 1.0;
+  double biasSign = node.op_type() == "Sub" && !negated ? -1.0 : 1.0;
+  std::vector<int64_t> logical = importer.logicalShape(input);
+  int64_t rank = int64_t(logical.size());
+  auto refuse = [&]() {
+    return importer.nodeError(node)
+           << "an " << node.op_type()
+           << " of an activation and a constant is supported as a layer bias "
+              "or with one constant per feature (rank 2) or per channel "
+              "(dimension 1 of a 1-D or 2-D image), or one for all; the "
+              "constant has shape ("
+           << shapeText(c.shape) << ")";
+  };
+  if (rank == 2) {
+    int64_t features = logical[1];
+    if (ShapedType::isDynamic(features) ||
+        !(c.size() == 1 || (c.size() == features && !c.shape.empty() &&
+                            c.shape.back() == features)))
+      return refuse();
+    Activation x = importer.toLogical(input, loc);
+    std::vector<double> kernel(features * features, 0.0), bias(features);
+    for (int64_t j = 0; j < features; ++j) {
+      kernel[j * features + j] = sign;
+      bias[j] = biasSign * c.values[c.size() == 1 ? 0 : j];
+    }
+    auto op =
+        DenseOp::create(importer.builder, loc, x.value,
+                        importer.floatElements({features, features}, kernel),
+                        importer.floatElements({features}, bias));
+    importer.setActivation(node.output(0),
+                           Activation{op.getOutput(), x.physicalOf, {}, {}});
+    return success();
+  }
+  if (rank != 3 && rank != 4)
+    return refuse();
+  int64_t channels = logical[1];
+  bool perChannel = c.size() == channels &&
+                    c.shape.size() >= size_t(rank - 1) &&
+                    c.shape[c.shape.size() - size_t(rank - 1)] == channels;
+  if (ShapedType::isDynamic(channels) || !(c.size() == 1 || perChannel))
+    return refuse();
+  Activation x = importer.relayout(input, Importer::channelsLast(rank), loc);
+  int64_t spatial = rank - 2;
+  std::vector<int64_t> kernelShape(spatial, 1);
+  kernelShape.push_back(1);
+  kernelShape.push_back(channels);
+  std::vector<double> kernel(channels, sign), bias(channels);
+  for (int64_t ch = 0; ch < channels; ++ch)
+    bias[ch] = biasSign * c.values[c.size() == 1 ? 0 : ch];
+  auto op = ConvOp::create(importer.builder, loc, x.value,
+                           importer.floatElements(kernelShape, kernel),
+                           importer.floatElements({channels}, bias),
+                           std::vector<int64_t>(spatial, 1),
+                           std::vector<int64_t>(spatial, 1),
+                           std::vector<int64_t>(2 * spatial, 0), channels);
+  importer.setActivation(
+      node.output(0),
+      Activation{op.getOutput(), Importer::channelsLast(rank), {}, nullptr});
+  return success();
+}
+
 LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
   bool lhsConstant = importer.isConstant(node.input(0));
   bool rhsConstant = importer.isConstant(node.input(1));
@@ -608,7 +689,15 @@ LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
       int64_t outputs =
           cast<ShapedType>(layer.getKernel().getType()).getShape().back();
       std::vector<double> values;
-      const ConstTensor &c = **constant;
+      ConstTensor c = **constant;
+      if (node.op_type() == "Sub") {
+        if (activationIndex == 1)
+          return importer.nodeError(node)
+                 << "a constant minus the output of a layer cannot be its "
+                    "bias";
+        for (double &value : c.values)
+          value = -value;
+      }
       if (c.size() == 1) {
         values.assign(outputs, c.values[0]);
       } else if (c.size() == outputs) {
@@ -650,11 +739,13 @@ LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
           conv.getActivation() == LayerActivation::linear)
         return fold(conv);
     }
-    return importer.nodeError(node)
-           << "an Add of an activation and a constant is supported only as "
-              "the bias of the MatMul, Gemm or Conv that computes the "
-              "activation";
+    return offsetLayer(importer, node, *input, **constant,
+                       node.op_type() == "Sub" && activationIndex == 1);
   }
+  if (node.op_type() == "Sub")
+    return importer.nodeError(node)
+           << "a Sub of two activations is not supported (the dialect adds "
+              "activations; it has no subtraction)";
   FailureOr<Activation> lhs = importer.activation(node, 0);
   FailureOr<Activation> rhs = importer.activation(node, 1);
   if (failed(lhs) || failed(rhs))
@@ -1118,6 +1209,7 @@ void registerStandardHandlers(std::map<std::string, Handler> &table) {
   table["|Conv"] = importConv;
   table["|BatchNormalization"] = importBatchNorm;
   table["|Add"] = importAdd;
+  table["|Sub"] = importAdd;
   table["|Mul"] = importScale;
   table["|Div"] = importScale;
   table["|MaxPool"] = importPool;

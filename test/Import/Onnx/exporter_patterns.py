@@ -110,6 +110,37 @@ x = rng.standard_normal((32, 3)).astype(f32)
 s = (gamma / np.sqrt((var + f32(1e-5)).astype(f32))).astype(f32)
 check("constant_scale", run(path, x), (x * s).astype(f32), 0)
 
+# 5. Input preprocessing: (x - mean) * scale on features, then Gemm; a
+# per-channel offset before a Conv; a constant minus an activation.
+mean_f, scale_f = rng.standard_normal(6).astype(f32), rng.uniform(0.5, 2, 6).astype(f32)
+w = rng.standard_normal((6, 2)).astype(f32)
+path = model("preprocess_features", [
+    helper.make_node("Sub", ["x", "mean"], ["c"], name="center"),
+    helper.make_node("Mul", ["c", "scale"], ["s"], name="scale"),
+    helper.make_node("Gemm", ["s", "w"], ["y"], name="dense"),
+], [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 6])],
+   [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2])],
+   {"mean": mean_f, "scale": scale_f, "w": w}, 13)
+x = rng.standard_normal((32, 6)).astype(f32)
+check("preprocess_features", run(path, x), (((x - mean_f) * scale_f).astype(f32) @ w).astype(f32), 1e-5)
+
+offset = rng.standard_normal((2, 1, 1)).astype(f32)
+kernel = rng.standard_normal((3, 2, 3, 3)).astype(f32)
+path = model("preprocess_channels", [
+    helper.make_node("Sub", ["offset", "x"], ["c"], name="flip"),
+    helper.make_node("Conv", ["c", "k"], ["y"], pads=[1, 1, 1, 1], name="conv"),
+], [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2, 5, 5])],
+   [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3, 5, 5])],
+   {"offset": offset, "k": kernel}, 13)
+x = rng.standard_normal((8, 2, 5, 5)).astype(f32)
+c = np.pad(offset - x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+ref = np.zeros((8, 3, 5, 5), f32)
+for i in range(5):
+    for j in range(5):
+        ref[:, :, i, j] = np.einsum("nchw,ochw->no", c[:, :, i:i + 3, j:j + 3], kernel)
+got = run(path, x.transpose(0, 2, 3, 1).copy()).transpose(0, 3, 1, 2)
+check("preprocess_channels", got, ref, 1e-4)
+
 # Refusals (exporters.test checks the messages): padding that is not zero or
 # that feeds something other than a Conv, a per-channel PRelu, the batch
 # size used in arithmetic or in a non-batch Reshape entry.
