@@ -209,7 +209,9 @@ def HGQ_ActivationOp : HGQ_Op<"activation", [Pure, SameOperandsAndResultType]> {
     `exp`, `log`, `abs`, `neg`, `sqrt`, `reciprocal`, `sin`, `cos`, `tan`,
     `asin`, `acos`, `atan`, `sinh`, `cosh`, `asinh`, `acosh`, `atanh`, `erf`,
     `gelu`, `silu`, `hard_swish`, `sign`, `floor`, `ceil`, `round`,
-    `bipolar` (QONNX's BipolarQuant: 1 for x >= 0, else -1).
+    `bipolar` (QONNX's BipolarQuant: 1 for x >= 0, else -1), `clip`
+    (ONNX's Clip, PyTorch's ReLU6: `alpha` the lower bound, `beta` the upper
+    one).
     Parameters a function does not use are rejected; missing ones take the
     ONNX defaults.
 

@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <limits>
 
 namespace hgq::fixed {
 
@@ -60,6 +61,15 @@ const std::vector<UnaryFunctionInfo> &allUnaryFunctions() {
       {F::Ceil, "ceil", true, false, false, false, {}},
       {F::Round, "round", true, false, false, false, {}},
       {F::Bipolar, "bipolar", true, false, false, false, {}},
+      // ONNX Clip without bounds: the float range (lowest, max).
+      {F::Clip,
+       "clip",
+       true,
+       true,
+       true,
+       false,
+       {std::numeric_limits<float>::lowest(), std::numeric_limits<float>::max(),
+        0}},
   };
   return table;
 }
@@ -154,6 +164,8 @@ float evaluateUnary(UnaryFunction function, float x, const UnaryParams &p) {
     return std::nearbyint(x); // ONNX Round: ties to even
   case F::Bipolar:
     return x >= 0.0f ? 1.0f : -1.0f; // QONNX BipolarQuant
+  case F::Clip:
+    return x < p.alpha ? p.alpha : x > p.beta ? p.beta : x; // ONNX Clip
   }
   return x;
 }

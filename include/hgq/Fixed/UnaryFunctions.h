@@ -53,12 +53,14 @@ enum class UnaryFunction {
   Ceil,
   Round,
   Bipolar,
+  Clip,
 };
 
 /// Parameters some functions take (ONNX attribute names in parentheses).
 struct UnaryParams {
   float alpha = 0.0f; ///< leaky_relu slope, elu/selu alpha, hard_sigmoid slope
-  float beta = 0.0f;  ///< hard_sigmoid offset
+  float beta = 0.0f;  ///< hard_sigmoid offset; clip's upper bound (alpha:
+                      ///< its lower bound)
   float gamma = 0.0f; ///< selu scale
 };
 

@@ -528,6 +528,7 @@ std::set<std::string> Importer::spatialInputs() const {
                                                    "Mul",
                                                    "Div",
                                                    "Sub",
+                                                   "Clip",
                                                    "Pad",
                                                    "PRelu"};
   static const std::set<std::string> spatial = {

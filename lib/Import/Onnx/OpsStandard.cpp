@@ -16,6 +16,7 @@
 #include "mlir/IR/Verifier.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 using namespace mlir;
@@ -173,6 +174,47 @@ LogicalResult importActivation(Importer &importer,
     setParameter("beta", info->defaults.beta, &ActivationOp::setBetaAttr);
   if (info->usesGamma)
     setParameter("gamma", info->defaults.gamma, &ActivationOp::setGammaAttr);
+  importer.setElementwise(node.output(0), *input, op.getOutput());
+  return success();
+}
+
+/// Clip with constant bounds (PyTorch's ReLU6, Hardtanh): `clip` with
+/// alpha = min, beta = max; Clip(0, none) is a ReLU.
+LogicalResult importClip(Importer &importer, const onnx::NodeProto &node) {
+  FailureOr<Activation> input = importer.activation(node, 0);
+  if (failed(input))
+    return failure();
+  float low = std::numeric_limits<float>::lowest();
+  float high = std::numeric_limits<float>::max();
+  bool hasLow = false, hasHigh = false;
+  if (importer.opset("") >= 11) {
+    for (int index : {1, 2}) {
+      if (!importer.hasInput(node, index))
+        continue;
+      FailureOr<const ConstTensor *> bound = importer.constant(node, index);
+      if (failed(bound))
+        return failure();
+      if ((*bound)->values.size() != 1)
+        return importer.nodeError(node)
+               << (index == 1 ? "min" : "max") << " must be a scalar";
+      (index == 1 ? low : high) = float((*bound)->values[0]);
+      (index == 1 ? hasLow : hasHigh) = true;
+    }
+  } else {
+    hasLow = importer.attribute(node, "min") != nullptr;
+    hasHigh = importer.attribute(node, "max") != nullptr;
+    low = importer.floatAttr(node, "min", low);
+    high = importer.floatAttr(node, "max", high);
+  }
+  Location loc = importer.locationOf(node);
+  if (hasLow && low == 0.0f && !hasHigh) {
+    auto op = ActivationOp::create(importer.builder, loc, input->value, "relu");
+    importer.setElementwise(node.output(0), *input, op.getOutput());
+    return success();
+  }
+  auto op = ActivationOp::create(importer.builder, loc, input->value, "clip");
+  op.setAlphaAttr(importer.builder.getF32FloatAttr(low));
+  op.setBetaAttr(importer.builder.getF32FloatAttr(high));
   importer.setElementwise(node.output(0), *input, op.getOutput());
   return success();
 }
@@ -525,7 +567,36 @@ LogicalResult importBatchNorm(Importer &importer, const onnx::NodeProto &node) {
 
 /// `x * c` or `x / c` with a positive constant c: hgq.rescale, a float32
 /// scaling (the form --emit-onnx writes an hgq.rescale in).
+/// x * Sigmoid(x), PyTorch's SiLU: the `silu` activation (the sigmoid op
+/// goes when nothing else reads it).
+static std::optional<LogicalResult> importSilu(Importer &importer,
+                                               const onnx::NodeProto &node) {
+  if (node.op_type() != "Mul" || importer.isConstant(node.input(0)) ||
+      importer.isConstant(node.input(1)))
+    return std::nullopt;
+  for (int gate : {0, 1}) {
+    FailureOr<Activation> x = importer.activation(node, 1 - gate);
+    FailureOr<Activation> s = importer.activation(node, gate);
+    if (failed(x) || failed(s))
+      return failure();
+    auto sigmoid = s->value.getDefiningOp<ActivationOp>();
+    if (!sigmoid || sigmoid.getFn() != "sigmoid" ||
+        sigmoid.getInput() != x->value || sigmoid.getQuantizerAttr())
+      continue;
+    auto op = ActivationOp::create(importer.builder, importer.locationOf(node),
+                                   x->value, "silu");
+    if (sigmoid.getOutput().use_empty() &&
+        !importer.isUsedElsewhere(node.input(gate), node))
+      sigmoid.erase();
+    importer.setElementwise(node.output(0), *x, op.getOutput());
+    return success();
+  }
+  return std::nullopt;
+}
+
 LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
+  if (std::optional<LogicalResult> silu = importSilu(importer, node))
+    return *silu;
   bool divide = node.op_type() == "Div";
   int constantIndex = importer.isConstant(node.input(1)) ? 1 : 0;
   if (importer.isConstant(node.input(0)) == (constantIndex == 1) ||
@@ -1220,6 +1291,7 @@ void registerStandardHandlers(std::map<std::string, Handler> &table) {
   table["|Unsqueeze"] = importSqueeze;
   table["|Squeeze"] = importSqueeze;
   table["|PRelu"] = importPRelu;
+  table["|Clip"] = importClip;
   table["|Flatten"] = importFlatten;
   table["|Reshape"] = importReshape;
   table["|Transpose"] = importTranspose;

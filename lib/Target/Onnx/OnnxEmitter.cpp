@@ -22,6 +22,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <limits>
 #include <map>
 #include <set>
 
@@ -383,6 +384,30 @@ LogicalResult Writer::write(func::FuncOp function) {
               }
               if (fn == "linear") {
                 node("Identity", name, {operand(0)}, {name});
+                return success();
+              }
+              if (fn == "silu") {
+                // x * Sigmoid(x), as PyTorch writes it (the importer reads
+                // the pair back as silu).
+                std::string gate = name + "/sigmoid";
+                node("Sigmoid", gate, {operand(0)}, {gate});
+                node("Mul", name, {operand(0), gate}, {name});
+                return success();
+              }
+              if (fn == "clip") {
+                // Clip's bounds are inputs from opset 11 on.
+                float low =
+                    activation.getAlphaAttr()
+                        ? float(activation.getAlphaAttr().getValueAsDouble())
+                        : std::numeric_limits<float>::lowest();
+                float high =
+                    activation.getBetaAttr()
+                        ? float(activation.getBetaAttr().getValueAsDouble())
+                        : std::numeric_limits<float>::max();
+                node("Clip", name,
+                     {operand(0), floats(name + "/min", {}, {low}),
+                      floats(name + "/max", {}, {high})},
+                     {name});
                 return success();
               }
               if (fn == "bipolar") {

@@ -96,6 +96,16 @@ class Hardswish(nn.Module):
         return nn.functional.hardswish(self.fc(x))
 
 
+class Relu6Silu(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(8, 8), nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.fc1(x) * 4)
+        return nn.functional.hardtanh(nn.functional.silu(self.fc2(x)), -0.5, 0.5)
+
+
 MODELS = [
     ("mlp_batchnorm", MlpBatchNorm, (16,)),
     ("lenet", LeNet, (1, 12, 12)),
@@ -105,6 +115,7 @@ MODELS = [
     ("zero_pad_conv", ZeroPadConv, (2, 6, 6)),
     ("activations", Activations, (8,)),
     ("hardswish", Hardswish, (8,)),
+    ("relu6_silu", Relu6Silu, (8,)),
 ]
 OPSETS = [9, 11, 13, 17]
 
