@@ -11,6 +11,7 @@
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Fixed/ActivationTables.h"
 #include "hgq/Fixed/Range.h"
+#include "hgq/Support/Permute.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -162,31 +163,15 @@ FailureOr<std::vector<PoolWindow>> poolWindows(Operation *pool,
   return windows;
 }
 
-/// Transpose: output element -> input element.
+/// Transpose: output element -> input element (the permutation without
+/// the batch).
 static std::vector<std::pair<int, int64_t>> transposeSources(TransposeOp op) {
-  ArrayRef<int64_t> inShape = featuresOf(op.getInput());
-  ArrayRef<int64_t> outShape = featuresOf(op.getOutput());
-  ArrayRef<int64_t> permutation = op.getPermutation();
-  int64_t rank = inShape.size();
-  std::vector<int64_t> inStrides(rank, 1);
-  for (int64_t d = rank - 2; d >= 0; --d)
-    inStrides[d] = inStrides[d + 1] * inShape[d + 1];
-  int64_t size = 1;
-  for (int64_t dim : inShape)
-    size *= dim;
+  std::vector<int64_t> shape = featuresOf(op.getInput()).vec(), permutation;
+  for (int64_t d : op.getPermutation().drop_front())
+    permutation.push_back(d - 1);
   std::vector<std::pair<int, int64_t>> sources;
-  std::vector<int64_t> position(rank, 0);
-  for (int64_t index = 0; index < size; ++index) {
-    int64_t source = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      source += position[d] * inStrides[permutation[d + 1] - 1];
+  for (int64_t source : permutationSources(shape, permutation))
     sources.push_back({0, source});
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++position[d] < outShape[d])
-        break;
-      position[d] = 0;
-    }
-  }
   return sources;
 }
 

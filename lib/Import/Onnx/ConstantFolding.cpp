@@ -16,6 +16,8 @@
 
 #include "Importer.h"
 
+#include "hgq/Support/Permute.h"
+
 #include <cmath>
 #include <functional>
 #include <numeric>
@@ -279,28 +281,23 @@ LogicalResult Folder::elementwise() {
   const ConstTensor &b = unary ? a : *inputs[1];
   // numpy broadcasting
   size_t rank = std::max(a.shape.size(), b.shape.size());
-  std::vector<int64_t> shapeA(rank - a.shape.size(), 1),
-      shapeB(rank - b.shape.size(), 1), shape(rank);
-  shapeA.insert(shapeA.end(), a.shape.begin(), a.shape.end());
-  shapeB.insert(shapeB.end(), b.shape.begin(), b.shape.end());
+  std::vector<int64_t> shape(rank);
   for (size_t d = 0; d < rank; ++d) {
-    if (shapeA[d] != shapeB[d] && shapeA[d] != 1 && shapeB[d] != 1)
+    int64_t da =
+        d + a.shape.size() >= rank ? a.shape[d + a.shape.size() - rank] : 1;
+    int64_t db =
+        d + b.shape.size() >= rank ? b.shape[d + b.shape.size() - rank] : 1;
+    if (da != db && da != 1 && db != 1)
       return error("shapes do not broadcast");
-    shape[d] = shapeA[d] == 1 ? shapeB[d] : shapeA[d];
+    shape[d] = da == 1 ? db : da;
   }
-  std::vector<int64_t> stridesA = stridesOf(shapeA),
-                       stridesB = stridesOf(shapeB);
+  std::vector<int64_t> fromA = broadcastSources(a.shape, shape),
+                       fromB = broadcastSources(b.shape, shape);
   ConstTensor out;
   out.shape = shape;
   out.type = a.type;
-  int64_t count = product(shape);
-  std::vector<int64_t> position(rank, 0);
-  for (int64_t index = 0; index < count; ++index) {
-    int64_t ia = 0, ib = 0;
-    for (size_t d = 0; d < rank; ++d) {
-      ia += (shapeA[d] == 1 ? 0 : position[d]) * stridesA[d];
-      ib += (shapeB[d] == 1 ? 0 : position[d]) * stridesB[d];
-    }
+  for (size_t index = 0; index < fromA.size(); ++index) {
+    int64_t ia = fromA[index], ib = fromB[index];
     double x = a.values[ia], y = b.values[ib], r = 0;
     if (op == "Add")
       r = x + y;
@@ -323,11 +320,6 @@ LogicalResult Folder::elementwise() {
     else if (op == "Abs")
       r = std::fabs(x);
     out.values.push_back(storeAs(out.type, r));
-    for (int64_t d = int64_t(rank) - 1; d >= 0; --d) {
-      if (++position[d] < shape[d])
-        break;
-      position[d] = 0;
-    }
   }
   return done(std::move(out));
 }
@@ -347,20 +339,9 @@ LogicalResult Folder::transpose() {
   std::vector<int64_t> shape;
   for (int64_t d : perm)
     shape.push_back(in.shape[d]);
-  std::vector<int64_t> strides = stridesOf(in.shape);
   std::vector<Source> sources;
-  std::vector<int64_t> position(rank, 0);
-  for (int64_t index = 0; index < product(shape); ++index) {
-    int64_t source = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      source += position[d] * strides[perm[d]];
+  for (int64_t source : permutationSources(in.shape, perm))
     sources.push_back({0, source});
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++position[d] < shape[d])
-        break;
-      position[d] = 0;
-    }
-  }
   ConstTensor out = moved({&in}, shape, sources);
   if (in.quantizer) {
     // The bits broadcast against the values: a scalar stays, a full-rank
@@ -370,28 +351,14 @@ LogicalResult Folder::transpose() {
       if (int64_t(quantizer.bitsShape.size()) != rank)
         return error("a quantized constant's bits must have the rank of "
                      "its values to be transposed");
-      ConstTensor bits;
-      bits.shape = quantizer.bitsShape;
-      bits.values.assign(quantizer.bits.begin(), quantizer.bits.end());
+      std::vector<int64_t> bits;
+      for (int64_t source : permutationSources(quantizer.bitsShape, perm))
+        bits.push_back(quantizer.bits[source]);
       std::vector<int64_t> bitsShape;
       for (int64_t d : perm)
-        bitsShape.push_back(bits.shape[d]);
-      std::vector<int64_t> bitsStrides = stridesOf(bits.shape);
-      std::vector<int64_t> moved;
-      std::vector<int64_t> at(rank, 0);
-      for (int64_t index = 0; index < product(bitsShape); ++index) {
-        int64_t source = 0;
-        for (int64_t d = 0; d < rank; ++d)
-          source += at[d] * bitsStrides[perm[d]];
-        moved.push_back(int64_t(bits.values[source]));
-        for (int64_t d = rank - 1; d >= 0; --d) {
-          if (++at[d] < bitsShape[d])
-            break;
-          at[d] = 0;
-        }
-      }
+        bitsShape.push_back(quantizer.bitsShape[d]);
       quantizer.bitsShape = bitsShape;
-      quantizer.bits = moved;
+      quantizer.bits = bits;
     }
     out.quantizer = quantizer;
   }

@@ -972,6 +972,22 @@ LogicalResult importFlatten(Importer &importer, const onnx::NodeProto &node) {
   return flattenTo2D(importer, node, *input);
 }
 
+/// A reshape of the ONNX (logical) order to `shape` (dimension 0 the batch).
+static LogicalResult reshapeOnnxOrder(Importer &importer,
+                                      const onnx::NodeProto &node,
+                                      const Activation &input,
+                                      const std::vector<int64_t> &shape) {
+  Location loc = importer.locationOf(node);
+  Activation x = importer.toLogical(input, loc);
+  Value reshaped = ReshapeOp::create(importer.builder, loc,
+                                     importer.tensorType(shape), x.value);
+  importer.setActivation(
+      node.output(0),
+      Activation{
+          reshaped, Importer::identity(int64_t(shape.size())), {}, nullptr});
+  return success();
+}
+
 LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
   FailureOr<Activation> input = importer.activation(node, 0);
   FailureOr<const ConstTensor *> shapeInput = importer.constant(node, 1);
@@ -1040,15 +1056,7 @@ LogicalResult importReshape(Importer &importer, const onnx::NodeProto &node) {
       (input->flatten ||
        input->physicalOf != Importer::identity(input->rank())))
     return flattenTo2D(importer, node, *input);
-  Location loc = importer.locationOf(node);
-  Activation x = importer.toLogical(*input, loc);
-  Value reshaped = ReshapeOp::create(importer.builder, loc,
-                                     importer.tensorType(shape), x.value);
-  importer.setActivation(
-      node.output(0),
-      Activation{
-          reshaped, Importer::identity(int64_t(shape.size())), {}, nullptr});
-  return success();
+  return reshapeOnnxOrder(importer, node, *input, shape);
 }
 
 /// Pad with constant zeros: nothing moves yet; the zeros become the pads
@@ -1175,16 +1183,8 @@ LogicalResult importSqueeze(Importer &importer, const onnx::NodeProto &node) {
                    ShapedType::isDynamic))
     return importer.nodeError(node)
            << node.op_type() << " needs static non-batch dimensions";
-  Location loc = importer.locationOf(node);
-  Activation x = importer.toLogical(*input, loc);
   shape[0] = ShapedType::kDynamic;
-  Value reshaped = ReshapeOp::create(importer.builder, loc,
-                                     importer.tensorType(shape), x.value);
-  importer.setActivation(
-      node.output(0),
-      Activation{
-          reshaped, Importer::identity(int64_t(shape.size())), {}, nullptr});
-  return success();
+  return reshapeOnnxOrder(importer, node, *input, shape);
 }
 
 /// PRelu with one constant slope for every element is a leaky ReLU.
