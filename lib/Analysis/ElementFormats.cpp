@@ -23,16 +23,20 @@ using hgq::fixed::Interval;
 namespace hgq {
 
 static std::vector<double> doublesOf(ElementsAttr attr) {
-  std::vector<double> values;
-  if (attr)
-    for (APFloat value : attr.getValues<APFloat>())
-      values.push_back(value.convertToDouble());
-  return values;
+  if (!attr)
+    return {};
+  std::vector<float> values = floatsOf(attr);
+  return std::vector<double>(values.begin(), values.end());
+}
+
+LinearConstants linearConstants(LayerOpInterface op) {
+  return {doublesOf(op.getKernel()), doublesOf(op.getBiasAttr())};
 }
 
 std::vector<std::vector<LinearTerm>>
-linearTerms(LayerOpInterface op, ArrayRef<Format> inputs, int64_t &skipped) {
-  std::vector<double> kernel = doublesOf(op.getKernel());
+linearTerms(LayerOpInterface op, const LinearConstants &constants,
+            ArrayRef<Format> inputs, int64_t &skipped) {
+  const std::vector<double> &kernel = constants.kernel;
   auto kernelType = cast<ShapedType>(op.getKernel().getType());
   int64_t outputs = kernelType.getShape().back();
   int64_t outSize = 1;
@@ -76,10 +80,11 @@ linearTerms(LayerOpInterface op, ArrayRef<Format> inputs, int64_t &skipped) {
 }
 
 FailureOr<LinearSums>
-linearSums(LayerOpInterface op, ArrayRef<Format> inputs,
+linearSums(LayerOpInterface op, const LinearConstants &constants,
+           ArrayRef<Format> inputs,
            const std::vector<std::vector<LinearTerm>> &terms) {
-  std::vector<double> kernel = doublesOf(op.getKernel());
-  std::vector<double> bias = doublesOf(op.getBiasAttr());
+  const std::vector<double> &kernel = constants.kernel;
+  const std::vector<double> &bias = constants.bias;
   int64_t outputs = op.getOutputChannels();
   LinearSums sums;
   sums.outputs.resize(terms.size());
@@ -279,8 +284,10 @@ FailureOr<std::vector<Format>> ElementFormats::compute(Value value) {
         if (failed(inputs))
           return failure();
         int64_t skipped = 0;
+        LinearConstants constants = linearConstants(layer);
         FailureOr<LinearSums> sums =
-            linearSums(layer, *inputs, linearTerms(layer, *inputs, skipped));
+            linearSums(layer, constants, *inputs,
+                       linearTerms(layer, constants, *inputs, skipped));
         if (failed(sums))
           return fail(tooWide);
         return std::move(sums->outputs);
@@ -387,8 +394,8 @@ PerTensorTypes perTensorTypes(Operation *op, ElementFormats &formats) {
   auto layer = dyn_cast<LayerOpInterface>(op);
   if (!layer || !isProxyLevel(op))
     return types;
-  std::vector<double> kernel = doublesOf(layer.getKernel());
-  std::vector<double> bias = doublesOf(layer.getBiasAttr());
+  LinearConstants constants = linearConstants(layer);
+  const std::vector<double> &kernel = constants.kernel, &bias = constants.bias;
   types.weight = fixed::minimalContainer(kernel.data(), kernel.size());
   if (!types.weight)
     return types; // no weight type, no accumulator (as hgq-to-proxy had it)

@@ -12,3 +12,15 @@ func::FuncOp hgq::findEntryFunction(ModuleOp module, StringRef name) {
     return *functions.begin();
   return module.lookupSymbol<func::FuncOp>("main");
 }
+
+LogicalResult hgq::requireStaticInputs(func::FuncOp function,
+                                       StringRef option) {
+  for (BlockArgument argument : function.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(argument.getType());
+    if (!type || !ShapedType::isStaticShape(type.getShape().drop_front()))
+      return function.emitOpError()
+             << option << ": input " << argument.getArgNumber()
+             << " needs static non-batch dimensions";
+  }
+  return success();
+}

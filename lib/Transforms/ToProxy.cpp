@@ -8,7 +8,6 @@
 
 #include "hgq/Analysis/ElementFormats.h"
 #include "hgq/Dialect/HGQ.h"
-#include "hgq/Fixed/Interval.h"
 #include "hgq/Fixed/Range.h"
 #include "hgq/Transforms/Passes.h"
 

@@ -34,12 +34,19 @@ struct LinearTerm {
   int64_t weight;
 };
 
+/// A dense or convolution layer's kernel and bias as doubles (the bias empty
+/// when it has none), read once for the functions below.
+struct LinearConstants {
+  std::vector<double> kernel, bias;
+};
+LinearConstants linearConstants(LayerOpInterface op);
+
 /// The terms of each output element of a dense or convolution layer, in
 /// summation order, without those whose weight is zero or whose input element
 /// is dead (`skipped` counts them).
 std::vector<std::vector<LinearTerm>>
-linearTerms(LayerOpInterface op, llvm::ArrayRef<fixed::Format> inputs,
-            int64_t &skipped);
+linearTerms(LayerOpInterface op, const LinearConstants &constants,
+            llvm::ArrayRef<fixed::Format> inputs, int64_t &skipped);
 
 /// The exact sums of a dense or convolution layer: each output's format (the
 /// interval of the whole sum, bias included), each output's accumulator (the
@@ -50,7 +57,8 @@ struct LinearSums {
   fixed::Interval unbiased;
 };
 mlir::FailureOr<LinearSums>
-linearSums(LayerOpInterface op, llvm::ArrayRef<fixed::Format> inputs,
+linearSums(LayerOpInterface op, const LinearConstants &constants,
+           llvm::ArrayRef<fixed::Format> inputs,
            const std::vector<std::vector<LinearTerm>> &terms);
 
 /// The window of each output element of a max or average pooling (its

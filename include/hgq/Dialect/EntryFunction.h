@@ -14,6 +14,12 @@ namespace hgq {
 mlir::func::FuncOp findEntryFunction(mlir::ModuleOp module,
                                      llvm::StringRef name = "");
 
+/// Fails, naming `option` (e.g. "--emit-hls") and the input, when an input
+/// of `function` is not a ranked tensor with static non-batch dimensions,
+/// which the back ends that lay out fixed-size arrays need.
+mlir::LogicalResult requireStaticInputs(mlir::func::FuncOp function,
+                                        llvm::StringRef option);
+
 } // namespace hgq
 
 #endif // HGQ_DIALECT_ENTRYFUNCTION_H

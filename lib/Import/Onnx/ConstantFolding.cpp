@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <numeric>
 
 using namespace mlir;
@@ -123,6 +124,8 @@ private:
   LogicalResult shape();
   LogicalResult elementwise();
   LogicalResult transpose();
+  LogicalResult reshapeOp();
+  LogicalResult flatten();
   LogicalResult reshape(std::vector<int64_t> target);
   LogicalResult unsqueeze();
   LogicalResult squeeze();
@@ -176,26 +179,30 @@ std::optional<LogicalResult> Folder::fold() {
       return std::nullopt;
     return shape();
   }
-  static const std::set<std::string> folded = {"Add",
-                                               "Sub",
-                                               "Mul",
-                                               "Div",
-                                               "Pow",
-                                               "Sqrt",
-                                               "Neg",
-                                               "Reciprocal",
-                                               "Abs",
-                                               "Transpose",
-                                               "Reshape",
-                                               "Flatten",
-                                               "Unsqueeze",
-                                               "Squeeze",
-                                               "Concat",
-                                               "Gather",
-                                               "Slice",
-                                               "Cast",
-                                               "ConstantOfShape"};
-  if (!folded.count(op) || node.input_size() == 0 || !gather())
+  // The ops this evaluator folds, and how.
+  using Fold = LogicalResult (Folder::*)();
+  static const std::map<std::string, Fold> folds = {
+      {"Add", &Folder::elementwise},
+      {"Sub", &Folder::elementwise},
+      {"Mul", &Folder::elementwise},
+      {"Div", &Folder::elementwise},
+      {"Pow", &Folder::elementwise},
+      {"Sqrt", &Folder::elementwise},
+      {"Neg", &Folder::elementwise},
+      {"Reciprocal", &Folder::elementwise},
+      {"Abs", &Folder::elementwise},
+      {"Transpose", &Folder::transpose},
+      {"Reshape", &Folder::reshapeOp},
+      {"Flatten", &Folder::flatten},
+      {"Unsqueeze", &Folder::unsqueeze},
+      {"Squeeze", &Folder::squeeze},
+      {"Concat", &Folder::concat},
+      {"Gather", &Folder::gatherOp},
+      {"Slice", &Folder::slice},
+      {"Cast", &Folder::cast},
+      {"ConstantOfShape", &Folder::constantOfShape}};
+  auto fold = folds.find(op);
+  if (fold == folds.end() || node.input_size() == 0 || !gather())
     return std::nullopt;
   // A quantized constant (hgq.Quantizer, QONNX Quant on an initializer)
   // keeps its quantizer only through a transpose; anything else on it is
@@ -203,43 +210,29 @@ std::optional<LogicalResult> Folder::fold() {
   for (const ConstTensor *in : inputs)
     if (in && in->quantizer && op != "Transpose")
       return std::nullopt;
-  if (op == "Transpose")
-    return transpose();
-  if (op == "Reshape") {
-    std::vector<int64_t> target;
-    if (!input(1))
-      return error("Reshape needs its shape input");
-    if (llvm::is_contained(input(1)->batch, true))
-      return error("the shape of a constant cannot use the batch size");
-    for (double value : input(1)->values)
-      target.push_back(int64_t(value));
-    return reshape(target);
-  }
-  if (op == "Flatten") {
-    int64_t rank = int64_t(input(0)->shape.size());
-    int64_t axis = importer.intAttr(node, "axis", 1);
-    if (axis < 0)
-      axis += rank;
-    int64_t outer = 1;
-    for (int64_t d = 0; d < axis && d < rank; ++d)
-      outer *= input(0)->shape[d];
-    return reshape({outer, -1});
-  }
-  if (op == "Unsqueeze")
-    return unsqueeze();
-  if (op == "Squeeze")
-    return squeeze();
-  if (op == "Concat")
-    return concat();
-  if (op == "Gather")
-    return gatherOp();
-  if (op == "Slice")
-    return slice();
-  if (op == "Cast")
-    return cast();
-  if (op == "ConstantOfShape")
-    return constantOfShape();
-  return elementwise();
+  return (this->*fold->second)();
+}
+
+LogicalResult Folder::reshapeOp() {
+  if (!input(1))
+    return error("Reshape needs its shape input");
+  if (llvm::is_contained(input(1)->batch, true))
+    return error("the shape of a constant cannot use the batch size");
+  std::vector<int64_t> target;
+  for (double value : input(1)->values)
+    target.push_back(int64_t(value));
+  return reshape(target);
+}
+
+LogicalResult Folder::flatten() {
+  int64_t rank = int64_t(input(0)->shape.size());
+  int64_t axis = importer.intAttr(node, "axis", 1);
+  if (axis < 0)
+    axis += rank;
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis && d < rank; ++d)
+    outer *= input(0)->shape[d];
+  return reshape({outer, -1});
 }
 
 LogicalResult Folder::shape() {

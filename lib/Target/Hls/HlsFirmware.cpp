@@ -17,6 +17,7 @@
 #include "HlsFirmware.h"
 
 #include "hgq/Analysis/ElementFormats.h"
+#include "hgq/Dialect/EntryFunction.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Fixed/ActivationTables.h"
 #include "hgq/Fixed/Interval.h"
@@ -131,6 +132,16 @@ resolve(StringRef code,
     }
   }
   return text;
+}
+
+/// True when a convolution computes fewer positions at once
+/// (parallel_factor) than it has: io_parallel then shares one position's
+/// hardware between them (writeLinear).
+bool sharesPositions(ConvOp conv) {
+  int64_t positions = 1;
+  for (int64_t dim : featuresOf(conv.getOutput()).drop_back())
+    positions *= dim;
+  return int64_t(conv.getParallelFactor()) < positions;
 }
 
 /// One term of a sum: input element `input` times weight `weight`.
@@ -558,13 +569,8 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
   bool isConv = bool(conv);
   const ArrayValue &in = *arrays[op.getInput()];
   auto kernelType = cast<ShapedType>(op.getKernel().getType());
-  SmallVector<double> kernel;
-  for (APFloat value : op.getKernel().getValues<APFloat>())
-    kernel.push_back(value.convertToDouble());
-  SmallVector<double> bias;
-  if (ElementsAttr biasAttr = op.getBiasAttr())
-    for (APFloat value : biasAttr.getValues<APFloat>())
-      bias.push_back(value.convertToDouble());
+  LinearConstants constants = linearConstants(op);
+  const std::vector<double> &kernel = constants.kernel, &bias = constants.bias;
   int64_t outputs = kernelType.getShape().back();
   std::vector<int64_t> outShape = featuresOf(op.getOutput());
   int64_t outSize = 1;
@@ -574,12 +580,13 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
   // For each output element, its terms (input element, weight index), and
   // the exact interval of every partial sum.
   int64_t skipped = 0;
-  std::vector<std::vector<Term>> terms = linearTerms(op, in.formats, skipped);
+  std::vector<std::vector<Term>> terms =
+      linearTerms(op, constants, in.formats, skipped);
   auto tooWide = [&]() {
     return op.emitOpError() << "--emit-hls: an accumulator of this layer "
                                "needs more than 126 bits";
   };
-  FailureOr<LinearSums> sums = linearSums(op, in.formats, terms);
+  FailureOr<LinearSums> sums = linearSums(op, constants, in.formats, terms);
   if (failed(sums))
     return tooWide();
   const std::vector<Format> &formats = sums->outputs;
@@ -633,7 +640,7 @@ LogicalResult FirmwareWriter::writeLinear(LayerOpInterface op) {
   int64_t positions = outSize / outputs;
   int64_t parallel = conv ? conv.getParallelFactor() : positions;
   bool partitioned =
-      geometry && !streaming() && weightType && parallel < positions;
+      conv && !streaming() && weightType && sharesPositions(conv);
   int64_t taps = geometry ? geometry->window[0] * geometry->window[1] : 1;
   std::vector<std::vector<Term>> shared;
   std::vector<Format> sharedAccumulators;
@@ -1509,22 +1516,13 @@ FailureOr<Firmware> FirmwareWriter::write() {
                 "without explicit formats); run hgq-opt "
                 "--hgq-proxy-pipeline first";
   for (Operation &op : function.getBody().front())
-    if (auto conv = dyn_cast<ConvOp>(&op); conv && !streaming()) {
-      ArrayRef<int64_t> shape = conv.getOutput().getType().getShape();
-      int64_t positions = 1;
-      for (int64_t dim : shape.drop_front().drop_back())
-        positions *= dim;
-      dataflow |= int64_t(conv.getParallelFactor()) < positions;
-    }
-  for (BlockArgument argument : function.getArguments()) {
-    auto type = dyn_cast<RankedTensorType>(argument.getType());
-    if (!type || !ShapedType::isStaticShape(type.getShape().drop_front()))
-      return function.emitOpError()
-             << "--emit-hls: input " << argument.getArgNumber()
-             << " needs static non-batch dimensions";
+    if (auto conv = dyn_cast<ConvOp>(&op); conv && !streaming())
+      dataflow |= sharesPositions(conv);
+  if (failed(requireStaticInputs(function, "--emit-hls")))
+    return failure();
+  for (BlockArgument argument : function.getArguments())
     if (failed(writeInput(argument)))
       return failure();
-  }
   for (Operation &op : function.getBody().front()) {
     for (Value result : op.getResults()) {
       auto type = dyn_cast<RankedTensorType>(result.getType());

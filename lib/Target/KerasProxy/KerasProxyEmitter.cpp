@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hgq/Dialect/EntryFunction.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Fixed/Range.h"
 #include "hgq/Support/Keras.h"
@@ -336,12 +337,10 @@ LogicalResult Writer::layer(Operation *op) {
 }
 
 LogicalResult Writer::collect() {
+  if (failed(requireStaticInputs(function, "--emit-keras-proxy")))
+    return failure();
   for (BlockArgument argument : function.getArguments()) {
-    auto type = dyn_cast<RankedTensorType>(argument.getType());
-    if (!type || !ShapedType::isStaticShape(type.getShape().drop_front()))
-      return function.emitOpError()
-             << "--emit-keras-proxy: input " << argument.getArgNumber()
-             << " needs static non-batch dimensions";
+    auto type = cast<RankedTensorType>(argument.getType());
     std::string base = argumentName(argument);
     if (base.empty())
       base = "input_" + std::to_string(argument.getArgNumber() + 1);
