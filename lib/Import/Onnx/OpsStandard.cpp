@@ -565,12 +565,22 @@ LogicalResult importBatchNorm(Importer &importer, const onnx::NodeProto &node) {
 // Mul, Div by a constant
 //===----------------------------------------------------------------------===//
 
-/// `x * c` or `x / c` with a positive constant c: hgq.rescale, a float32
-/// scaling (the form --emit-onnx writes an hgq.rescale in).
-/// x * Sigmoid(x), PyTorch's SiLU: the `silu` activation (the sigmoid op
-/// goes when nothing else reads it).
-static std::optional<LogicalResult> importSilu(Importer &importer,
-                                               const onnx::NodeProto &node) {
+/// A gated activation x * g(x): x * Sigmoid(x) (PyTorch's SiLU) is the
+/// `silu` activation, x * HardSigmoid(x) with ONNX HardSwish's alpha = 1/6
+/// and beta = 0.5 (HardSwish as older exporters expand it) is `hard_swish`.
+/// The gate op goes when nothing else reads it.
+static StringRef gatedFunction(ActivationOp gate) {
+  if (gate.getFn() == "sigmoid")
+    return "silu";
+  if (gate.getFn() == "hard_sigmoid" && gate.getAlpha() &&
+      gate.getAlpha()->convertToFloat() == 1.0f / 6.0f && gate.getBeta() &&
+      gate.getBeta()->convertToFloat() == 0.5f)
+    return "hard_swish";
+  return {};
+}
+
+static std::optional<LogicalResult> importGated(Importer &importer,
+                                                const onnx::NodeProto &node) {
   if (node.op_type() != "Mul" || importer.isConstant(node.input(0)) ||
       importer.isConstant(node.input(1)))
     return std::nullopt;
@@ -579,24 +589,26 @@ static std::optional<LogicalResult> importSilu(Importer &importer,
     FailureOr<Activation> s = importer.activation(node, gate);
     if (failed(x) || failed(s))
       return failure();
-    auto sigmoid = s->value.getDefiningOp<ActivationOp>();
-    if (!sigmoid || sigmoid.getFn() != "sigmoid" ||
-        sigmoid.getInput() != x->value || sigmoid.getQuantizerAttr())
+    auto gateOp = s->value.getDefiningOp<ActivationOp>();
+    if (!gateOp || gateOp.getInput() != x->value || gateOp.getQuantizerAttr() ||
+        gatedFunction(gateOp).empty())
       continue;
     auto op = ActivationOp::create(importer.builder, importer.locationOf(node),
-                                   x->value, "silu");
-    if (sigmoid.getOutput().use_empty() &&
+                                   x->value, gatedFunction(gateOp));
+    if (gateOp.getOutput().use_empty() &&
         !importer.isUsedElsewhere(node.input(gate), node))
-      sigmoid.erase();
+      gateOp.erase();
     importer.setElementwise(node.output(0), *x, op.getOutput());
     return success();
   }
   return std::nullopt;
 }
 
+/// `x * c` or `x / c` with a positive constant c: hgq.rescale, a float32
+/// scaling (the form --emit-onnx writes an hgq.rescale in).
 LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
-  if (std::optional<LogicalResult> silu = importSilu(importer, node))
-    return *silu;
+  if (std::optional<LogicalResult> gated = importGated(importer, node))
+    return *gated;
   bool divide = node.op_type() == "Div";
   int constantIndex = importer.isConstant(node.input(1)) ? 1 : 0;
   if (importer.isConstant(node.input(0)) == (constantIndex == 1) ||
@@ -654,14 +666,7 @@ LogicalResult importScale(Importer &importer, const onnx::NodeProto &node) {
 // Add
 //===----------------------------------------------------------------------===//
 
-/// `x + c`, `x - c` or `c - x` (`negated`) for an activation `x` and a
-/// constant `c` that is not the bias of the layer computing `x` (input
-/// preprocessing): a layer of the dialect whose kernel is the identity (or
-/// its negation) and whose bias is +-c, so that it is quantization-aware like
-/// any layer: a dense layer on (batch, features) with one constant per
-/// feature or one for all, a depthwise 1x1 convolution on (batch, C, ...)
-/// with one constant per channel or one for all. In float32 each output is
-/// x * (+-1) + 0s + bias: one rounding, the ONNX Add's.
+/// "2, 3, 4" for a shape.
 static std::string shapeText(const std::vector<int64_t> &shape) {
   std::string text;
   for (int64_t dim : shape)
@@ -669,16 +674,94 @@ static std::string shapeText(const std::vector<int64_t> &shape) {
   return text;
 }
 
+/// The channel count of an activation of logical rank 2 (features), 3 or 4
+/// (dimension 1 of a 1-D or 2-D image), and whether the constant `c` has
+/// one value for all or one per channel, broadcast the ONNX way.
+static std::optional<int64_t>
+channelsFor(Importer &importer, const Activation &input, const ConstTensor &c) {
+  std::vector<int64_t> logical = importer.logicalShape(input);
+  int64_t rank = int64_t(logical.size());
+  if (rank < 2 || rank > 4 || ShapedType::isDynamic(logical[1]))
+    return std::nullopt;
+  int64_t channels = logical[1];
+  if (c.size() == 1)
+    return channels;
+  size_t fromEnd = size_t(rank - 1); // the channel's position from the end
+  if (c.size() != channels || c.shape.size() < fromEnd ||
+      c.shape[c.shape.size() - fromEnd] != channels)
+    return std::nullopt;
+  return channels;
+}
+
+/// `scale[ch] * x + bias[ch]` per channel (one-element vectors apply to all)
+/// as a layer of the dialect, so that it is quantization-aware like any
+/// layer: a dense layer with a diagonal kernel on (batch, features), a
+/// depthwise 1x1 convolution on (batch, C, ...). In float32 each output is
+/// x * scale + 0s + bias: the one or two roundings of ONNX's Mul and Add.
+static Activation channelAffine(Importer &importer, Location loc,
+                                const Activation &input, int64_t channels,
+                                ArrayRef<double> scale, ArrayRef<double> bias) {
+  auto at = [&](ArrayRef<double> values, int64_t ch) {
+    return values[values.size() == 1 ? 0 : ch];
+  };
+  std::vector<double> biasValues(channels);
+  for (int64_t ch = 0; ch < channels; ++ch)
+    biasValues[ch] = at(bias, ch);
+  int64_t rank = input.rank();
+  if (rank == 2) {
+    Activation x = importer.toLogical(input, loc);
+    std::vector<double> kernel(channels * channels, 0.0);
+    for (int64_t j = 0; j < channels; ++j)
+      kernel[j * channels + j] = at(scale, j);
+    auto op =
+        DenseOp::create(importer.builder, loc, x.value,
+                        importer.floatElements({channels, channels}, kernel),
+                        importer.floatElements({channels}, biasValues));
+    return Activation{op.getOutput(), x.physicalOf, {}, {}};
+  }
+  Activation x = importer.relayout(input, Importer::channelsLast(rank), loc);
+  int64_t spatial = rank - 2;
+  std::vector<int64_t> kernelShape(spatial, 1);
+  kernelShape.push_back(1);
+  kernelShape.push_back(channels);
+  std::vector<double> kernel(channels);
+  for (int64_t ch = 0; ch < channels; ++ch)
+    kernel[ch] = at(scale, ch);
+  auto op = ConvOp::create(importer.builder, loc, x.value,
+                           importer.floatElements(kernelShape, kernel),
+                           importer.floatElements({channels}, biasValues),
+                           std::vector<int64_t>(spatial, 1),
+                           std::vector<int64_t>(spatial, 1),
+                           std::vector<int64_t>(2 * spatial, 0), channels);
+  return Activation{op.getOutput(), Importer::channelsLast(rank), {}, nullptr};
+}
+
+/// -x as a layer (channelAffine with scale -1), so that the negation is
+/// quantization-aware and every back end computes it like any layer; an
+/// activation of another rank, or without a static channel count, gets the
+/// `neg` activation (exact too, but only the executor computes it).
+static Activation negate(Importer &importer, Location loc,
+                         const Activation &input) {
+  std::vector<int64_t> logical = importer.logicalShape(input);
+  int64_t rank = int64_t(logical.size());
+  if (rank >= 2 && rank <= 4 && !ShapedType::isDynamic(logical[1]))
+    return channelAffine(importer, loc, input, logical[1], {-1.0}, {0.0});
+  Activation result = input;
+  result.value =
+      ActivationOp::create(importer.builder, loc, input.value, "neg");
+  result.uniformFormat = nullptr;
+  return result;
+}
+
+/// `x + c`, `x - c` or `c - x` (`negated`) for an activation `x` and a
+/// constant `c` that is not the bias of the layer computing `x` (input
+/// preprocessing): channelAffine with scale +-1 and bias +-c.
 static LogicalResult offsetLayer(Importer &importer,
                                  const onnx::NodeProto &node,
                                  const Activation &input, const ConstTensor &c,
                                  bool negated) {
-  Location loc = importer.locationOf(node);
-  double sign = negated ? -1.0 : 1.0;
-  double biasSign = node.op_type() == "Sub" && !negated ? -1.0 : 1.0;
-  std::vector<int64_t> logical = importer.logicalShape(input);
-  int64_t rank = int64_t(logical.size());
-  auto refuse = [&]() {
+  std::optional<int64_t> channels = channelsFor(importer, input, c);
+  if (!channels)
     return importer.nodeError(node)
            << "an " << node.op_type()
            << " of an activation and a constant is supported as a layer bias "
@@ -686,52 +769,13 @@ static LogicalResult offsetLayer(Importer &importer,
               "(dimension 1 of a 1-D or 2-D image), or one for all; the "
               "constant has shape ("
            << shapeText(c.shape) << ")";
-  };
-  if (rank == 2) {
-    int64_t features = logical[1];
-    if (ShapedType::isDynamic(features) ||
-        !(c.size() == 1 || (c.size() == features && !c.shape.empty() &&
-                            c.shape.back() == features)))
-      return refuse();
-    Activation x = importer.toLogical(input, loc);
-    std::vector<double> kernel(features * features, 0.0), bias(features);
-    for (int64_t j = 0; j < features; ++j) {
-      kernel[j * features + j] = sign;
-      bias[j] = biasSign * c.values[c.size() == 1 ? 0 : j];
-    }
-    auto op =
-        DenseOp::create(importer.builder, loc, x.value,
-                        importer.floatElements({features, features}, kernel),
-                        importer.floatElements({features}, bias));
-    importer.setActivation(node.output(0),
-                           Activation{op.getOutput(), x.physicalOf, {}, {}});
-    return success();
-  }
-  if (rank != 3 && rank != 4)
-    return refuse();
-  int64_t channels = logical[1];
-  bool perChannel = c.size() == channels &&
-                    c.shape.size() >= size_t(rank - 1) &&
-                    c.shape[c.shape.size() - size_t(rank - 1)] == channels;
-  if (ShapedType::isDynamic(channels) || !(c.size() == 1 || perChannel))
-    return refuse();
-  Activation x = importer.relayout(input, Importer::channelsLast(rank), loc);
-  int64_t spatial = rank - 2;
-  std::vector<int64_t> kernelShape(spatial, 1);
-  kernelShape.push_back(1);
-  kernelShape.push_back(channels);
-  std::vector<double> kernel(channels, sign), bias(channels);
-  for (int64_t ch = 0; ch < channels; ++ch)
-    bias[ch] = biasSign * c.values[c.size() == 1 ? 0 : ch];
-  auto op = ConvOp::create(importer.builder, loc, x.value,
-                           importer.floatElements(kernelShape, kernel),
-                           importer.floatElements({channels}, bias),
-                           std::vector<int64_t>(spatial, 1),
-                           std::vector<int64_t>(spatial, 1),
-                           std::vector<int64_t>(2 * spatial, 0), channels);
+  double biasSign = node.op_type() == "Sub" && !negated ? -1.0 : 1.0;
+  std::vector<double> bias;
+  for (double value : c.values)
+    bias.push_back(biasSign * value);
   importer.setActivation(
-      node.output(0),
-      Activation{op.getOutput(), Importer::channelsLast(rank), {}, nullptr});
+      node.output(0), channelAffine(importer, importer.locationOf(node), input,
+                                    *channels, {negated ? -1.0 : 1.0}, bias));
   return success();
 }
 
@@ -813,16 +857,16 @@ LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
     return offsetLayer(importer, node, *input, **constant,
                        node.op_type() == "Sub" && activationIndex == 1);
   }
-  if (node.op_type() == "Sub")
-    return importer.nodeError(node)
-           << "a Sub of two activations is not supported (the dialect adds "
-              "activations; it has no subtraction)";
   FailureOr<Activation> lhs = importer.activation(node, 0);
   FailureOr<Activation> rhs = importer.activation(node, 1);
   if (failed(lhs) || failed(rhs))
     return failure();
   Location loc = importer.locationOf(node);
   Activation left = *lhs, right = *rhs;
+  // a - b is a + (-b): negation is exact in float32 and in fixed point, and
+  // so is the sum's one rounding.
+  if (node.op_type() == "Sub")
+    right = negate(importer, loc, right);
   if (left.flatten || right.flatten) {
     bool same = left.flatten && right.flatten &&
                 left.flatten->physicalShape == right.flatten->physicalShape &&
@@ -836,7 +880,8 @@ LogicalResult importAdd(Importer &importer, const onnx::NodeProto &node) {
   }
   if (left.value.getType() != right.value.getType())
     return importer.nodeError(node)
-           << "broadcasting Add is not supported: the operands have shapes "
+           << "broadcasting " << node.op_type()
+           << " is not supported: the operands have shapes "
            << left.value.getType() << " and " << right.value.getType();
   auto op = AddOp::create(importer.builder, loc, left.value.getType(),
                           left.value, right.value, nullptr);
@@ -1187,23 +1232,57 @@ LogicalResult importSqueeze(Importer &importer, const onnx::NodeProto &node) {
   return reshapeOnnxOrder(importer, node, *input, shape);
 }
 
-/// PRelu with one constant slope for every element is a leaky ReLU.
+/// PRelu with one constant slope for every element is a leaky ReLU. With
+/// one slope per channel it is relu(x) + (-s) * relu(-x): the negation and
+/// the scaling per channel are channelAffine layers. Exact in
+/// float32: one of the two terms is 0, the other is x or s * x rounded once.
 LogicalResult importPRelu(Importer &importer, const onnx::NodeProto &node) {
   FailureOr<Activation> input = importer.activation(node, 0);
   FailureOr<const ConstTensor *> slope = importer.constant(node, 1);
   if (failed(input) || failed(slope))
     return failure();
   const std::vector<double> &values = (*slope)->values;
-  if (values.empty() ||
-      llvm::any_of(values, [&](double v) { return v != values.front(); }))
-    return importer.nodeError(node)
-           << "per-channel PRelu slopes are not supported: the dialect's "
-              "leaky_relu has one slope (alpha) for every element";
   Location loc = importer.locationOf(node);
-  auto op =
-      ActivationOp::create(importer.builder, loc, input->value, "leaky_relu");
-  op.setAlphaAttr(importer.builder.getF32FloatAttr(float(values.front())));
-  importer.setElementwise(node.output(0), *input, op.getOutput());
+  if (!values.empty() &&
+      llvm::all_of(values, [&](double v) { return v == values.front(); })) {
+    auto op =
+        ActivationOp::create(importer.builder, loc, input->value, "leaky_relu");
+    op.setAlphaAttr(importer.builder.getF32FloatAttr(float(values.front())));
+    importer.setElementwise(node.output(0), *input, op.getOutput());
+    return success();
+  }
+  std::optional<int64_t> channels = channelsFor(importer, *input, **slope);
+  if (!channels)
+    return importer.nodeError(node)
+           << "PRelu slopes of shape (" << shapeText((*slope)->shape)
+           << ") are not supported: one slope for all, per feature (rank 2) "
+              "or per channel (dimension 1 of a 1-D or 2-D image)";
+  Value positive =
+      ActivationOp::create(importer.builder, loc, input->value, "relu");
+  // relu(-x): the negating layer with its fused ReLU.
+  Activation magnitude = negate(importer, loc, *input);
+  Operation *layer = magnitude.value.getDefiningOp();
+  if (auto dense = dyn_cast<DenseOp>(layer))
+    dense.setActivation(LayerActivation::relu);
+  else
+    cast<ConvOp>(layer).setActivation(LayerActivation::relu);
+  std::vector<double> scale;
+  for (double value : values)
+    scale.push_back(-value);
+  Activation negative =
+      channelAffine(importer, loc, magnitude, *channels, scale, {0.0});
+  Activation positivePart = *input;
+  positivePart.value = positive;
+  positivePart.uniformFormat = nullptr;
+  positivePart =
+      input->rank() == 2
+          ? importer.toLogical(positivePart, loc)
+          : importer.relayout(positivePart, negative.physicalOf, loc);
+  auto sum = AddOp::create(importer.builder, loc, negative.value.getType(),
+                           positivePart.value, negative.value, nullptr);
+  importer.setActivation(node.output(0),
+                         Activation{sum.getOutput(), negative.physicalOf,
+                                    negative.flatten, nullptr});
   return success();
 }
 

@@ -142,7 +142,7 @@ got = run(path, x.transpose(0, 2, 3, 1).copy()).transpose(0, 3, 1, 2)
 check("preprocess_channels", got, ref, 1e-4)
 
 # Refusals (exporters.test checks the messages): padding that is not zero or
-# that feeds something other than a Conv, a per-channel PRelu, the batch
+# that feeds something other than a Conv, a PRelu slope per position, the batch
 # size used in arithmetic or in a non-batch Reshape entry.
 x4 = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2, 4, 4])
 y4 = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "c", "h", "w"])
@@ -157,7 +157,7 @@ model("refuse_pad_maxpool", [helper.make_node("Pad", ["x", "pads"], ["p"], name=
                              helper.make_node("MaxPool", ["p"], ["y"], kernel_shape=[3, 3], name="pool")],
       [x4], [y4], {"pads": pads}, 13)
 model("refuse_prelu", [helper.make_node("PRelu", ["x", "slope"], ["y"], name="prelu")],
-      [x4], [y4], {"slope": np.array([0.1, 0.2], f32).reshape(2, 1, 1)}, 13)
+      [x4], [y4], {"slope": rng.uniform(0, 0.5, (1, 4, 4)).astype(f32)}, 13)
 model("refuse_batch_arithmetic", [
     helper.make_node("Shape", ["x"], ["s"], name="shape"),
     helper.make_node("Mul", ["s", "two"], ["s2"], name="double"),

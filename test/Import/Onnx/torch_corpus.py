@@ -106,6 +106,24 @@ class Relu6Silu(nn.Module):
         return nn.functional.hardtanh(nn.functional.silu(self.fc2(x)), -0.5, 0.5)
 
 
+class PReluSub(nn.Module):
+    """Per-channel PReLU after a Conv2d and a Linear, and the difference of
+    two activations."""
+
+    def __init__(self):
+        super().__init__()
+        self.c, self.fc = nn.Conv2d(2, 4, 3), nn.Linear(36, 6)
+        self.prelu_c, self.prelu_f = nn.PReLU(4), nn.PReLU(6)
+        with torch.no_grad():
+            self.prelu_c.weight.uniform_(-0.5, 0.5)
+            self.prelu_f.weight.uniform_(0.0, 0.5)
+
+    def forward(self, x):
+        x = self.prelu_c(self.c(x))
+        x = torch.flatten(x - torch.relu(x) * 0.5, 1)
+        return self.prelu_f(self.fc(x))
+
+
 MODELS = [
     ("mlp_batchnorm", MlpBatchNorm, (16,)),
     ("lenet", LeNet, (1, 12, 12)),
@@ -116,6 +134,7 @@ MODELS = [
     ("activations", Activations, (8,)),
     ("hardswish", Hardswish, (8,)),
     ("relu6_silu", Relu6Silu, (8,)),
+    ("prelu_sub", PReluSub, (2, 5, 5)),
 ]
 OPSETS = [9, 11, 13, 17]
 
@@ -136,8 +155,6 @@ for name, make, shape in MODELS:
     np.save(os.path.join(WORK, name + ".input.npy"),
             (x.permute(*layout) if layout else x).contiguous().numpy())
     for opset in OPSETS:
-        if name == "hardswish" and opset < 14:
-            continue  # HardSwish is an ONNX op from opset 14
         path = os.path.join(WORK, "%s.%d.onnx" % (name, opset))
         torch.onnx.export(model, x[:1], path, opset_version=opset,
                           input_names=["x"], output_names=["y"],
