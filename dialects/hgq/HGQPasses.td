@@ -27,7 +27,8 @@ def HGQTraceMinMax : Pass<"hgq-trace-minmax", "::mlir::ModuleOp"> {
     BOPs figures "calibrated". A second run replaces the ranges unless
     `accumulate` is set, which merges them with the recorded ones. The
     per-layer BOPs table and the total are printed on stderr (unless
-    `quiet`), and progress too when stderr is a terminal.
+    `quiet`), and progress too when stderr is a terminal. An output of the
+    model that is the same for every calibration sample is a warning.
 
     ```mlir
     // hgq-opt --hgq-trace-minmax="calibration=x.npy cover-factor=1.0"
@@ -49,7 +50,7 @@ def HGQTraceMinMax : Pass<"hgq-trace-minmax", "::mlir::ModuleOp"> {
     Option<"functionName", "function", "std::string", /*default=*/"\"\"",
            "function to trace (default: the only one, or @main)">,
     Option<"quiet", "quiet", "bool", /*default=*/"false",
-           "do not print the BOPs table">
+           "do not print the BOPs table nor warn about constant outputs">
   ];
   let statistics = [
     Statistic<"numQuantizers", "quantizers", "Quantizers traced">,
@@ -234,6 +235,85 @@ def HGQLowerUnaryLut : Pass<"hgq-lower-unary-lut", "::mlir::ModuleOp"> {
   ];
 }
 
+def HGQAllocateBits : Pass<"hgq-allocate-bits", "::mlir::ModuleOp"> {
+  let summary = "choose per-element fractional bits from calibration data (post-training quantization)";
+  let description = [{
+    Post-training heterogeneous quantization: gives a float model (or one
+    with quantizers) the layer-level quantizers an HGQ model has, with the
+    fractional bits of every kernel weight and every activation element
+    chosen so that the quantized model meets a fidelity target against the
+    float model on the calibration data, at the lowest EBOPs the search
+    finds. Integer bits are left to `hgq-trace-minmax` as usual (the pass
+    traces once to report EBOPs, so its output is already traced).
+
+    Targets (measured with the executor on up to `max-samples` calibration
+    samples, then reported on all of them): `argmax`, the fraction of
+    samples whose argmax equals the float model's is at least
+    `1 - tolerance` (default 0.01); `rel-error`, the largest
+    `|quantized - float|` is at most `tolerance` (default 0.02) times the
+    float output's range. `auto` (the default) picks `argmax` when every
+    output has at least two features per sample, else `rel-error`. With
+    `budget-ebops` the pass instead spends at most that many EBOPs and
+    reports the fidelity it reached. `uniform-bits=N` is the baseline of
+    uniform per-tensor post-training quantization (QONNX/Brevitas style,
+    with power-of-two scales): every quantizer gets one width of N bits,
+    its integer bits from the calibration range, and nothing is searched.
+
+    The algorithm (docs/ptq.md): every quantizer is a site; within a site,
+    each element's weight in the output error is estimated from the data
+    (a weight: the RMS of the input feature or channel it multiplies, times
+    the weight of the output it feeds; an activation: the norm of the
+    weights of the dense or convolution layer that reads it), and each
+    site's scale by quantizing it alone. The bits follow the rate-distortion
+    rule `f = T + offset(site) + log2(weight(element))`, rounded; one
+    global level `T` is searched by bisection, then each site is lowered a
+    bit at a time while the target still holds (largest sites first). Cost:
+    about `2 x sites + 10` runs of the executor. Weights that round to zero
+    at their bits are pruned. `granularity` = `channel` or `tensor` shares
+    one width per output channel (last dimension) or per quantizer.
+
+    Prints, per layer, the fractional bits of the kernel and the widths of
+    the output (min/median/max), pruned weights and EBOPs, then the
+    fidelity. Warns about a layer whose kernel quantizes entirely to zero
+    and an output that is constant over the calibration data. With
+    `only-float`, a model that already has quantizers is left untouched
+    (what `--hgq-proxy-pipeline` uses).
+
+    ```
+    hgq-opt model.mlir --hgq-allocate-bits="calibration=cal.npy target=argmax tolerance=0.01"
+    ```
+  }];
+  let options = [
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "calibration data: one .npy per model input, comma-separated">,
+    Option<"target", "target", "std::string", /*default=*/"\"auto\"",
+           "argmax, rel-error or auto">,
+    Option<"tolerance", "tolerance", "double", /*default=*/"-1",
+           "allowed argmax disagreement (default 0.01) or error relative to "
+           "the output range (default 0.02)">,
+    Option<"budgetEbops", "budget-ebops", "double", /*default=*/"0",
+           "spend at most this many EBOPs instead of meeting a target">,
+    Option<"granularity", "granularity", "std::string",
+           /*default=*/"\"element\"", "element, channel or tensor">,
+    Option<"maxSamples", "max-samples", "int64_t", /*default=*/"10000",
+           "calibration samples used by the search">,
+    Option<"uniformBits", "uniform-bits", "int64_t", /*default=*/"0",
+           "instead of searching, give every quantizer one width of this "
+           "many bits (sign and integer bits from the calibration range): "
+           "the uniform per-tensor baseline">,
+    Option<"onlyFloat", "only-float", "bool", /*default=*/"false",
+           "leave a model that already has quantizers untouched">,
+    Option<"functionName", "function", "std::string", /*default=*/"\"\"",
+           "function to quantize (default: the only one, or @main)">,
+    Option<"quiet", "quiet", "bool", /*default=*/"false",
+           "do not print the per-layer table">
+  ];
+  let statistics = [
+    Statistic<"numRuns", "runs", "Executor runs of the search">,
+    Statistic<"numPruned", "pruned-weights", "Weights that quantize to zero">
+  ];
+}
+
 def HGQAttachQuantizers : Pass<"hgq-attach-quantizers", "::mlir::ModuleOp"> {
   let summary = "attach HGQ quantizers to a float model (post-training quantization)";
   let description = [{
@@ -243,7 +323,10 @@ def HGQAttachQuantizers : Pass<"hgq-attach-quantizers", "::mlir::ModuleOp"> {
     quantizer on every dense and convolution layer (a ReLU right after the
     layer becomes its fused activation); a quantizer after every other
     activation (HActivation) and every add (HAdd). Layers that already have
-    quantizers keep them.
+    quantizers keep them. A layer whose kernel quantizes entirely to zero at
+    these bits is a warning naming it. These are HGQ's training start values,
+    not bits chosen for the model: for post-training quantization of a float
+    model, `hgq-allocate-bits` chooses them from calibration data.
 
     The defaults are HGQ's quantizer configuration tables: kernel quantizer
     `init_bw = 2, skip_dims = none, rnd_strategy = standard_round`,

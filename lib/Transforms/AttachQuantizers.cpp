@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Transforms/Calibration.h"
 #include "hgq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -540,6 +541,7 @@ void AttachQuantizersPass::runOnOperation() {
       if (failed(result))
         return signalPassFailure();
     }
+    warnZeroKernels(function, "hgq-attach-quantizers");
   }
 }
 

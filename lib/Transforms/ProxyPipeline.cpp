@@ -17,9 +17,28 @@ struct ProxyPipelineOptions : public PassPipelineOptions<ProxyPipelineOptions> {
   Option<double> coverFactor{*this, "cover-factor",
                              llvm::cl::desc("trace-minmax cover factor"),
                              llvm::cl::init(1.0)};
-  Option<bool> attach{*this, "attach-quantizers",
-                      llvm::cl::desc("attach quantizers first (float models)"),
-                      llvm::cl::init(false)};
+  Option<bool> attach{
+      *this, "attach-quantizers",
+      llvm::cl::desc("attach HGQ's initial quantizers (init_bw) instead of "
+                     "allocating bits on a float model"),
+      llvm::cl::init(false)};
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("allocate-bits target on a float model: argmax, "
+                     "rel-error or auto"),
+      llvm::cl::init("auto")};
+  Option<double> tolerance{
+      *this, "tolerance",
+      llvm::cl::desc("allocate-bits tolerance (default per target)"),
+      llvm::cl::init(-1)};
+  Option<double> budgetEbops{
+      *this, "budget-ebops",
+      llvm::cl::desc("allocate-bits: spend at most this many EBOPs"),
+      llvm::cl::init(0)};
+  Option<std::string> granularity{
+      *this, "granularity",
+      llvm::cl::desc("allocate-bits: element, channel or tensor"),
+      llvm::cl::init("element")};
   Option<std::string> config{
       *this, "config",
       llvm::cl::desc("quantizer configuration for attach-quantizers")};
@@ -40,7 +59,8 @@ struct ProxyPipelineOptions : public PassPipelineOptions<ProxyPipelineOptions> {
 void hgq::registerProxyPipeline() {
   PassPipelineRegistration<ProxyPipelineOptions>(
       "hgq-proxy-pipeline",
-      "fuse batch norms, (attach quantizers,) trace on calibration data, "
+      "fuse batch norms, allocate bits on a float model (or attach "
+      "quantizers), trace on calibration data, "
       "convert to the proxy, (lower lookup tables,) estimate BOPs",
       [](OpPassManager &manager, const ProxyPipelineOptions &options) {
         // Batch norms fold into float layers before quantizers exist, so
@@ -50,6 +70,17 @@ void hgq::registerProxyPipeline() {
           HGQAttachQuantizersOptions attach;
           attach.configPath = options.config;
           manager.addPass(createHGQAttachQuantizers(attach));
+        } else {
+          // A float model gets its bits from the data; a model with
+          // quantizers is left as it is.
+          HGQAllocateBitsOptions allocate;
+          allocate.calibration = options.calibration;
+          allocate.target = options.target;
+          allocate.tolerance = options.tolerance;
+          allocate.budgetEbops = options.budgetEbops;
+          allocate.granularity = options.granularity;
+          allocate.onlyFloat = true;
+          manager.addPass(createHGQAllocateBits(allocate));
         }
         HGQTraceMinMaxOptions trace;
         trace.calibration = options.calibration;

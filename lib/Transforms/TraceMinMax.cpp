@@ -11,7 +11,7 @@
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Exec/Executor.h"
 #include "hgq/Fixed/Range.h"
-#include "hgq/Support/Npy.h"
+#include "hgq/Transforms/Calibration.h"
 #include "hgq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -140,8 +140,6 @@ struct TraceMinMaxPass : public hgq::impl::HGQTraceMinMaxBase<TraceMinMaxPass> {
 
   void runOnOperation() override;
   FailureOr<func::FuncOp> findFunction();
-  FailureOr<std::vector<exec::Tensor>>
-  loadCalibration(const exec::Executor &executor, func::FuncOp function);
   LogicalResult tracePoint(const exec::QuantizationPoint &where,
                            const MinMaxObserver &observed, size_t point);
 };
@@ -156,32 +154,6 @@ FailureOr<func::FuncOp> TraceMinMaxPass::findFunction() {
   return module.emitError() << "hgq-trace-minmax: the module has several "
                                "functions and none is @main; choose one "
                                "with function=NAME";
-}
-
-FailureOr<std::vector<exec::Tensor>>
-TraceMinMaxPass::loadCalibration(const exec::Executor &executor,
-                                 func::FuncOp function) {
-  SmallVector<StringRef> paths;
-  StringRef(calibration).split(paths, ',', -1, false);
-  if (paths.size() != executor.inputNames().size())
-    return function.emitError()
-           << "hgq-trace-minmax: the model has " << executor.inputNames().size()
-           << " inputs but calibration= names " << paths.size() << " file(s)";
-  std::vector<exec::Tensor> inputs;
-  for (StringRef path : paths) {
-    NpyArray array;
-    std::string error;
-    if (!readNpy(path.trim().str(), array, error))
-      return function.emitError() << "hgq-trace-minmax: " << error;
-    if (array.shape.empty() || array.shape[0] == 0)
-      return function.emitError()
-             << "hgq-trace-minmax: " << path << " holds no samples";
-    exec::Tensor tensor = exec::Tensor::makeFloat(array.shape);
-    for (size_t index = 0; index < array.values.size(); ++index)
-      tensor.floats[index] = float(array.values[index]);
-    inputs.push_back(std::move(tensor));
-  }
-  return inputs;
 }
 
 /// Records the traced range of one layer-level quantization point and gives
@@ -290,7 +262,8 @@ void TraceMinMaxPass::runOnOperation() {
   if (failed(executor))
     return signalPassFailure();
   FailureOr<std::vector<exec::Tensor>> inputs =
-      loadCalibration(**executor, *function);
+      loadCalibration(calibration, (*executor)->inputNames().size(), *function,
+                      "hgq-trace-minmax");
   if (failed(inputs))
     return signalPassFailure();
 
@@ -321,6 +294,8 @@ void TraceMinMaxPass::runOnOperation() {
     if (points[point].layerLevel &&
         failed(tracePoint(points[point], *observed, point)))
       return signalPassFailure();
+  if (!quiet) // a caller that traces quietly checks the outputs itself
+    warnConstantOutputs(*function, result.outputs, "hgq-trace-minmax");
 
   Builder builder(context);
   module->setAttr(
