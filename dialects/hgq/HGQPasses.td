@@ -252,7 +252,9 @@ def HGQAllocateBits : Pass<"hgq-allocate-bits", "::mlir::ModuleOp"> {
     `1 - tolerance` (default 0.01); `rel-error`, the largest
     `|quantized - float|` is at most `tolerance` (default 0.02) times the
     float output's range. `auto` (the default) picks `argmax` when every
-    output has at least two features per sample, else `rel-error`. With
+    output has at least two features per sample, else `rel-error`; when the
+    float model predicts one class for every calibration sample, argmax
+    agreement says nothing and `rel-error` is used (with a warning). With
     `budget-ebops` the pass instead spends at most that many EBOPs and
     reports the fidelity it reached. `uniform-bits=N` is the baseline of
     uniform per-tensor post-training quantization (QONNX/Brevitas style,
@@ -267,8 +269,9 @@ def HGQAllocateBits : Pass<"hgq-allocate-bits", "::mlir::ModuleOp"> {
     site's scale by quantizing it alone. The bits follow the rate-distortion
     rule `f = T + offset(site) + log2(weight(element))`, rounded; one
     global level `T` is searched by bisection, then each site is lowered a
-    bit at a time while the target still holds (largest sites first). Cost:
-    about `2 x sites + 10` runs of the executor. Weights that round to zero
+    bit, then half a bit, at a time while the target still holds (costliest
+    sites first). Cost: one run per site, about ten for the bisection and up
+    to a few per site for the lowering. Weights that round to zero
     at their bits are pruned. `granularity` = `channel` or `tensor` shares
     one width per output channel (last dimension) or per quantizer.
 

@@ -168,6 +168,7 @@ private:
   TargetKind kind = TargetKind::Argmax;
   double allowed = 0;
   int64_t searchSamples = 0;
+  int64_t runCount = 0; ///< executor runs, reported
 };
 
 bool AllocateBitsPass::meets(const Fidelity &fidelity) const {
@@ -321,7 +322,7 @@ LogicalResult AllocateBitsPass::measureReference(ModuleOp module,
   if (!status.ok)
     return function.emitError()
            << "hgq-allocate-bits: the float model: " << status.message;
-  ++numRuns;
+  ++numRuns, ++runCount;
   searchReference.assign(result.outputs.begin(),
                          result.outputs.begin() + outputCount);
   auto rmsBy = [](const exec::Tensor &tensor, int64_t groups) {
@@ -419,7 +420,7 @@ AllocateBitsPass::evaluate(func::FuncOp function,
   exec::Status status = (*executor)->run(inputs, {}, result);
   if (!status.ok)
     return function.emitError() << "hgq-allocate-bits: " << status.message;
-  ++numRuns;
+  ++numRuns, ++runCount;
   Fidelity fidelity = compare(result.outputs, reference, outputCount);
   if (outputs)
     *outputs = std::move(result.outputs);
@@ -499,7 +500,9 @@ void AllocateBitsPass::report(func::FuncOp function, const BopsReport &bops,
   }
   if (quiet)
     return;
-  os << llvm::formatv("  total EBOPs {0:F1}\n", bops.totalEbops);
+  os << llvm::formatv("  total EBOPs {0:F1} (layer level); {1} executor "
+                      "runs on {2} samples\n",
+                      bops.totalEbops, runCount, searchSamples);
   if (kind == TargetKind::Argmax)
     os << llvm::formatv("  argmax agreement with the float model: {0:P2} on "
                         "{1} calibration samples (target >= {2:P2})\n",
@@ -622,8 +625,34 @@ void AllocateBitsPass::runOnOperation() {
   kind = target == "argmax" || (target == "auto" && allClasses)
              ? TargetKind::Argmax
              : TargetKind::RelError;
-  allowed =
-      tolerance >= 0 ? tolerance : (kind == TargetKind::Argmax ? 0.01 : 0.02);
+  // A float model that predicts one class for every sample makes argmax
+  // agreement meaningless (a constant output would meet it).
+  for (size_t out = 0; kind == TargetKind::Argmax && out < outputCount; ++out) {
+    const exec::Tensor &tensor = searchReference[out];
+    int64_t features = tensor.featureSize();
+    std::optional<int64_t> only;
+    bool single = true;
+    for (int64_t n = 0; single && n < tensor.batch(); ++n) {
+      int64_t best = 0;
+      for (int64_t e = 1; e < features; ++e)
+        if (tensor.valueAt(n * features + e) >
+            tensor.valueAt(n * features + best))
+          best = e;
+      single = !only || *only == best;
+      only = best;
+    }
+    if (!single)
+      continue;
+    function.emitWarning()
+        << "hgq-allocate-bits: the float model predicts class " << *only
+        << " of output " << out << " for every one of the " << searchSamples
+        << " calibration samples, so argmax agreement says nothing; the "
+           "target is rel-error instead";
+    kind = TargetKind::RelError;
+  }
+  allowed = tolerance >= 0 && (kind == TargetKind::Argmax || target != "argmax")
+                ? tolerance
+                : (kind == TargetKind::Argmax ? 0.01 : 0.02);
 
   // Element weights within each site.
   for (Site &site : sites) {
@@ -844,20 +873,24 @@ void AllocateBitsPass::runOnOperation() {
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return cost(sites[a]) > cost(sites[b]);
     });
-    for (int round = 0; round < 2; ++round) {
-      bool lowered = false;
-      for (size_t s : order) {
-        sites[s].offset -= 1;
-        FailureOr<bool> ok = meetsAt(allAt(level));
-        if (failed(ok))
-          return signalPassFailure();
-        if (*ok)
-          lowered = true;
-        else
-          sites[s].offset += 1;
+    // A site that cannot go one bit lower may still go half a bit (half of
+    // its elements round down).
+    for (double step : {1.0, 0.5}) {
+      for (int round = 0; round < 3; ++round) {
+        bool lowered = false;
+        for (size_t s : order) {
+          sites[s].offset -= step;
+          FailureOr<bool> ok = meetsAt(allAt(level));
+          if (failed(ok))
+            return signalPassFailure();
+          if (*ok)
+            lowered = true;
+          else
+            sites[s].offset += step;
+        }
+        if (!lowered)
+          break;
       }
-      if (!lowered)
-        break;
     }
   }
 
