@@ -21,6 +21,9 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace mlir;
 
@@ -798,6 +801,34 @@ FailureOr<std::unique_ptr<Executor>> Executor::create(func::FuncOp function) {
         name.empty() ? "arg" + std::to_string(argument.getArgNumber()) : name);
     executor->inputShapes_.push_back(featuresOf(argument));
   }
+  // The working set of a sample: the largest step's result and operands,
+  // and a convolution's im2col rows (positions x taps x input channels).
+  function.walk([&](Operation *op) {
+    int64_t bytes = 0;
+    auto elements = [](Type type) -> int64_t {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (!tensor)
+        return 0;
+      int64_t count = 1;
+      for (int64_t dim : tensor.getShape().drop_front())
+        count *= ShapedType::isDynamic(dim) ? 1 : dim;
+      return count;
+    };
+    for (Value value : op->getOperands())
+      bytes += 8 * elements(value.getType());
+    for (Value value : op->getResults())
+      bytes += 8 * elements(value.getType());
+    if (auto conv = dyn_cast<ConvOp>(op)) {
+      auto kernel = cast<ShapedType>(conv.getKernel().getType()).getShape();
+      int64_t rows = 1;
+      for (int64_t dim : kernel.drop_back())
+        rows *= dim;
+      auto output = conv.getOutput().getType().getShape();
+      int64_t positions = elements(conv.getOutput().getType()) / output.back();
+      bytes += 12 * positions * rows;
+    }
+    executor->bytesPerSample_ = std::max(executor->bytesPerSample_, bytes);
+  });
   auto returnOp = cast<func::ReturnOp>(function.getBody().front().back());
   for (auto [index, value] : llvm::enumerate(returnOp.getOperands())) {
     std::string name;
@@ -811,26 +842,20 @@ FailureOr<std::unique_ptr<Executor>> Executor::create(func::FuncOp function) {
 
 namespace {
 
-/// Rows [begin, end) of a batch-first tensor.
-Tensor sliceRows(const Tensor &tensor, int64_t begin, int64_t end) {
+/// Rows [begin, end) of batch-first float32 samples.
+Tensor sliceRows(const InputView &input, int64_t begin, int64_t end) {
   Tensor slice;
-  slice.shape = tensor.shape;
+  slice.shape = input.shape;
   slice.shape[0] = end - begin;
-  slice.exact = tensor.exact;
-  slice.fractionalBits = tensor.fractionalBits;
-  int64_t features = tensor.featureSize();
-  if (tensor.exact)
-    slice.mantissas.assign(tensor.mantissas.begin() + begin * features,
-                           tensor.mantissas.begin() + end * features);
-  else
-    slice.floats.assign(tensor.floats.begin() + begin * features,
-                        tensor.floats.begin() + end * features);
+  int64_t features = input.featureSize();
+  slice.floats.assign(input.floats + begin * features,
+                      input.floats + end * features);
   return slice;
 }
 
 } // namespace
 
-Status Executor::runChunk(const std::vector<Tensor> &inputs, int64_t begin,
+Status Executor::runChunk(const std::vector<InputView> &inputs, int64_t begin,
                           int64_t end, Observer *observer,
                           std::vector<int64_t> &overflowCounts,
                           std::vector<Tensor> &outputs) const {
@@ -855,13 +880,24 @@ Status Executor::runChunk(const std::vector<Tensor> &inputs, int64_t begin,
 
 Status Executor::run(const std::vector<Tensor> &inputs,
                      const RunOptions &options, RunResult &result) const {
+  std::vector<InputView> views;
+  for (const Tensor &input : inputs) {
+    if (input.exact)
+      return Status::error("inputs must be float32 tensors");
+    views.push_back(InputView{input.shape, input.floats.data()});
+  }
+  return run(views, options, result);
+}
+
+Status Executor::run(const std::vector<InputView> &inputs,
+                     const RunOptions &options, RunResult &result) const {
   if (inputs.size() != inputShapes_.size())
     return Status::error("the model takes " +
                          std::to_string(inputShapes_.size()) + " inputs, got " +
                          std::to_string(inputs.size()));
   int64_t batch = inputs.empty() ? 0 : inputs.front().batch();
   for (size_t index = 0; index < inputs.size(); ++index) {
-    const Tensor &input = inputs[index];
+    const InputView &input = inputs[index];
     std::vector<int64_t> features(input.shape.begin() + 1, input.shape.end());
     const std::vector<int64_t> &expected = inputShapes_[index];
     bool matches = features.size() == expected.size();
@@ -885,7 +921,24 @@ Status Executor::run(const std::vector<Tensor> &inputs,
                            std::to_string(input.batch()) + ")");
   }
 
-  int64_t chunkRows = std::max<int64_t>(options.chunkRows, 1);
+#if defined(__GLIBC__)
+  // Every work item allocates its tensors anew; glibc would serve the larger
+  // ones with fresh mmap()s (or trim them back to the system), and the page
+  // faults of touching them again cost more than the arithmetic (they were
+  // half of a conv net's time). Keep freed memory for reuse instead.
+  static std::once_flag tuneMalloc;
+  std::call_once(tuneMalloc, [] {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  });
+#endif
+  // Small enough work items keep a step's tensors in the caches; dense
+  // models keep 2048 samples.
+  constexpr int64_t kChunkBytes = 4 << 20;
+  int64_t chunkRows =
+      options.chunkRows > 0
+          ? options.chunkRows
+          : std::clamp<int64_t>(kChunkBytes / bytesPerSample_, 16, 2048);
   int64_t chunks = std::max<int64_t>((batch + chunkRows - 1) / chunkRows, 1);
   unsigned threads = options.threads
                          ? options.threads
@@ -948,8 +1001,13 @@ Status Executor::run(const std::vector<Tensor> &inputs,
 
   result.outputs.clear();
   for (size_t output = 0; output < outputSlots_.size(); ++output) {
-    Tensor joined = chunkOutputs.front()[output];
+    Tensor joined = std::move(chunkOutputs.front()[output]);
     joined.shape[0] = batch;
+    size_t total = size_t(joined.size());
+    if (joined.exact)
+      joined.mantissas.reserve(total);
+    else
+      joined.floats.reserve(total);
     for (int64_t chunk = 1; chunk < chunks; ++chunk) {
       const Tensor &part = chunkOutputs[chunk][output];
       if (joined.exact)

@@ -335,24 +335,42 @@ splitKernelGroups(const std::vector<float> &, int64_t, int64_t, int64_t,
 namespace {
 
 /// Gathers the receptive fields of one group into rows of
-/// (KH*KW*cinPerGroup) values; padding contributes zeros.
-template <typename T>
-void im2col(const T *input, int64_t batch, const WindowGeometry &g,
+/// (KH*KW*cinPerGroup) values, converted to `Out`; padding contributes
+/// zeros. `columns` keeps its capacity between calls (a thread's buffer).
+template <typename In, typename Out>
+void im2col(const In *input, int64_t batch, const WindowGeometry &g,
             int64_t channels, int64_t firstChannel, int64_t cinPerGroup,
-            std::vector<T> &columns) {
-  int64_t positions = g.outputPositions();
+            std::vector<Out> &columns) {
+  std::array<int64_t, 2> output = g.output();
+  int64_t positions = output[0] * output[1];
   int64_t taps = g.window[0] * g.window[1];
   int64_t rowLength = taps * cinPerGroup;
-  columns.assign(batch * positions * rowLength, T(0));
-  T *row = columns.data();
+  columns.resize(size_t(batch * positions * rowLength));
+  bool padded = g.padBegin[0] || g.padBegin[1] || g.padEnd[0] || g.padEnd[1];
+  if (padded)
+    std::fill(columns.begin(), columns.end(), Out(0));
+  Out *row = columns.data();
+  int64_t imageSize = g.input[0] * g.input[1] * channels;
   for (int64_t n = 0; n < batch; ++n) {
-    const T *image = input + n * g.input[0] * g.input[1] * channels;
-    for (int64_t position = 0; position < positions;
-         ++position, row += rowLength)
-      g.forEachTap(position, [&](int64_t tap, int64_t inputPosition) {
-        const T *pixel = image + inputPosition * channels + firstChannel;
-        std::copy(pixel, pixel + cinPerGroup, row + tap * cinPerGroup);
-      });
+    const In *image = input + n * imageSize;
+    for (int64_t oh = 0; oh < output[0]; ++oh)
+      for (int64_t ow = 0; ow < output[1]; ++ow, row += rowLength)
+        for (int64_t kh = 0; kh < g.window[0]; ++kh) {
+          int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
+          if (ih < 0 || ih >= g.input[0])
+            continue;
+          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+            int64_t iw =
+                ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
+            if (iw < 0 || iw >= g.input[1])
+              continue;
+            const In *pixel =
+                image + (ih * g.input[1] + iw) * channels + firstChannel;
+            Out *target = row + (kh * g.window[1] + kw) * cinPerGroup;
+            for (int64_t c = 0; c < cinPerGroup; ++c)
+              target[c] = Out(pixel[c]);
+          }
+        }
   }
 }
 
@@ -380,19 +398,55 @@ Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
                           in.fractionalBits + kernelFrac);
   std::array<int64_t, 2> size = g.output();
   int64_t rows = in.batch() * size[0] * size[1];
-  std::vector<int64_t> columns, product(rows * coutPerGroup);
+  uint64_t largest = maxAbs(in.mantissas.data(), in.size());
+  // Where the bound proves float32 (or float64) exact, the windows are
+  // gathered straight into that type and multiplied there; the buffers are
+  // the thread's own and keep their capacity from one work item to the next.
+  thread_local std::vector<float> floatColumns, floatProduct;
+  thread_local std::vector<double> doubleColumns, doubleProduct;
+  thread_local std::vector<int64_t> columns, product;
+  auto place = [&](auto &values, int64_t group) {
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t *target =
+          out.mantissas.data() + r * outputChannels + group * coutPerGroup;
+      const auto *source = values.data() + r * coutPerGroup;
+      for (int64_t co = 0; co < coutPerGroup; ++co)
+        target[co] = int64_t(source[co]);
+    }
+  };
   for (int64_t group = 0; group < groups; ++group) {
-    im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
-           cinPerGroup, columns);
-    if (Status status =
-            groupKernels[group].multiply(columns.data(), rows, product.data());
-        !status.ok)
-      return status;
-    for (int64_t r = 0; r < rows; ++r)
-      std::copy(product.begin() + r * coutPerGroup,
-                product.begin() + (r + 1) * coutPerGroup,
-                out.mantissas.begin() + r * outputChannels +
-                    group * coutPerGroup);
+    const ExactMatrix &kernel = groupKernels[group];
+    switch (kernel.pathFor(largest)) {
+    case ExactMatrix::Path::Float32:
+      im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
+             cinPerGroup, floatColumns);
+      floatProduct.resize(size_t(rows * coutPerGroup));
+      floatMatMul(floatColumns.data(), rows, kernel.inner(),
+                  kernel.floatValues(), coutPerGroup, floatProduct.data());
+      place(floatProduct, group);
+      break;
+    case ExactMatrix::Path::Float64: {
+      im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
+             cinPerGroup, doubleColumns);
+      doubleProduct.resize(size_t(rows * coutPerGroup));
+      Eigen::Map<const RowMajorD> left(doubleColumns.data(), rows,
+                                       kernel.inner());
+      Eigen::Map<const RowMajorD> right(kernel.doubleValues(), kernel.inner(),
+                                        coutPerGroup);
+      Eigen::Map<RowMajorD>(doubleProduct.data(), rows, coutPerGroup)
+          .noalias() = left * right;
+      place(doubleProduct, group);
+      break;
+    }
+    default:
+      im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
+             cinPerGroup, columns);
+      product.resize(size_t(rows * coutPerGroup));
+      if (Status status = kernel.multiply(columns.data(), rows, product.data());
+          !status.ok)
+        return status;
+      place(product, group);
+    }
   }
   return Status::success();
 }

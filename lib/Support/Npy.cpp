@@ -2,11 +2,15 @@
 
 #include "hgq/Support/Npy.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace hgq {
@@ -45,8 +49,14 @@ bool headerField(const std::string &header, const std::string &key,
 
 } // namespace
 
-bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
-  std::ifstream in(path, std::ios::binary);
+namespace {
+
+/// Opens `path` and reads its header: shape, element type; `in` is left at
+/// the first data byte and `count` is the number of elements.
+bool readHeader(const std::string &path, std::ifstream &in,
+                std::vector<int64_t> &shape, NpyType &type, int64_t &count,
+                std::string &error) {
+  in.open(path, std::ios::binary);
   if (!in) {
     error = path + ": cannot open: " + std::strerror(errno);
     return false;
@@ -88,13 +98,10 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
     error = path + ": malformed header: " + header;
     return false;
   }
-  size_t elementSize;
   if (descr == "'<f4'" || descr == "'float32'") {
-    array.type = NpyType::Float32;
-    elementSize = 4;
+    type = NpyType::Float32;
   } else if (descr == "'<f8'" || descr == "'float64'") {
-    array.type = NpyType::Float64;
-    elementSize = 8;
+    type = NpyType::Float64;
   } else {
     error = path + ": dtype " + descr +
             " is not supported; expected little-endian float32 ('<f4') or "
@@ -106,21 +113,32 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
                    "C-ordered array (numpy.ascontiguousarray)";
     return false;
   }
-  array.shape.clear();
+  shape.clear();
   std::string digits;
   for (char c : shapeText) {
     if (c >= '0' && c <= '9') {
       digits += c;
     } else if (!digits.empty()) {
-      array.shape.push_back(std::stoll(digits));
+      shape.push_back(std::stoll(digits));
       digits.clear();
     }
   }
   if (!digits.empty())
-    array.shape.push_back(std::stoll(digits));
-  int64_t count = 1;
-  for (int64_t dim : array.shape)
+    shape.push_back(std::stoll(digits));
+  count = 1;
+  for (int64_t dim : shape)
     count *= dim;
+  return true;
+}
+
+} // namespace
+
+bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
+  std::ifstream in;
+  int64_t count = 0;
+  if (!readHeader(path, in, array.shape, array.type, count, error))
+    return false;
+  size_t elementSize = array.type == NpyType::Float32 ? 4 : 8;
   std::vector<char> bytes(size_t(count) * elementSize);
   if (!in.read(bytes.data(), std::streamsize(bytes.size()))) {
     error = path + ": truncated data: expected " + std::to_string(count) +
@@ -140,8 +158,99 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
   return true;
 }
 
-std::string encodeNpy(const std::vector<int64_t> &shape,
-                      const std::vector<double> &values, NpyType type) {
+bool readNpyFloat32(const std::string &path, std::vector<int64_t> &shape,
+                    std::vector<float> &values, int64_t &rounded,
+                    std::string &error) {
+  std::ifstream in;
+  NpyType type;
+  int64_t count = 0;
+  rounded = 0;
+  if (!readHeader(path, in, shape, type, count, error))
+    return false;
+  values.resize(size_t(count));
+  bool complete = true;
+  if (type == NpyType::Float32) {
+    complete = bool(in.read(reinterpret_cast<char *>(values.data()),
+                            std::streamsize(size_t(count) * 4)));
+  } else {
+    // float64: converted a block at a time, counting the values that round.
+    std::vector<double> block(size_t(1) << 16);
+    for (int64_t done = 0; complete && done < count;) {
+      int64_t take = std::min<int64_t>(int64_t(block.size()), count - done);
+      complete = bool(in.read(reinterpret_cast<char *>(block.data()),
+                              std::streamsize(take * 8)));
+      for (int64_t index = 0; complete && index < take; ++index) {
+        values[done + index] = float(block[index]);
+        rounded += double(values[done + index]) != block[index];
+      }
+      done += take;
+    }
+  }
+  if (!complete) {
+    error = path + ": truncated data: expected " + std::to_string(count) +
+            " elements";
+    return false;
+  }
+  return true;
+}
+
+NpyMapping::~NpyMapping() {
+  if (base_)
+    munmap(base_, length_);
+}
+
+bool NpyMapping::open(const std::string &path, std::string &error) {
+  std::ifstream in;
+  NpyType type;
+  int64_t count = 0;
+  if (!readHeader(path, in, shape_, type, count, error))
+    return false;
+  if (type != NpyType::Float32)
+    return true;
+  std::streamoff offset = in.tellg();
+  in.close();
+  int descriptor = ::open(path.c_str(), O_RDONLY);
+  struct stat status;
+  if (descriptor < 0 || fstat(descriptor, &status) != 0) {
+    error = path + ": cannot open: " + std::strerror(errno);
+    if (descriptor >= 0)
+      close(descriptor);
+    return false;
+  }
+  size_t needed = size_t(offset) + size_t(count) * 4;
+  if (size_t(status.st_size) < needed) {
+    close(descriptor);
+    error = path + ": truncated data: expected " + std::to_string(count) +
+            " elements";
+    return false;
+  }
+  length_ = size_t(status.st_size);
+  void *base =
+      length_ ? mmap(nullptr, length_, PROT_READ, MAP_PRIVATE, descriptor, 0)
+              : nullptr;
+  close(descriptor);
+  if (length_ && base == MAP_FAILED) {
+    error = path + ": cannot map: " + std::strerror(errno);
+    return false;
+  }
+  base_ = base;
+  // The data of a float32 .npy starts at a multiple of 16 (64 for numpy's
+  // own files); a misaligned one is read, not mapped.
+  if (offset % alignof(float) != 0) {
+    error = path + ": the data is not aligned for float32";
+    return false;
+  }
+  madvise(base_, length_, MADV_SEQUENTIAL);
+  floats_ = reinterpret_cast<const float *>(static_cast<const char *>(base_) +
+                                            offset);
+  return true;
+}
+
+namespace {
+
+/// The .npy preamble and header for `shape` and `type`, padded so that the
+/// data starts on a multiple of 64 bytes.
+std::string npyHeader(const std::vector<int64_t> &shape, NpyType type) {
   std::ostringstream dict;
   dict << "{'descr': '" << (type == NpyType::Float32 ? "<f4" : "<f8")
        << "', 'fortran_order': False, 'shape': (";
@@ -151,11 +260,9 @@ std::string encodeNpy(const std::vector<int64_t> &shape,
          << (index + 1 < shape.size() ? " " : "");
   dict << "), }";
   std::string header = dict.str();
-  // Pad with spaces so that the data starts on a multiple of 64 bytes.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-
   unsigned char preamble[10] = {0x93,
                                 'N',
                                 'U',
@@ -166,30 +273,48 @@ std::string encodeNpy(const std::vector<int64_t> &shape,
                                 0,
                                 (unsigned char)(header.size() & 0xff),
                                 (unsigned char)(header.size() >> 8)};
-  std::string bytes(reinterpret_cast<const char *>(preamble), 10);
-  bytes += header;
-  if (type == NpyType::Float32) {
-    std::vector<float> narrow(values.begin(), values.end());
-    bytes.append(reinterpret_cast<const char *>(narrow.data()),
-                 narrow.size() * 4);
-  } else {
-    bytes.append(reinterpret_cast<const char *>(values.data()),
-                 values.size() * 8);
+  return std::string(reinterpret_cast<const char *>(preamble), 10) + header;
+}
+
+/// Appends `values` as `type` through `sink(bytes, size)`, a block at a time.
+template <typename Sink>
+void emitValues(const std::vector<double> &values, NpyType type, Sink sink) {
+  if (type == NpyType::Float64) {
+    sink(reinterpret_cast<const char *>(values.data()), values.size() * 8);
+    return;
   }
+  std::vector<float> block;
+  for (size_t start = 0; start < values.size(); start += 1 << 16) {
+    size_t end = std::min(values.size(), start + (size_t(1) << 16));
+    block.assign(values.begin() + start, values.begin() + end);
+    sink(reinterpret_cast<const char *>(block.data()), block.size() * 4);
+  }
+}
+
+} // namespace
+
+std::string encodeNpy(const std::vector<int64_t> &shape,
+                      const std::vector<double> &values, NpyType type) {
+  std::string bytes = npyHeader(shape, type);
+  emitValues(values, type,
+             [&](const char *data, size_t size) { bytes.append(data, size); });
   return bytes;
 }
 
 bool writeNpy(const std::string &path, const std::vector<int64_t> &shape,
               const std::vector<double> &values, NpyType type,
               std::string &error) {
-  std::string bytes = encodeNpy(shape, values, type);
   std::string temporary = path + ".partial." + std::to_string(getpid());
   std::FILE *file = std::fopen(temporary.c_str(), "wb");
   if (!file) {
     error = path + ": cannot write: " + std::strerror(errno);
     return false;
   }
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  std::string header = npyHeader(shape, type);
+  bool ok = std::fwrite(header.data(), 1, header.size(), file) == header.size();
+  emitValues(values, type, [&](const char *data, size_t size) {
+    ok = ok && (size == 0 || std::fwrite(data, 1, size, file) == size);
+  });
   ok = (std::fclose(file) == 0) && ok;
   if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
     error = path + ": write failed: " + std::strerror(errno);

@@ -23,15 +23,14 @@ FailureOr<std::vector<hgq::exec::Tensor>> hgq::loadCalibration(StringRef paths,
            << " inputs but calibration= names " << files.size() << " file(s)";
   std::vector<exec::Tensor> tensors;
   for (StringRef path : files) {
-    NpyArray array;
+    exec::Tensor tensor;
     std::string error;
-    if (!readNpy(path.trim().str(), array, error))
+    int64_t rounded = 0;
+    if (!readNpyFloat32(path.trim().str(), tensor.shape, tensor.floats, rounded,
+                        error))
       return where->emitError() << pass << ": " << error;
-    if (array.shape.empty() || array.shape[0] == 0)
+    if (tensor.shape.empty() || tensor.shape[0] == 0)
       return where->emitError() << pass << ": " << path << " holds no samples";
-    exec::Tensor tensor = exec::Tensor::makeFloat(array.shape);
-    for (size_t index = 0; index < array.values.size(); ++index)
-      tensor.floats[index] = float(array.values[index]);
     tensors.push_back(std::move(tensor));
   }
   return tensors;

@@ -159,27 +159,35 @@ int main(int argc, char **argv) {
                  (*executor)->outputNames(), "output", outputFiles, error))
     return fail(error);
 
-  std::vector<hgq::exec::Tensor> inputs;
+  // float32 files are mapped and read in place, a work item at a time;
+  // float64 ones are read and rounded to float32.
+  std::vector<std::unique_ptr<hgq::NpyMapping>> mappings;
+  std::vector<hgq::exec::Tensor> converted(inputFiles.size());
+  std::vector<hgq::exec::InputView> inputs;
   for (size_t index = 0; index < inputFiles.size(); ++index) {
     if (inputFiles[index].empty())
       return fail("no --input for model input '" +
                   (*executor)->inputNames()[index] + "'");
-    hgq::NpyArray array;
-    if (!hgq::readNpy(inputFiles[index], array, error))
+    auto mapping = std::make_unique<hgq::NpyMapping>();
+    if (!mapping->open(inputFiles[index], error))
       return fail(error);
-    if (array.shape.empty())
-      return fail(inputFiles[index] + ": a 0-d array has no batch dimension");
-    hgq::exec::Tensor tensor = hgq::exec::Tensor::makeFloat(array.shape);
-    int64_t rounded = 0;
-    for (size_t element = 0; element < array.values.size(); ++element) {
-      tensor.floats[element] = float(array.values[element]);
-      rounded += double(tensor.floats[element]) != array.values[element];
+    hgq::exec::InputView view{mapping->shape(), mapping->floats()};
+    if (!mapping->isFloat32()) {
+      hgq::exec::Tensor &tensor = converted[index];
+      int64_t rounded = 0;
+      if (!hgq::readNpyFloat32(inputFiles[index], tensor.shape, tensor.floats,
+                               rounded, error))
+        return fail(error);
+      // Models take float32 inputs, as the source frameworks do.
+      if (rounded)
+        llvm::errs() << "hgq-run: note: " << inputFiles[index] << ": "
+                     << rounded << " float64 values were rounded to float32\n";
+      view = hgq::exec::InputView{tensor.shape, tensor.floats.data()};
     }
-    // Models take float32 inputs, as the source frameworks do.
-    if (rounded)
-      llvm::errs() << "hgq-run: note: " << inputFiles[index] << ": " << rounded
-                   << " float64 values were rounded to float32\n";
-    inputs.push_back(std::move(tensor));
+    if (view.shape.empty())
+      return fail(inputFiles[index] + ": a 0-d array has no batch dimension");
+    mappings.push_back(std::move(mapping));
+    inputs.push_back(std::move(view));
   }
 
   hgq::exec::RunOptions options;

@@ -49,8 +49,10 @@ public:
 };
 
 struct RunOptions {
-  unsigned threads = 0;     ///< 0: one per core
-  int64_t chunkRows = 2048; ///< samples per work item
+  unsigned threads = 0; ///< 0: one per core
+  /// Samples per work item; 0 picks them so that one step's tensors of a
+  /// work item stay within a few MB (at most 2048 samples).
+  int64_t chunkRows = 0;
   std::function<std::unique_ptr<Observer>()> makeObserver;
   /// Called from the driving thread as chunks finish.
   std::function<void(int64_t done, int64_t total)> progress;
@@ -72,6 +74,10 @@ public:
   /// Runs float32 inputs (one tensor per function argument, batch first).
   Status run(const std::vector<Tensor> &inputs, const RunOptions &options,
              RunResult &result) const;
+  /// The same on inputs it does not own (e.g. memory-mapped .npy files):
+  /// each work item copies only its own rows.
+  Status run(const std::vector<InputView> &inputs, const RunOptions &options,
+             RunResult &result) const;
 
   const std::vector<QuantizationPoint> &points() const { return points_; }
   /// Names (location names, else "argN" / "resultN") and non-batch shapes.
@@ -85,8 +91,9 @@ public:
 
 private:
   Executor();
-  Status runChunk(const std::vector<Tensor> &inputs, int64_t begin, int64_t end,
-                  Observer *observer, std::vector<int64_t> &overflowCounts,
+  Status runChunk(const std::vector<InputView> &inputs, int64_t begin,
+                  int64_t end, Observer *observer,
+                  std::vector<int64_t> &overflowCounts,
                   std::vector<Tensor> &outputs) const;
 
   std::vector<std::unique_ptr<Step>> steps_;
@@ -95,6 +102,9 @@ private:
   std::vector<std::vector<int64_t>> inputShapes_;
   std::vector<int> outputSlots_;
   int slotCount_ = 0;
+  /// The bytes one sample needs in the largest step (its tensors as int64,
+  /// a convolution's gathered windows too).
+  int64_t bytesPerSample_ = 8;
 };
 
 } // namespace hgq::exec

@@ -30,6 +30,9 @@ public:
   int64_t inner() const { return inner_; }
   int64_t cols() const { return cols_; }
   const std::vector<int64_t> &values() const { return values_; }
+  /// The values as float32 and float64 (exact where pathFor() selects them).
+  const float *floatValues() const { return asFloat_.data(); }
+  const double *doubleValues() const { return asDouble_.data(); }
 
   /// out[r, o] = sum_j a[r, j] * m[j, o] for `rows` rows of `a` (row stride
   /// `inner`), exactly. Fails only when a result needs more than 63 bits.

@@ -40,6 +40,21 @@ struct Tensor {
   }
 };
 
+/// Float32 batch-first samples the executor reads its work items from
+/// without owning them: a tensor's floats, or a memory-mapped .npy file.
+struct InputView {
+  std::vector<int64_t> shape;
+  const float *floats = nullptr;
+
+  int64_t batch() const { return shape.empty() ? 1 : shape[0]; }
+  int64_t featureSize() const {
+    int64_t count = 1;
+    for (size_t index = 1; index < shape.size(); ++index)
+      count *= shape[index];
+    return count;
+  }
+};
+
 /// Outcome of a kernel: an error carries a message for the user.
 struct Status {
   bool ok = true;

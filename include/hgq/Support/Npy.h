@@ -27,6 +27,36 @@ struct NpyArray {
 /// names the file).
 bool readNpy(const std::string &path, NpyArray &array, std::string &error);
 
+/// Reads `path` straight into float32 `values` (the executor's input type)
+/// without a float64 copy: float32 data as it is, float64 data rounded, with
+/// `rounded` counting the values that changed.
+bool readNpyFloat32(const std::string &path, std::vector<int64_t> &shape,
+                    std::vector<float> &values, int64_t &rounded,
+                    std::string &error);
+
+/// A float32 .npy file mapped into memory (read-only): its samples are read
+/// in place, so a calibration set larger than memory streams from the page
+/// cache. Other dtypes are refused (`isFloat32` false, no error): read them
+/// with readNpyFloat32.
+class NpyMapping {
+public:
+  NpyMapping() = default;
+  NpyMapping(const NpyMapping &) = delete;
+  NpyMapping &operator=(const NpyMapping &) = delete;
+  ~NpyMapping();
+  /// Maps `path`; false with `error` set when it is not a valid .npy file.
+  bool open(const std::string &path, std::string &error);
+  bool isFloat32() const { return floats_ != nullptr; }
+  const std::vector<int64_t> &shape() const { return shape_; }
+  const float *floats() const { return floats_; }
+
+private:
+  std::vector<int64_t> shape_;
+  const float *floats_ = nullptr;
+  void *base_ = nullptr;
+  size_t length_ = 0;
+};
+
 /// The bytes of a .npy file holding `values` (row-major, `shape`) as `type`.
 std::string encodeNpy(const std::vector<int64_t> &shape,
                       const std::vector<double> &values, NpyType type);
