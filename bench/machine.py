@@ -1,6 +1,8 @@
-"""What every benchmark records about the machine it ran on."""
+"""What every benchmark records about the machine it ran on, and how it
+times."""
 
 import platform
+import time
 
 
 def cpu_model():
@@ -12,3 +14,13 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor()
+
+
+def best_of(repeat, function):
+    """The shortest wall time of `repeat` calls of `function`."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)

@@ -405,6 +405,8 @@ Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
   thread_local std::vector<float> floatColumns, floatProduct;
   thread_local std::vector<double> doubleColumns, doubleProduct;
   thread_local std::vector<int64_t> columns, product;
+  thread_local std::vector<float> image;
+  bool converted = false;
   auto place = [&](auto &values, int64_t group) {
     for (int64_t r = 0; r < rows; ++r) {
       int64_t *target =
@@ -417,14 +419,20 @@ Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
   for (int64_t group = 0; group < groups; ++group) {
     const ExactMatrix &kernel = groupKernels[group];
     switch (kernel.pathFor(largest)) {
-    case ExactMatrix::Path::Float32:
-      im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
+    case ExactMatrix::Path::Float32: {
+      // Converted once per element, not once per window that reads it.
+      if (!converted) {
+        image.assign(in.mantissas.begin(), in.mantissas.end());
+        converted = true;
+      }
+      im2col(image.data(), in.batch(), g, channels, group * cinPerGroup,
              cinPerGroup, floatColumns);
       floatProduct.resize(size_t(rows * coutPerGroup));
       floatMatMul(floatColumns.data(), rows, kernel.inner(),
                   kernel.floatValues(), coutPerGroup, floatProduct.data());
       place(floatProduct, group);
       break;
+    }
     case ExactMatrix::Path::Float64: {
       im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
              cinPerGroup, doubleColumns);
