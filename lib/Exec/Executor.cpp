@@ -946,6 +946,9 @@ Status Executor::run(const std::vector<InputView> &inputs,
   threads = unsigned(std::min<int64_t>(threads, chunks));
 
   std::vector<std::vector<Tensor>> chunkOutputs(chunks);
+  // Per chunk and output: its first row, and whether every row equals it.
+  std::vector<std::vector<std::vector<double>>> firstRows(chunks);
+  std::vector<std::vector<char>> constantWithin(chunks);
   std::vector<std::vector<int64_t>> counts(
       threads, std::vector<int64_t>(points_.size(), 0));
   result.observers.clear();
@@ -965,6 +968,22 @@ Status Executor::run(const std::vector<InputView> &inputs,
       int64_t end = std::min(batch, begin + chunkRows);
       Status status = runChunk(inputs, begin, end, result.observers[t].get(),
                                counts[t], chunkOutputs[chunk]);
+      if (status.ok) {
+        for (const Tensor &output : chunkOutputs[chunk]) {
+          int64_t features = output.featureSize();
+          std::vector<double> first;
+          bool constant = true;
+          for (int64_t e = 0; e < features && output.batch(); ++e)
+            first.push_back(output.valueAt(e));
+          for (int64_t n = 1; constant && n < output.batch(); ++n)
+            for (int64_t e = 0; constant && e < features; ++e)
+              constant = output.valueAt(n * features + e) == first[e];
+          firstRows[chunk].push_back(std::move(first));
+          constantWithin[chunk].push_back(constant);
+        }
+        if (!options.keepOutputs)
+          chunkOutputs[chunk].clear();
+      }
       if (!status.ok) {
         std::lock_guard<std::mutex> lock(errorMutex);
         if (!failed.exchange(true))
@@ -999,7 +1018,16 @@ Status Executor::run(const std::vector<InputView> &inputs,
     for (size_t point = 0; point < points_.size(); ++point)
       result.overflowCounts[point] += threadCounts[point];
 
+  result.constantOutputs.assign(outputSlots_.size(), true);
+  for (size_t output = 0; output < outputSlots_.size(); ++output)
+    for (int64_t chunk = 0; chunk < chunks; ++chunk)
+      if (!firstRows[chunk].empty())
+        result.constantOutputs[output] =
+            result.constantOutputs[output] && constantWithin[chunk][output] &&
+            firstRows[chunk][output] == firstRows[0][output];
   result.outputs.clear();
+  if (!options.keepOutputs)
+    return Status::success();
   for (size_t output = 0; output < outputSlots_.size(); ++output) {
     Tensor joined = std::move(chunkOutputs.front()[output]);
     joined.shape[0] = batch;

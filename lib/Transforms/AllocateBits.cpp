@@ -121,20 +121,6 @@ Fidelity compare(const std::vector<exec::Tensor> &got,
   return fidelity;
 }
 
-/// The first `rows` samples of each input.
-std::vector<exec::Tensor> headRows(const std::vector<exec::Tensor> &inputs,
-                                   int64_t rows) {
-  std::vector<exec::Tensor> head;
-  for (const exec::Tensor &input : inputs) {
-    exec::Tensor part = input;
-    int64_t keep = std::min(rows, input.batch());
-    part.shape[0] = keep;
-    part.floats.resize(size_t(keep * input.featureSize()));
-    head.push_back(std::move(part));
-  }
-  return head;
-}
-
 struct AllocateBitsPass
     : public hgq::impl::HGQAllocateBitsBase<AllocateBitsPass> {
   using HGQAllocateBitsBase::HGQAllocateBitsBase;
@@ -149,13 +135,12 @@ private:
   void setSite(Site &site, double level);
   FailureOr<Fidelity> evaluate(func::FuncOp function,
                                const std::vector<double> &levels,
-                               const std::vector<exec::Tensor> &inputs,
-                               const std::vector<exec::Tensor> &reference,
-                               std::vector<exec::Tensor> *outputs = nullptr);
+                               const std::vector<exec::InputView> &inputs,
+                               const std::vector<exec::Tensor> &reference);
   bool meets(const Fidelity &fidelity) const;
   FailureOr<BopsReport> traceAndCount(ModuleOp module, func::FuncOp function);
   void finish(ModuleOp module, func::FuncOp function,
-              const std::vector<exec::Tensor> &allInputs, double level);
+              const std::vector<exec::InputView> &allInputs, double level);
   void report(func::FuncOp function, const BopsReport &bops,
               const Fidelity &fidelity, int64_t samples);
 
@@ -163,7 +148,9 @@ private:
   /// Per layer (walk order): the RMS of its input per feature (dense) or
   /// per channel (convolution), from the float model.
   std::map<Operation *, std::vector<double>> inputRms;
-  std::vector<exec::Tensor> searchInputs, searchReference;
+  std::vector<exec::InputView> searchInputs; ///< views of runOnOperation's data
+  std::vector<exec::Tensor> searchReference;
+  std::vector<bool> lastConstant; ///< outputs constant in the last run
   size_t outputCount = 0;
   TargetKind kind = TargetKind::Argmax;
   double allowed = 0;
@@ -269,7 +256,7 @@ LogicalResult AllocateBitsPass::measureReference(ModuleOp module,
   func::FuncOp reference = function.clone();
   reference.setName("__hgq_allocate_bits_reference");
   SymbolTable(module).insert(reference);
-  auto cleanup = llvm::make_scope_exit([&] { reference.erase(); });
+  llvm::scope_exit cleanup([&] { reference.erase(); });
   SmallVector<Operation *> originals, copies;
   function.walk([&](Operation *op) { originals.push_back(op); });
   reference.walk([&](Operation *op) { copies.push_back(op); });
@@ -407,9 +394,8 @@ void AllocateBitsPass::setSite(Site &site, double level) {
 FailureOr<Fidelity>
 AllocateBitsPass::evaluate(func::FuncOp function,
                            const std::vector<double> &levels,
-                           const std::vector<exec::Tensor> &inputs,
-                           const std::vector<exec::Tensor> &reference,
-                           std::vector<exec::Tensor> *outputs) {
+                           const std::vector<exec::InputView> &inputs,
+                           const std::vector<exec::Tensor> &reference) {
   for (size_t s = 0; s < sites.size(); ++s)
     setSite(sites[s], levels[s]);
   FailureOr<std::unique_ptr<exec::Executor>> executor =
@@ -422,8 +408,7 @@ AllocateBitsPass::evaluate(func::FuncOp function,
     return function.emitError() << "hgq-allocate-bits: " << status.message;
   ++numRuns, ++runCount;
   Fidelity fidelity = compare(result.outputs, reference, outputCount);
-  if (outputs)
-    *outputs = std::move(result.outputs);
+  lastConstant = result.constantOutputs;
   return fidelity;
 }
 
@@ -516,7 +501,7 @@ void AllocateBitsPass::report(func::FuncOp function, const BopsReport &bops,
 /// Gives every site its bits at `level`, checks the result on all
 /// calibration samples, traces it, counts it and reports.
 void AllocateBitsPass::finish(ModuleOp module, func::FuncOp function,
-                              const std::vector<exec::Tensor> &allInputs,
+                              const std::vector<exec::InputView> &allInputs,
                               double level) {
   auto allAt = [&](double at) { return std::vector<double>(sites.size(), at); };
   // The result, checked on all calibration samples, traced and counted.
@@ -526,16 +511,15 @@ void AllocateBitsPass::finish(ModuleOp module, func::FuncOp function,
     if (failed(measureReference(module, function)))
       return signalPassFailure(), void();
   }
-  std::vector<exec::Tensor> outputs;
   FailureOr<Fidelity> fidelity =
-      evaluate(function, allAt(level), allInputs, searchReference, &outputs);
+      evaluate(function, allAt(level), allInputs, searchReference);
   if (failed(fidelity))
     return signalPassFailure(), void();
   FailureOr<BopsReport> bops = traceAndCount(module, function);
   if (failed(bops))
     return signalPassFailure(), void();
-  outputs.resize(outputCount);
-  warnConstantOutputs(function, outputs, "hgq-allocate-bits");
+  lastConstant.resize(outputCount);
+  warnConstantOutputs(function, lastConstant, samples, "hgq-allocate-bits");
   warnZeroKernels(function, "hgq-allocate-bits");
   report(function, *bops, *fidelity, samples);
   if (budgetEbops == 0 && uniformBits == 0 && !meets(*fidelity))
@@ -598,15 +582,12 @@ void AllocateBitsPass::runOnOperation() {
     return signalPassFailure();
 
   // The data: all of it for the report, the first max-samples for the search.
-  std::vector<exec::Tensor> allInputs;
-  {
-    FailureOr<std::vector<exec::Tensor>> loaded = loadCalibration(
-        calibration, function.getNumArguments(), function, "hgq-allocate-bits");
-    if (failed(loaded))
-      return signalPassFailure();
-    allInputs = std::move(*loaded);
-  }
-  searchInputs = headRows(allInputs, maxSamples);
+  CalibrationData calibrationData;
+  if (failed(loadCalibration(calibration, function.getNumArguments(), function,
+                             "hgq-allocate-bits", calibrationData)))
+    return signalPassFailure();
+  const std::vector<exec::InputView> &allInputs = calibrationData.views;
+  searchInputs = calibrationData.head(maxSamples);
   searchSamples = searchInputs.front().batch();
 
   collectSites(function);

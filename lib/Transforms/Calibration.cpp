@@ -11,29 +11,43 @@
 
 using namespace mlir;
 
-FailureOr<std::vector<hgq::exec::Tensor>> hgq::loadCalibration(StringRef paths,
-                                                               size_t inputs,
-                                                               Operation *where,
-                                                               StringRef pass) {
+std::vector<hgq::exec::InputView>
+hgq::CalibrationData::head(int64_t rows) const {
+  std::vector<exec::InputView> result = views;
+  for (exec::InputView &view : result)
+    view.shape[0] = std::min(view.shape[0], rows);
+  return result;
+}
+
+LogicalResult hgq::loadCalibration(StringRef paths, size_t inputs,
+                                   Operation *where, StringRef pass,
+                                   CalibrationData &data) {
   SmallVector<StringRef> files;
   paths.split(files, ',', -1, false);
   if (files.size() != inputs)
     return where->emitError()
            << pass << ": the model has " << inputs
            << " inputs but calibration= names " << files.size() << " file(s)";
-  std::vector<exec::Tensor> tensors;
-  for (StringRef path : files) {
-    exec::Tensor tensor;
-    std::string error;
-    int64_t rounded = 0;
-    if (!readNpyFloat32(path.trim().str(), tensor.shape, tensor.floats, rounded,
-                        error))
+  data.converted.resize(files.size());
+  for (auto [index, path] : llvm::enumerate(files)) {
+    std::string file = path.trim().str(), error;
+    auto mapping = std::make_unique<NpyMapping>();
+    if (!mapping->open(file, error))
       return where->emitError() << pass << ": " << error;
-    if (tensor.shape.empty() || tensor.shape[0] == 0)
+    exec::InputView view{mapping->shape(), mapping->floats()};
+    if (!mapping->isFloat32()) {
+      exec::Tensor &tensor = data.converted[index];
+      int64_t rounded = 0;
+      if (!readNpyFloat32(file, tensor.shape, tensor.floats, rounded, error))
+        return where->emitError() << pass << ": " << error;
+      view = exec::InputView{tensor.shape, tensor.floats.data()};
+    }
+    if (view.shape.empty() || view.shape[0] == 0)
       return where->emitError() << pass << ": " << path << " holds no samples";
-    tensors.push_back(std::move(tensor));
+    data.mappings.push_back(std::move(mapping));
+    data.views.push_back(std::move(view));
   }
-  return tensors;
+  return success();
 }
 
 void hgq::warnZeroKernels(func::FuncOp function, StringRef pass) {
@@ -56,18 +70,11 @@ void hgq::warnZeroKernels(func::FuncOp function, StringRef pass) {
 }
 
 void hgq::warnConstantOutputs(func::FuncOp function,
-                              const std::vector<exec::Tensor> &outputs,
-                              StringRef pass) {
-  for (size_t out = 0; out < outputs.size(); ++out) {
-    const exec::Tensor &tensor = outputs[out];
-    int64_t features = tensor.featureSize();
-    bool constant = tensor.batch() > 1;
-    for (int64_t n = 1; constant && n < tensor.batch(); ++n)
-      for (int64_t e = 0; constant && e < features; ++e)
-        constant = tensor.valueAt(n * features + e) == tensor.valueAt(e);
-    if (constant)
+                              const std::vector<bool> &constant,
+                              int64_t samples, StringRef pass) {
+  for (size_t out = 0; out < constant.size(); ++out)
+    if (constant[out] && samples > 1)
       function.emitWarning() << pass << ": output " << out
                              << " of the quantized model is constant over the "
-                             << tensor.batch() << " calibration samples";
-  }
+                             << samples << " calibration samples";
 }

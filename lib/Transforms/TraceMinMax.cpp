@@ -261,14 +261,14 @@ void TraceMinMaxPass::runOnOperation() {
       exec::Executor::create(*function);
   if (failed(executor))
     return signalPassFailure();
-  FailureOr<std::vector<exec::Tensor>> inputs =
-      loadCalibration(calibration, (*executor)->inputNames().size(), *function,
-                      "hgq-trace-minmax");
-  if (failed(inputs))
+  CalibrationData inputs;
+  if (failed(loadCalibration(calibration, (*executor)->inputNames().size(),
+                             *function, "hgq-trace-minmax", inputs)))
     return signalPassFailure();
 
   const std::vector<exec::QuantizationPoint> &points = (*executor)->points();
   exec::RunOptions options;
+  options.keepOutputs = false; // the ranges are all it needs
   options.makeObserver = [&points]() {
     return std::make_unique<MinMaxObserver>(points);
   };
@@ -280,7 +280,7 @@ void TraceMinMaxPass::runOnOperation() {
         llvm::errs() << "\n";
     };
   exec::RunResult result;
-  exec::Status status = (*executor)->run(*inputs, options, result);
+  exec::Status status = (*executor)->run(inputs.views, options, result);
   if (!status.ok) {
     function->emitError() << "hgq-trace-minmax: " << status.message;
     return signalPassFailure();
@@ -295,14 +295,15 @@ void TraceMinMaxPass::runOnOperation() {
         failed(tracePoint(points[point], *observed, point)))
       return signalPassFailure();
   if (!quiet) // a caller that traces quietly checks the outputs itself
-    warnConstantOutputs(*function, result.outputs, "hgq-trace-minmax");
+    warnConstantOutputs(*function, result.constantOutputs, inputs.samples(),
+                        "hgq-trace-minmax");
 
   Builder builder(context);
   module->setAttr(
       HGQDialect::CalibrationAttrHelper::getNameStr(),
       builder.getDictionaryAttr(
-          {builder.getNamedAttr(
-               "samples", builder.getI64IntegerAttr((*inputs)[0].batch())),
+          {builder.getNamedAttr("samples",
+                                builder.getI64IntegerAttr(inputs.samples())),
            builder.getNamedAttr("cover_factor",
                                 builder.getF64FloatAttr(coverFactor))}));
   if (quiet)

@@ -56,12 +56,17 @@ struct RunOptions {
   std::function<std::unique_ptr<Observer>()> makeObserver;
   /// Called from the driving thread as chunks finish.
   std::function<void(int64_t done, int64_t total)> progress;
+  /// Keep the outputs (false: only observers, overflow counts and which
+  /// outputs are constant; memory stays flat however many samples run).
+  bool keepOutputs = true;
 };
 
 struct RunResult {
   std::vector<Tensor> outputs;
   std::vector<int64_t> overflowCounts; ///< per quantization point
   std::vector<std::unique_ptr<Observer>> observers;
+  /// Per output: the same value for every sample.
+  std::vector<bool> constantOutputs;
 };
 
 class Executor {
