@@ -8,6 +8,9 @@ samples:
   * hgq-run: bit-accurate inference, wall time of the whole command
     (parsing, .npy read and write included);
   * hgq-opt --hgq-trace-minmax over the same samples (wall time);
+  * the peak anonymous memory of trace-minmax on those samples and on
+    --streaming-samples (10,000,000) samples: the .npy is memory-mapped and
+    read a work item at a time, so it should not grow;
   * PyTorch float32 inference of the same float network (same weights,
     torch.set_num_threads(cores), inference_mode, batches of 65,536), forward
     passes only: data already in memory. It runs twice in child processes,
@@ -30,6 +33,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -38,6 +42,24 @@ from machine import best_of, cpu_model  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+
+
+def peak_anonymous_mb(command):
+    """Runs `command`, polling its anonymous resident memory (RssAnon)."""
+    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        try:
+            with open("/proc/%d/status" % process.pid) as status:
+                for line in status:
+                    if line.startswith("RssAnon"):
+                        peak = max(peak, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.02)
+    if process.returncode != 0:
+        raise SystemExit("%s failed" % command[0])
+    return peak // 1024
 
 
 def dense_layers(mlir_text):
@@ -88,6 +110,7 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--samples", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--streaming-samples", type=int, default=10_000_000)
     parser.add_argument("--torch-only", nargs=2, metavar=("DATA", "WEIGHTS"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--output", default=os.path.join(
@@ -136,6 +159,20 @@ def main():
             timings[label] = float(child.stdout.strip())
         pytorch = min(timings.values())
 
+        # Streaming: trace-minmax's peak anonymous memory (the .npy is
+        # mapped; its pages are the page cache's) on the data above and on
+        # --streaming-samples samples.
+        big = os.path.join(work, "big.npy")
+        stream = np.lib.format.open_memmap(big, mode="w+", dtype=np.float32,
+                                           shape=(args.streaming_samples, 16))
+        for start in range(0, args.streaming_samples, 1_000_000):
+            end = min(args.streaming_samples, start + 1_000_000)
+            stream[start:end] = (rng.standard_normal((end - start, 16)) * 2).astype(np.float32)
+        stream.flush()
+        del stream
+        memory = {str(args.samples): peak_anonymous_mb([hgq_opt, traced, "--hgq-trace-minmax=calibration=%s quiet=true" % data, "-o", os.devnull]),
+                  str(args.streaming_samples): peak_anonymous_mb([hgq_opt, traced, "--hgq-trace-minmax=calibration=%s quiet=true" % big, "-o", os.devnull])}
+
     result = {
         "date": datetime.date.today().isoformat(),
         "machine": {"cpu": cpu_model(), "cores": cores,
@@ -150,6 +187,7 @@ def main():
                                "pytorch_float32": args.samples / pytorch},
         "hgq_run_speedup_over_pytorch": pytorch / executor,
         "trace_over_executor": trace / executor,
+        "trace_peak_anonymous_mb_by_samples": memory,
     }
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output + ".partial", "w") as out:
@@ -166,6 +204,8 @@ def main():
                                       result["samples_per_second"][key]))
     print("hgq-run / PyTorch throughput ratio: %.2f" % result["hgq_run_speedup_over_pytorch"])
     print("trace-minmax time / hgq-run time:   %.2f" % result["trace_over_executor"])
+    for samples, megabytes in memory.items():
+        print("trace-minmax on %s samples: peak anonymous memory %d MB" % (samples, megabytes))
     print("wrote", os.path.relpath(args.output, ROOT))
 
 
