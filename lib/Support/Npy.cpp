@@ -113,21 +113,62 @@ bool readHeader(const std::string &path, std::ifstream &in,
                    "C-ordered array (numpy.ascontiguousarray)";
     return false;
   }
+  // The shape is a Python tuple of non-negative integers: "()", "(5,)",
+  // "(5, 8)". Anything else (signs, letters, missing commas, sizes whose
+  // product overflows) is refused, not read as something else.
   shape.clear();
-  std::string digits;
-  for (char c : shapeText) {
-    if (c >= '0' && c <= '9') {
-      digits += c;
-    } else if (!digits.empty()) {
-      shape.push_back(std::stoll(digits));
-      digits.clear();
+  auto refuse = [&](const std::string &why) {
+    error = path + ": malformed shape " + shapeText + " in the header: " + why;
+    return false;
+  };
+  if (shapeText.size() < 2 || shapeText.front() != '(' ||
+      shapeText.back() != ')')
+    return refuse("expected a tuple");
+  std::string inner = shapeText.substr(1, shapeText.size() - 2);
+  size_t at = 0;
+  auto skipSpaces = [&] {
+    while (at < inner.size() && (inner[at] == ' ' || inner[at] == '\t'))
+      ++at;
+  };
+  skipSpaces();
+  while (at < inner.size()) {
+    if (inner[at] < '0' || inner[at] > '9')
+      return refuse("dimensions must be non-negative integers");
+    int64_t dim = 0;
+    while (at < inner.size() && inner[at] >= '0' && inner[at] <= '9') {
+      if (__builtin_mul_overflow(dim, int64_t(10), &dim) ||
+          __builtin_add_overflow(dim, int64_t(inner[at] - '0'), &dim))
+        return refuse("a dimension does not fit 64 bits");
+      ++at;
     }
+    shape.push_back(dim);
+    skipSpaces();
+    if (at == inner.size())
+      break;
+    if (inner[at] != ',')
+      return refuse("dimensions must be separated by commas");
+    ++at;
+    skipSpaces();
   }
-  if (!digits.empty())
-    shape.push_back(std::stoll(digits));
+  if (shape.size() == 1 && inner.find(',') == std::string::npos)
+    return refuse("a one-dimensional shape is written (N,)");
   count = 1;
   for (int64_t dim : shape)
-    count *= dim;
+    if (__builtin_mul_overflow(count, dim, &count) ||
+        count > (int64_t(1) << 60))
+      return refuse("it has too many elements");
+  // The data must be in the file before anything is allocated for it.
+  std::streamoff dataStart = in.tellg();
+  in.seekg(0, std::ios::end);
+  std::streamoff fileSize = in.tellg();
+  in.seekg(dataStart);
+  int64_t elementSize = type == NpyType::Float32 ? 4 : 8;
+  if (dataStart < 0 || fileSize < dataStart ||
+      (fileSize - dataStart) / elementSize < count) {
+    error = path + ": truncated data: expected " + std::to_string(count) +
+            " elements";
+    return false;
+  }
   return true;
 }
 
