@@ -75,6 +75,10 @@ FailureOr<ShapedType> verifyConstant(Operation *op, ElementsAttr attr,
       type.getRank() != rank)
     return op->emitOpError() << "'" << name << "' must be a static " << rank
                              << "-D f32 tensor, got " << attr.getType();
+  if (name == "kernel" && llvm::is_contained(type.getShape(), 0))
+    return op->emitOpError()
+           << "'kernel' has an empty dimension (" << attr.getType()
+           << "): the layer would compute nothing";
   return type;
 }
 

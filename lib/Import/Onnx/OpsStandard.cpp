@@ -1295,7 +1295,18 @@ LogicalResult importTranspose(Importer &importer, const onnx::NodeProto &node) {
   if (permutation.empty())
     for (int64_t d = rank - 1; d >= 0; --d)
       permutation.push_back(d);
-  if (int64_t(permutation.size()) != rank || permutation[0] != 0)
+  if (int64_t(permutation.size()) != rank)
+    return importer.nodeError(node)
+           << "perm has " << permutation.size() << " entries for a rank-"
+           << rank << " input";
+  std::vector<bool> seen(size_t(rank), false);
+  for (int64_t entry : permutation) {
+    if (entry < 0 || entry >= rank || seen[size_t(entry)])
+      return importer.nodeError(node) << "perm is not a permutation of 0.."
+                                      << rank - 1 << " (entry " << entry << ")";
+    seen[size_t(entry)] = true;
+  }
+  if (permutation[0] != 0)
     return importer.nodeError(node) << "the permutation must keep the batch "
                                        "dimension first";
   Activation result = *input;

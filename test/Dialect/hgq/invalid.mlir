@@ -184,6 +184,22 @@ func.func @dense_kernel_rank(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 
 // -----
 
+func.func @dense_kernel_empty(%x: tensor<?x4xf32>) -> tensor<?x0xf32> {
+  // expected-error @+1 {{'hgq.dense' op 'kernel' has an empty dimension ('tensor<4x0xf32>'): the layer would compute nothing}}
+  %0 = hgq.dense %x {kernel = dense<> : tensor<4x0xf32>} : (tensor<?x4xf32>) -> tensor<?x0xf32>
+  return %0 : tensor<?x0xf32>
+}
+
+// -----
+
+func.func @conv_kernel_empty(%x: tensor<?x5x5x2xf32>) -> tensor<?x3x3x0xf32> {
+  // expected-error @+1 {{'hgq.conv' op 'kernel' has an empty dimension ('tensor<3x3x2x0xf32>'): the layer would compute nothing}}
+  %0 = hgq.conv %x {kernel = dense<> : tensor<3x3x2x0xf32>} : (tensor<?x5x5x2xf32>) -> tensor<?x3x3x0xf32>
+  return %0 : tensor<?x3x3x0xf32>
+}
+
+// -----
+
 func.func @dense_kernel_type(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   // expected-error @+1 {{'hgq.dense' op 'kernel' must be a static 2-D f32 tensor, got 'tensor<2x2xf64>'}}
   %0 = hgq.dense %x {kernel = dense<1.0> : tensor<2x2xf64>} : (tensor<?x2xf32>) -> tensor<?x2xf32>

@@ -172,3 +172,9 @@ model("refuse_batch_entry", [
 ], [x4], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "m"])],
    {"zero": np.array(0, np.int64), "axes": np.array([0], np.int64),
     "minus": np.array([-1], np.int64)}, 13)
+x3 = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 2, 3])
+y3 = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3, 2])
+model("refuse_perm_range", [helper.make_node("Transpose", ["x"], ["y"], perm=[0, 5, 1], name="t")],
+      [x3], [y3], {}, 13)
+model("refuse_perm_repeat", [helper.make_node("Transpose", ["x"], ["y"], perm=[0, 1, 1], name="t")],
+      [x3], [y3], {}, 13)
