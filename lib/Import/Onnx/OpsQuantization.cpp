@@ -128,6 +128,16 @@ FailureOr<ConstTensor> quantizeConstant(Importer &importer,
 /// activation gets an hgq.quantize. Sets output 0 (and `alias` if given).
 LogicalResult applyFormat(Importer &importer, const onnx::NodeProto &node,
                           const OnnxFormat &format, const std::string &output) {
+  // The dialect's bit arrays are 8-bit: a width, integer or fractional bit
+  // count beyond +-127 would wrap into another format.
+  for (size_t index = 0; index < format.k.size(); ++index) {
+    double k = format.k[index], i = format.i[index], f = format.f[index];
+    if (std::fabs(i) > 127 || std::fabs(f) > 127 || k + i + f > 127)
+      return importer.nodeError(node)
+             << "the format (k = " << int64_t(k) << ", i = " << int64_t(i)
+             << ", f = " << int64_t(f)
+             << ") is wider than the 127 bits a quantizer can have";
+  }
   if (importer.isConstant(node.input(0))) {
     FailureOr<const ConstTensor *> value = importer.constant(node, 0);
     FailureOr<ConstTensor> quantized =
@@ -311,6 +321,11 @@ LogicalResult importSignature(Importer &importer, const onnx::NodeProto &node) {
   if (bits < 0 || integers == -1)
     return importer.nodeError(node) << "Signature needs the attributes "
                                        "keep_negative, bits and integers";
+  if (keep < 0 || keep > 1 || bits > 127 || integers < -127 || integers > 127)
+    return importer.nodeError(node)
+           << "invalid format: keep_negative = " << keep << ", bits = " << bits
+           << ", integers = " << integers
+           << " (keep_negative is 0 or 1, at most 127 bits)";
   auto emit = [&]() { return importer.nodeError(node) << "invalid format: "; };
   FixedAttr format = FixedAttr::getChecked(
       emit, importer.context, makeBitsArray(importer.context, int8_t(keep)),

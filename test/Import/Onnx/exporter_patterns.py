@@ -178,3 +178,13 @@ model("refuse_perm_range", [helper.make_node("Transpose", ["x"], ["y"], perm=[0,
       [x3], [y3], {}, 13)
 model("refuse_perm_repeat", [helper.make_node("Transpose", ["x"], ["y"], perm=[0, 1, 1], name="t")],
       [x3], [y3], {}, 13)
+x4f = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])
+y4f = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4])
+model("refuse_wide_quant", [helper.make_node("Quant", ["x", "s", "z", "b"], ["y"], name="q",
+                                             domain="qonnx.custom_op.general", signed=1, narrow=0,
+                                             rounding_mode="ROUND")],
+      [x4f], [y4f], {"s": np.array(0.25, f32), "z": np.array(0, f32), "b": np.array(264, f32)}, 13,
+      domains=("qonnx.custom_op.general",))
+model("refuse_wide_signature", [helper.make_node("Signature", ["x"], ["y"], name="sig", domain="hgq",
+                                                 keep_negative=1, bits=300, integers=3)],
+      [x4f], [y4f], {}, 13, domains=("hgq",))
