@@ -78,7 +78,11 @@ Bound generalIntegerBits(double min, double max, int fractionalBits) {
     bound.failed = true;
     return bound;
   }
-  Int128 sum = (Int128(high->mantissa) << maxShift) + (Int128(1) << stepShift);
+  // A multiplication, not a shift: the mantissa may be negative (shifting a
+  // negative value left is undefined), and a double's mantissa (< 2^53)
+  // times 2^70 stays far inside 128 bits.
+  Int128 sum = Int128(high->mantissa) * (Int128(1) << maxShift) +
+               (Int128(1) << stepShift);
   if (sum > 0)
     raise(ceilLog2(Positive{U128(sum), common}));
   return bound;
