@@ -235,6 +235,10 @@ FixedAttr Reader::precision(StringRef text) {
   if (!rounding || !overflow)
     return nullptr;
   int k = isUnsigned ? 0 : 1;
+  // The dialect's bit arrays are 8-bit: refuse what would wrap.
+  if (width < 0 || width > 127 || integer < -127 || integer > 127 ||
+      width - integer < -127 || width - integer > 127 || integer - k < -127)
+    return nullptr;
   return FixedAttr::get(context, makeBitsArray(context, int8_t(k)),
                         makeBitsArray(context, int8_t(integer - k)),
                         makeBitsArray(context, int8_t(width - integer)),
@@ -509,7 +513,8 @@ LogicalResult Reader::layer(const json::Object &object) {
       FixedAttr type = text ? precision(*text) : nullptr;
       if (!type)
         return error(name) << "precision '" << key.str()
-                           << "' is not fixed<W,I,RND,SAT> or ufixed<...>";
+                           << "' is not fixed<W,I,RND,SAT> or ufixed<...> "
+                              "with 0 <= W <= 127 and |I|, |W - I| <= 127";
       op->setAttr(("hgq." + key.str() + "_t"), type);
     }
   for (const char *figure : {"bops", "bops_per_position", "ebops"})
