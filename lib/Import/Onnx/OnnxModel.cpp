@@ -152,19 +152,60 @@ bool internalizeExternalData(onnx::ModelProto &model, const std::string &path,
       return true;
     std::string location;
     int64_t offset = 0, length = -1;
+    auto number = [&](const std::string &field, const std::string &text,
+                      int64_t &value) {
+      value = 0;
+      bool ok = !text.empty();
+      for (char c : text)
+        ok = ok && c >= '0' && c <= '9' &&
+             !__builtin_mul_overflow(value, int64_t(10), &value) &&
+             !__builtin_add_overflow(value, int64_t(c - '0'), &value);
+      if (!ok)
+        error = "external data of tensor '" + tensor.name() + "': " + field +
+                " '" + text + "' is not a non-negative integer";
+      return ok;
+    };
     for (const auto &entry : tensor.external_data()) {
       if (entry.key() == "location")
         location = entry.value();
-      else if (entry.key() == "offset")
-        offset = std::stoll(entry.value());
-      else if (entry.key() == "length")
-        length = std::stoll(entry.value());
+      else if (entry.key() == "offset" &&
+               !number("offset", entry.value(), offset))
+        return false;
+      else if (entry.key() == "length" &&
+               !number("length", entry.value(), length))
+        return false;
     }
-    std::filesystem::path file = directory / location;
-    std::ifstream in(file, std::ios::binary);
-    if (location.empty() || !in) {
+    // The data lives next to the model: a location may not be absolute or
+    // climb out of the model's folder (ONNX's own rule), and must name a
+    // regular file that holds offset + length bytes.
+    std::filesystem::path relative(location);
+    bool escapes = relative.is_absolute();
+    for (const std::filesystem::path &part : relative)
+      escapes = escapes || part == "..";
+    if (location.empty() || escapes) {
       error = "external data '" + location + "' of tensor '" + tensor.name() +
-              "' cannot be opened (looked for " + file.string() + ")";
+              "' must be a file inside the model's folder";
+      return false;
+    }
+    std::filesystem::path file = directory / relative;
+    std::error_code code;
+    bool regular = std::filesystem::is_regular_file(file, code);
+    std::uintmax_t size = regular ? std::filesystem::file_size(file, code) : 0;
+    std::ifstream in;
+    if (regular && !code)
+      in.open(file, std::ios::binary);
+    if (!regular || code || !in) {
+      error = "external data '" + location + "' of tensor '" + tensor.name() +
+              "' cannot be opened as a file (looked for " + file.string() + ")";
+      return false;
+    }
+    if (uint64_t(offset) > size ||
+        (length >= 0 && uint64_t(length) > size - uint64_t(offset))) {
+      error = "external data of tensor '" + tensor.name() + "' in " +
+              file.string() + " is truncated: offset " +
+              std::to_string(offset) + " and length " +
+              (length < 0 ? std::string("(rest)") : std::to_string(length)) +
+              " do not fit its " + std::to_string(size) + " bytes";
       return false;
     }
     in.seekg(offset);
