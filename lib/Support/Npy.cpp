@@ -287,6 +287,20 @@ bool NpyMapping::open(const std::string &path, std::string &error) {
   return true;
 }
 
+bool NpySamples::open(const std::string &path, std::string &error) {
+  if (!mapping_.open(path, error))
+    return false;
+  if (mapping_.isFloat32()) {
+    shape_ = mapping_.shape();
+    floats_ = mapping_.floats();
+    return true;
+  }
+  if (!readNpyFloat32(path, shape_, converted_, rounded_, error))
+    return false;
+  floats_ = converted_.data();
+  return true;
+}
+
 namespace {
 
 /// The .npy preamble and header for `shape` and `type`, padded so that the

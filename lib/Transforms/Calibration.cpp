@@ -28,23 +28,15 @@ LogicalResult hgq::loadCalibration(StringRef paths, size_t inputs,
     return where->emitError()
            << pass << ": the model has " << inputs
            << " inputs but calibration= names " << files.size() << " file(s)";
-  data.converted.resize(files.size());
-  for (auto [index, path] : llvm::enumerate(files)) {
-    std::string file = path.trim().str(), error;
-    auto mapping = std::make_unique<NpyMapping>();
-    if (!mapping->open(file, error))
+  for (StringRef path : files) {
+    std::string error;
+    auto samples = std::make_unique<NpySamples>();
+    if (!samples->open(path.trim().str(), error))
       return where->emitError() << pass << ": " << error;
-    exec::InputView view{mapping->shape(), mapping->floats()};
-    if (!mapping->isFloat32()) {
-      exec::Tensor &tensor = data.converted[index];
-      int64_t rounded = 0;
-      if (!readNpyFloat32(file, tensor.shape, tensor.floats, rounded, error))
-        return where->emitError() << pass << ": " << error;
-      view = exec::InputView{tensor.shape, tensor.floats.data()};
-    }
+    exec::InputView view{samples->shape(), samples->floats()};
     if (view.shape.empty() || view.shape[0] == 0)
       return where->emitError() << pass << ": " << path << " holds no samples";
-    data.mappings.push_back(std::move(mapping));
+    data.files.push_back(std::move(samples));
     data.views.push_back(std::move(view));
   }
   return success();

@@ -161,33 +161,24 @@ int main(int argc, char **argv) {
 
   // float32 files are mapped and read in place, a work item at a time;
   // float64 ones are read and rounded to float32.
-  std::vector<std::unique_ptr<hgq::NpyMapping>> mappings;
-  std::vector<hgq::exec::Tensor> converted(inputFiles.size());
+  std::vector<std::unique_ptr<hgq::NpySamples>> files;
   std::vector<hgq::exec::InputView> inputs;
   for (size_t index = 0; index < inputFiles.size(); ++index) {
     if (inputFiles[index].empty())
       return fail("no --input for model input '" +
                   (*executor)->inputNames()[index] + "'");
-    auto mapping = std::make_unique<hgq::NpyMapping>();
-    if (!mapping->open(inputFiles[index], error))
+    auto samples = std::make_unique<hgq::NpySamples>();
+    if (!samples->open(inputFiles[index], error))
       return fail(error);
-    hgq::exec::InputView view{mapping->shape(), mapping->floats()};
-    if (!mapping->isFloat32()) {
-      hgq::exec::Tensor &tensor = converted[index];
-      int64_t rounded = 0;
-      if (!hgq::readNpyFloat32(inputFiles[index], tensor.shape, tensor.floats,
-                               rounded, error))
-        return fail(error);
-      // Models take float32 inputs, as the source frameworks do.
-      if (rounded)
-        llvm::errs() << "hgq-run: note: " << inputFiles[index] << ": "
-                     << rounded << " float64 values were rounded to float32\n";
-      view = hgq::exec::InputView{tensor.shape, tensor.floats.data()};
-    }
-    if (view.shape.empty())
+    // Models take float32 inputs, as the source frameworks do.
+    if (samples->rounded())
+      llvm::errs() << "hgq-run: note: " << inputFiles[index] << ": "
+                   << samples->rounded()
+                   << " float64 values were rounded to float32\n";
+    if (samples->shape().empty())
       return fail(inputFiles[index] + ": a 0-d array has no batch dimension");
-    mappings.push_back(std::move(mapping));
-    inputs.push_back(std::move(view));
+    inputs.push_back(hgq::exec::InputView{samples->shape(), samples->floats()});
+    files.push_back(std::move(samples));
   }
 
   hgq::exec::RunOptions options;

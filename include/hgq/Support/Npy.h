@@ -57,6 +57,24 @@ private:
   size_t length_ = 0;
 };
 
+/// Samples as the executor reads them: a float32 file mapped in place, a
+/// float64 one read and rounded to float32 (`rounded` counts the values that
+/// changed). The one way every tool opens sample files.
+class NpySamples {
+public:
+  bool open(const std::string &path, std::string &error);
+  const std::vector<int64_t> &shape() const { return shape_; }
+  const float *floats() const { return floats_; }
+  int64_t rounded() const { return rounded_; }
+
+private:
+  NpyMapping mapping_;
+  std::vector<float> converted_;
+  std::vector<int64_t> shape_;
+  const float *floats_ = nullptr;
+  int64_t rounded_ = 0;
+};
+
 /// The bytes of a .npy file holding `values` (row-major, `shape`) as `type`.
 std::string encodeNpy(const std::vector<int64_t> &shape,
                       const std::vector<double> &values, NpyType type);

@@ -32,8 +32,7 @@ namespace hgq {
 /// place (a set larger than memory streams from the page cache), float64
 /// ones read and rounded to float32.
 struct CalibrationData {
-  std::vector<std::unique_ptr<NpyMapping>> mappings;
-  std::vector<exec::Tensor> converted;
+  std::vector<std::unique_ptr<NpySamples>> files;
   std::vector<exec::InputView> views; ///< one per model input
 
   int64_t samples() const { return views.empty() ? 0 : views[0].batch(); }
