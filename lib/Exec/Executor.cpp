@@ -853,6 +853,17 @@ Tensor sliceRows(const InputView &input, int64_t begin, int64_t end) {
   return slice;
 }
 
+/// Whether every row of `values` (rows of `features`) equals the first.
+template <typename T>
+bool rowsRepeatFirst(const std::vector<T> &values, int64_t features) {
+  for (size_t start = size_t(features); start < values.size();
+       start += size_t(features))
+    if (!std::equal(values.begin(), values.begin() + features,
+                    values.begin() + start))
+      return false;
+  return true;
+}
+
 } // namespace
 
 Status Executor::runChunk(const std::vector<InputView> &inputs, int64_t begin,
@@ -972,14 +983,14 @@ Status Executor::run(const std::vector<InputView> &inputs,
         for (const Tensor &output : chunkOutputs[chunk]) {
           int64_t features = output.featureSize();
           std::vector<double> first;
-          bool constant = true;
           for (int64_t e = 0; e < features && output.batch(); ++e)
             first.push_back(output.valueAt(e));
-          for (int64_t n = 1; constant && n < output.batch(); ++n)
-            for (int64_t e = 0; constant && e < features; ++e)
-              constant = output.valueAt(n * features + e) == first[e];
           firstRows[chunk].push_back(std::move(first));
-          constantWithin[chunk].push_back(constant);
+          // Within one tensor every row has the same scale: comparing the
+          // stored rows is comparing the values.
+          constantWithin[chunk].push_back(
+              output.exact ? rowsRepeatFirst(output.mantissas, features)
+                           : rowsRepeatFirst(output.floats, features));
         }
         if (!options.keepOutputs)
           chunkOutputs[chunk].clear();

@@ -75,9 +75,13 @@ std::string displayName(Operation *op) {
   return name.empty() ? op->getName().getStringRef().str() : name;
 }
 
-/// Values per sample of `tensor` as doubles, row by row.
-double valueOf(const exec::Tensor &tensor, int64_t index) {
-  return tensor.valueAt(index);
+/// The index of the largest feature of sample `n` (the first on ties).
+int64_t argmaxOf(const exec::Tensor &tensor, int64_t n) {
+  int64_t features = tensor.featureSize(), best = 0;
+  for (int64_t e = 1; e < features; ++e)
+    if (tensor.valueAt(n * features + e) > tensor.valueAt(n * features + best))
+      best = e;
+  return best;
 }
 
 Fidelity compare(const std::vector<exec::Tensor> &got,
@@ -88,7 +92,7 @@ Fidelity compare(const std::vector<exec::Tensor> &got,
     int64_t batch = r.batch(), features = r.featureSize();
     double low = INFINITY, high = -INFINITY, sum = 0, sumSquares = 0;
     for (int64_t index = 0; index < r.size(); ++index) {
-      double value = valueOf(r, index);
+      double value = r.valueAt(index);
       low = std::min(low, value), high = std::max(high, value);
       sum += value, sumSquares += value * value;
     }
@@ -99,18 +103,13 @@ Fidelity compare(const std::vector<exec::Tensor> &got,
     double worst = 0, squares = 0;
     int64_t agree = 0;
     for (int64_t n = 0; n < batch; ++n) {
-      int64_t bestQ = 0, bestR = 0;
       for (int64_t e = 0; e < features; ++e) {
         int64_t index = n * features + e;
-        double a = valueOf(q, index), b = valueOf(r, index);
+        double a = q.valueAt(index), b = r.valueAt(index);
         worst = std::max(worst, std::fabs(a - b));
         squares += (a - b) * (a - b);
-        if (a > valueOf(q, n * features + bestQ))
-          bestQ = e;
-        if (b > valueOf(r, n * features + bestR))
-          bestR = e;
       }
-      agree += bestQ == bestR;
+      agree += argmaxOf(q, n) == argmaxOf(r, n);
     }
     fidelity.agreement =
         std::min(fidelity.agreement,
@@ -130,7 +129,8 @@ struct AllocateBitsPass
 private:
   LogicalResult attachQuantizers(ModuleOp module);
   void collectSites(func::FuncOp function);
-  LogicalResult measureReference(ModuleOp module, func::FuncOp function);
+  LogicalResult measureReference(ModuleOp module, func::FuncOp function,
+                                 bool statistics);
   std::vector<double> consumerWeights(Value value);
   void setSite(Site &site, double level);
   FailureOr<Fidelity> evaluate(func::FuncOp function,
@@ -249,10 +249,12 @@ std::vector<double> AllocateBitsPass::consumerWeights(Value value) {
 }
 
 /// Runs the float model (every quantizer removed) on the search samples:
-/// its outputs, the RMS of every layer's input per feature or channel and
-/// of every site's values.
+/// its outputs and, with `statistics`, the RMS of every layer's input per
+/// feature or channel and the RMS and range of every site's values (a
+/// kernel's from its constants).
 LogicalResult AllocateBitsPass::measureReference(ModuleOp module,
-                                                 func::FuncOp function) {
+                                                 func::FuncOp function,
+                                                 bool statistics) {
   func::FuncOp reference = function.clone();
   reference.setName("__hgq_allocate_bits_reference");
   SymbolTable(module).insert(reference);
@@ -264,17 +266,24 @@ LogicalResult AllocateBitsPass::measureReference(ModuleOp module,
   for (size_t index = 0; index < originals.size(); ++index)
     copyOf[originals[index]] = copies[index];
 
-  // What to return besides the outputs: each layer's input, each site's
-  // values (a quantize op's input: the op itself goes).
+  // What to return besides the outputs: each layer's input, each
+  // activation site's values (a quantize op's input: the op itself goes).
   SmallVector<Value> extra;
   SmallVector<Operation *> layers;
-  function.walk([&](LayerOpInterface layer) {
-    layers.push_back(layer);
-    extra.push_back(cast<LayerOpInterface>(copyOf[layer]).getInput());
-  });
-  for (Site &site : sites)
-    extra.push_back(isa<QuantizeOp>(site.op) ? copyOf[site.op]->getOperand(0)
-                                             : copyOf[site.op]->getResult(0));
+  SmallVector<Site *> activations;
+  if (statistics) {
+    function.walk([&](LayerOpInterface layer) {
+      layers.push_back(layer);
+      extra.push_back(cast<LayerOpInterface>(copyOf[layer]).getInput());
+    });
+    for (Site &site : sites) {
+      if (site.kernel)
+        continue;
+      activations.push_back(&site);
+      extra.push_back(isa<QuantizeOp>(site.op) ? copyOf[site.op]->getOperand(0)
+                                               : copyOf[site.op]->getResult(0));
+    }
+  }
   auto ret = cast<func::ReturnOp>(reference.getBody().back().getTerminator());
   SmallVector<Value> results(ret.getOperands());
   outputCount = results.size();
@@ -312,6 +321,8 @@ LogicalResult AllocateBitsPass::measureReference(ModuleOp module,
   ++numRuns, ++runCount;
   searchReference.assign(result.outputs.begin(),
                          result.outputs.begin() + outputCount);
+  if (!statistics)
+    return success();
   auto rmsBy = [](const exec::Tensor &tensor, int64_t groups) {
     std::vector<double> sums(size_t(groups), 0.0);
     std::vector<int64_t> counts(size_t(groups), 0);
@@ -328,16 +339,31 @@ LogicalResult AllocateBitsPass::measureReference(ModuleOp module,
     const exec::Tensor &input = result.outputs[outputCount + l];
     inputRms[layers[l]] = rmsBy(input, input.shape.back());
   }
-  for (size_t s = 0; s < sites.size(); ++s) {
-    const exec::Tensor &values =
-        result.outputs[outputCount + layers.size() + s];
-    sites[s].scale = rmsBy(values, 1).front();
-    sites[s].low = sites[s].high = 0;
-    for (int64_t index = 0; index < values.size(); ++index) {
-      sites[s].low = std::min(sites[s].low, values.valueAt(index));
-      sites[s].high = std::max(sites[s].high, values.valueAt(index));
+  auto describe = [](Site &site, ArrayRef<double> values) {
+    double squares = 0;
+    site.low = site.high = 0;
+    for (double value : values) {
+      squares += value * value;
+      site.low = std::min(site.low, value);
+      site.high = std::max(site.high, value);
     }
+    site.scale =
+        std::sqrt(squares / double(std::max<size_t>(values.size(), 1)));
+  };
+  for (size_t a = 0; a < activations.size(); ++a) {
+    const exec::Tensor &tensor =
+        result.outputs[outputCount + layers.size() + a];
+    std::vector<double> values(size_t(tensor.size()));
+    for (int64_t index = 0; index < tensor.size(); ++index)
+      values[index] = tensor.valueAt(index);
+    describe(*activations[a], values);
   }
+  for (Site &site : sites)
+    if (site.kernel) {
+      std::vector<float> kernel =
+          floatsOf(cast<LayerOpInterface>(site.op).getKernel());
+      describe(site, std::vector<double>(kernel.begin(), kernel.end()));
+    }
   return success();
 }
 
@@ -508,7 +534,7 @@ void AllocateBitsPass::finish(ModuleOp module, func::FuncOp function,
   int64_t samples = allInputs.front().batch();
   if (samples > searchSamples) {
     searchInputs = allInputs;
-    if (failed(measureReference(module, function)))
+    if (failed(measureReference(module, function, /*statistics=*/false)))
       return signalPassFailure(), void();
   }
   FailureOr<Fidelity> fidelity =
@@ -596,7 +622,7 @@ void AllocateBitsPass::runOnOperation() {
                               "quantize";
     return;
   }
-  if (failed(measureReference(module, function)))
+  if (failed(measureReference(module, function, /*statistics=*/true)))
     return signalPassFailure();
 
   // The target.
@@ -610,15 +636,10 @@ void AllocateBitsPass::runOnOperation() {
   // agreement meaningless (a constant output would meet it).
   for (size_t out = 0; kind == TargetKind::Argmax && out < outputCount; ++out) {
     const exec::Tensor &tensor = searchReference[out];
-    int64_t features = tensor.featureSize();
     std::optional<int64_t> only;
     bool single = true;
     for (int64_t n = 0; single && n < tensor.batch(); ++n) {
-      int64_t best = 0;
-      for (int64_t e = 1; e < features; ++e)
-        if (tensor.valueAt(n * features + e) >
-            tensor.valueAt(n * features + best))
-          best = e;
+      int64_t best = argmaxOf(tensor, n);
       single = !only || *only == best;
       only = best;
     }
@@ -635,7 +656,15 @@ void AllocateBitsPass::runOnOperation() {
                 ? tolerance
                 : (kind == TargetKind::Argmax ? 0.01 : 0.02);
 
-  // Element weights within each site.
+  // Element weights within each site. A layer's output weights serve its
+  // kernel site and its output site: computed once.
+  DenseMap<Value, std::vector<double>> consumers;
+  auto consumersOf = [&](Value value) -> const std::vector<double> & {
+    auto found = consumers.find(value);
+    if (found == consumers.end())
+      found = consumers.try_emplace(value, consumerWeights(value)).first;
+    return found->second;
+  };
   for (Site &site : sites) {
     int64_t count = 1;
     for (int64_t dim : site.shape)
@@ -644,7 +673,7 @@ void AllocateBitsPass::runOnOperation() {
     if (site.kernel) {
       auto layer = cast<LayerOpInterface>(site.op);
       const std::vector<double> &rms = inputRms[site.op];
-      std::vector<double> out = consumerWeights(layer.getOutput());
+      const std::vector<double> &out = consumersOf(layer.getOutput());
       int64_t outputs = site.shape.back(),
               slots = site.shape[site.shape.size() - 2];
       int64_t groups = 1;
@@ -668,9 +697,9 @@ void AllocateBitsPass::runOnOperation() {
       }
       site.costPerBit = 6; // times the bits of the input it multiplies
     } else {
-      std::vector<double> consumers = consumerWeights(site.op->getResult(0));
-      if (consumers.size() == weight.size())
-        weight = consumers;
+      const std::vector<double> &readers = consumersOf(site.op->getResult(0));
+      if (readers.size() == weight.size())
+        weight = readers;
       // One bit of an activation costs one bit in every product it enters.
       int64_t fanout = 0;
       for (Operation *user : site.op->getResult(0).getUsers())
@@ -702,19 +731,6 @@ void AllocateBitsPass::runOnOperation() {
   // it): D = alpha * sum(weight^2 * 4^-f).
   std::vector<double> probes;
   for (Site &site : sites) {
-    if (site.kernel) {
-      std::vector<float> kernel =
-          floatsOf(cast<LayerOpInterface>(site.op).getKernel());
-      double squares = 0;
-      for (float w : kernel)
-        squares += double(w) * w;
-      site.scale =
-          std::sqrt(squares / double(std::max<size_t>(kernel.size(), 1)));
-      site.low = site.high = 0;
-      for (float w : kernel)
-        site.low = std::min(site.low, double(w)),
-        site.high = std::max(site.high, double(w));
-    }
     site.offset = 0;
     probes.push_back(std::floor(-std::log2(std::max(site.scale, 1e-30))) + 5);
   }
