@@ -86,7 +86,7 @@ def HGQEstimateBops : Pass<"hgq-estimate-bops", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"jsonPath", "bops-json", "std::string", /*default=*/"\"\"",
-           "also write the figures as JSON to this file">,
+           "also write the figures as JSON to this file (by hgq-opt, once the whole pipeline has succeeded)">,
     Option<"quiet", "quiet", "bool", /*default=*/"false",
            "do not print the table">
   ];

@@ -1,6 +1,7 @@
 //===- Npy.cpp - Reading and writing NumPy .npy arrays --------------------===//
 
 #include "hgq/Support/Npy.h"
+#include "hgq/Support/OutputFile.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -359,24 +360,14 @@ std::string encodeNpy(const std::vector<int64_t> &shape,
 bool writeNpy(const std::string &path, const std::vector<int64_t> &shape,
               const std::vector<double> &values, NpyType type,
               std::string &error) {
-  std::string temporary = path + ".partial." + std::to_string(getpid());
-  std::FILE *file = std::fopen(temporary.c_str(), "wb");
-  if (!file) {
-    error = path + ": cannot write: " + std::strerror(errno);
+  OutputFile file;
+  if (!file.open(path, error))
     return false;
-  }
-  std::string header = npyHeader(shape, type);
-  bool ok = std::fwrite(header.data(), 1, header.size(), file) == header.size();
+  bool ok = file.write(npyHeader(shape, type), error);
   emitValues(values, type, [&](const char *data, size_t size) {
-    ok = ok && (size == 0 || std::fwrite(data, 1, size, file) == size);
+    ok = ok && file.write(std::string_view(data, size), error);
   });
-  ok = (std::fclose(file) == 0) && ok;
-  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    error = path + ": write failed: " + std::strerror(errno);
-    std::remove(temporary.c_str());
-    return false;
-  }
-  return true;
+  return ok && file.commit(error);
 }
 
 } // namespace hgq

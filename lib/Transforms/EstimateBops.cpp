@@ -2,6 +2,7 @@
 
 #include "hgq/Analysis/Bops.h"
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Support/OutputFile.h"
 #include "hgq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -96,23 +97,13 @@ struct EstimateBopsPass
                     builder.getF64FloatAttr(totalEbops));
     if (jsonPath.empty())
       return;
-    // Atomic: the JSON replaces the file only once it is complete.
-    std::string temporary = jsonPath + ".partial";
-    {
-      std::error_code error;
-      llvm::raw_fd_ostream os(temporary, error);
-      if (error) {
-        module.emitError() << "hgq-estimate-bops: cannot write " << jsonPath
-                           << ": " << error.message();
-        return signalPassFailure();
-      }
-      writeJson(os, reports, names);
-    }
-    if (std::error_code error = llvm::sys::fs::rename(temporary, jsonPath)) {
-      module.emitError() << "hgq-estimate-bops: cannot write " << jsonPath
-                         << ": " << error.message();
-      return signalPassFailure();
-    }
+    // Written by the tool once the whole pipeline has succeeded (a later
+    // pass that fails leaves the previous JSON as it was), whole or not at
+    // all.
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    writeJson(os, reports, names);
+    stageOutput(jsonPath, std::move(text));
   }
 };
 

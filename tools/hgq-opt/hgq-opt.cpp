@@ -1,6 +1,7 @@
 //===- hgq-opt.cpp - Parse, verify, transform and print hgq IR ------------===//
 
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Support/OutputFile.h"
 #include "hgq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -11,7 +12,6 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
@@ -42,15 +42,26 @@ int main(int argc, char **argv) {
     llvm::errs() << error << "\n";
     return 1;
   }
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      mlir::openOutputFile(outputFile, &error);
-  if (!output) {
-    llvm::errs() << error << "\n";
+  // The output (and any file a pass staged, like the BOPs JSON) replaces
+  // what was there only when everything succeeded.
+  hgq::OutputFile output;
+  if (!output.open(outputFile, error)) {
+    llvm::errs() << "hgq-opt: error: " << error << "\n";
     return 1;
   }
-  if (mlir::failed(
-          mlir::MlirOptMain(output->os(), std::move(input), registry, config)))
+  llvm::raw_fd_ostream os(output.fd(), /*shouldClose=*/false);
+  if (mlir::failed(mlir::MlirOptMain(os, std::move(input), registry, config)))
     return 1;
-  output->keep();
+  os.flush();
+  if (os.has_error()) {
+    llvm::errs() << "hgq-opt: error: " << outputFile
+                 << ": write failed: " << os.error().message() << "\n";
+    os.clear_error();
+    return 1;
+  }
+  if (!hgq::commitStagedOutputs(error) || !output.commit(error)) {
+    llvm::errs() << "hgq-opt: error: " << error << "\n";
+    return 1;
+  }
   return 0;
 }

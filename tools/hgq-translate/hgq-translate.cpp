@@ -6,9 +6,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "hgq/InitAllTranslations.h"
+#include "hgq/Support/OutputFile.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <string>
+#include <vector>
 
 int main(int argc, char **argv) {
   // Outside MLIR's option parsing: a plain listing for scripts and users.
@@ -18,9 +22,46 @@ int main(int argc, char **argv) {
         llvm::outs() << name << "\n";
       return 0;
     }
+  // MLIR's driver opens -o itself and truncates it at start-up, so a failed
+  // translation would destroy the previous file: it writes to a temporary
+  // beside the target instead, renamed over it only on success.
+  std::vector<char *> arguments(argv, argv + argc);
+  std::string temporaryArgument;
+  hgq::OutputFile output;
+  bool committing = false;
+  for (size_t index = 1; index < arguments.size(); ++index) {
+    llvm::StringRef argument = arguments[index];
+    if (argument == "--")
+      break;
+    bool separate = argument == "-o" || argument == "--o";
+    bool joined = argument.starts_with("-o=") || argument.starts_with("--o=");
+    if (!separate && !joined)
+      continue;
+    if (separate && index + 1 == arguments.size())
+      break; // the driver reports the missing value
+    std::string target =
+        separate ? arguments[index + 1] : argument.split('=').second.str();
+    std::string error;
+    if (!output.open(target, error)) {
+      llvm::errs() << "hgq-translate: error: " << error << "\n";
+      return 1;
+    }
+    if (!output.temporary().empty()) {
+      temporaryArgument = (separate ? "" : "-o=") + output.temporary();
+      arguments[separate ? index + 1 : index] = temporaryArgument.data();
+      committing = true;
+    }
+    break;
+  }
   hgq::registerAllTranslations();
-  return mlir::failed(mlir::mlirTranslateMain(
-             argc, argv, "hgq-translate: hgq IR translations\n"))
-             ? 1
-             : 0;
+  if (mlir::failed(
+          mlir::mlirTranslateMain(int(arguments.size()), arguments.data(),
+                                  "hgq-translate: hgq IR translations\n")))
+    return 1;
+  std::string error;
+  if (committing && !output.commit(error)) {
+    llvm::errs() << "hgq-translate: error: " << error << "\n";
+    return 1;
+  }
+  return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "hgq/Import/Hls4mlImporter.h"
 #include "hgq/Import/GraphBuilder.h"
+#include "hgq/Support/Json.h"
 #include "hgq/Target/Hls4ml.h"
 #include "hgq/Target/Translation.h"
 
@@ -18,6 +19,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <cmath>
 #include <map>
 
 using namespace mlir;
@@ -117,11 +119,12 @@ static bool readTensor(const json::Object *object, std::vector<int64_t> &shape,
   int64_t count = 1;
   for (const json::Value &dim : *dims) {
     std::optional<int64_t> size = dim.getAsInteger();
-    if (!size || *size < 0)
+    if (!size || *size < 0 || __builtin_mul_overflow(count, *size, &count))
       return false;
     shape.push_back(*size);
-    count *= *size;
   }
+  if (int64_t(values->size()) != count)
+    return false;
   for (const json::Value &value : *values) {
     std::optional<double> number = value.getAsNumber();
     if (!number)
@@ -151,6 +154,10 @@ FailureOr<DenseElementsAttr> Reader::floats(const json::Object &object,
   if (failed(tensor(object, key, layer, "numbers", shape, data)))
     return failure();
   std::vector<float> narrow(data.begin(), data.end());
+  for (size_t index = 0; index < narrow.size(); ++index)
+    if (!std::isfinite(narrow[index]))
+      return error(layer) << "field '" << key << "' element " << index << " is "
+                          << data[index] << ", beyond the float32 range";
   return DenseElementsAttr::get(
       RankedTensorType::get(shape, Float32Type::get(context)),
       ArrayRef<float>(narrow));
@@ -526,6 +533,10 @@ LogicalResult Reader::layer(const json::Object &object) {
 }
 
 OwningOpRef<ModuleOp> Reader::read(StringRef text) {
+  if (std::string deep = jsonNestingError(text); !deep.empty()) {
+    error("") << "not an hls4ml proxy document: " << deep;
+    return nullptr;
+  }
   llvm::Expected<json::Value> parsed = json::parse(text);
   if (!parsed) {
     error("") << "not JSON: " << llvm::toString(parsed.takeError());

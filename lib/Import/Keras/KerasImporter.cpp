@@ -14,6 +14,7 @@
 
 #include "hgq/Import/KerasImporter.h"
 #include "Reader.h"
+#include "hgq/Support/Json.h"
 #include "hgq/Support/Keras.h"
 #include "hgq/Target/Translation.h"
 
@@ -937,6 +938,10 @@ OwningOpRef<ModuleOp> Reader::read() {
   if (!text) {
     error("") << "no 'model_config' attribute at the root; not a Keras model "
                  "file";
+    return nullptr;
+  }
+  if (std::string deep = jsonNestingError(*text); !deep.empty()) {
+    error("") << "model_config is not a Keras model: " << deep;
     return nullptr;
   }
   llvm::Expected<json::Value> parsed = json::parse(*text);

@@ -20,6 +20,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -64,6 +65,17 @@ bool decodeTensor(const onnx::TensorProto &tensor, ConstTensor &out,
   out.shape.assign(tensor.dims().begin(), tensor.dims().end());
   out.type = tensor.data_type();
   out.values.clear();
+  // The shape bounds what is read: no negative dimension, and a product
+  // that fits (the data then has to hold that many values).
+  int64_t count = 1;
+  for (int64_t dim : out.shape)
+    if (dim < 0 || __builtin_mul_overflow(count, dim, &count)) {
+      error = "tensor '" + tensor.name() + "' has dimension " +
+              std::to_string(dim) +
+              (dim < 0 ? ", which is negative"
+                       : ", and its shape holds more than 2^63 values");
+      return false;
+    }
   // loadModel() has read external data into raw_data already.
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     error = "tensor '" + tensor.name() + "' still refers to external data";
@@ -126,12 +138,23 @@ bool decodeTensor(const onnx::TensorProto &tensor, ConstTensor &out,
             ", which the importer does not read";
     return false;
   }
-  if (int64_t(out.values.size()) != out.size()) {
+  if (int64_t(out.values.size()) != count) {
     error = "tensor '" + tensor.name() + "' holds " +
             std::to_string(out.values.size()) + " values but its shape needs " +
-            std::to_string(out.size());
+            std::to_string(count);
     return false;
   }
+  // Weights are numbers: an infinity or NaN has no fixed-point value and
+  // would reach the hls4ml document as bare 'inf'/'nan', which is not JSON.
+  if (!out.isInteger())
+    for (size_t index = 0; index < out.values.size(); ++index)
+      if (!std::isfinite(out.values[index])) {
+        error = "tensor '" + tensor.name() + "' element " +
+                std::to_string(index) + " is " +
+                (std::isnan(out.values[index]) ? "NaN" : "infinite") +
+                "; weights and constants must be finite";
+        return false;
+      }
   return true;
 }
 

@@ -11,6 +11,7 @@
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -64,20 +65,70 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
   for (const auto &function : model.functions())
     functions[{function.domain(), function.name()}] = &function;
 
-  std::function<bool(const onnx::NodeProto &, const std::string &, int,
+  auto callee =
+      [&](const onnx::NodeProto &node) -> const onnx::FunctionProto * {
+    auto found = functions.find({node.domain(), node.op_type()});
+    return found == functions.end() ? nullptr : found->second;
+  };
+
+  // Before anything is copied: how many nodes each function becomes once
+  // inlined (saturating), found depth-first. A function met again on the
+  // current path calls itself, however indirectly; without recursion a body
+  // can still call another function twice, which calls another twice, and
+  // so on, so the total is bounded as well.
+  constexpr uint64_t kMaxInlinedNodes = uint64_t(1) << 22;
+  std::map<const onnx::FunctionProto *, uint64_t> inlinedSize;
+  std::vector<const onnx::FunctionProto *> path;
+  std::function<bool(const onnx::FunctionProto &)> measure =
+      [&](const onnx::FunctionProto &function) -> bool {
+    if (inlinedSize.count(&function))
+      return true;
+    if (std::find(path.begin(), path.end(), &function) != path.end()) {
+      std::string cycle;
+      for (auto it = std::find(path.begin(), path.end(), &function);
+           it != path.end(); ++it)
+        cycle += (*it)->name() + " -> ";
+      error = "function '" + function.name() +
+              "' calls itself (recursion: " + cycle + function.name() + ")";
+      return false;
+    }
+    path.push_back(&function);
+    uint64_t size = 0;
+    for (const auto &inner : function.node()) {
+      const onnx::FunctionProto *called = callee(inner);
+      if (called && !measure(*called))
+        return false;
+      size = std::min(kMaxInlinedNodes + 1,
+                      size + (called ? inlinedSize[called] : 1));
+    }
+    path.pop_back();
+    inlinedSize[&function] = size;
+    return true;
+  };
+  uint64_t total = 0;
+  for (const auto &node : model.graph().node()) {
+    const onnx::FunctionProto *called = callee(node);
+    if (called && !measure(*called))
+      return false;
+    total = std::min(kMaxInlinedNodes + 1,
+                     total + (called ? inlinedSize[called] : 1));
+  }
+  if (total > kMaxInlinedNodes) {
+    error = "inlining the model-local functions gives more than " +
+            std::to_string(kMaxInlinedNodes) + " nodes";
+    return false;
+  }
+
+  std::function<bool(const onnx::NodeProto &, const std::string &,
                      std::vector<onnx::NodeProto> &)>
       expand = [&](const onnx::NodeProto &node, const std::string &prefix,
-                   int depth, std::vector<onnx::NodeProto> &out) -> bool {
-    auto found = functions.find({node.domain(), node.op_type()});
-    if (found == functions.end()) {
+                   std::vector<onnx::NodeProto> &out) -> bool {
+    const onnx::FunctionProto *called = callee(node);
+    if (!called) {
       out.push_back(node);
       return true;
     }
-    if (depth > 64) {
-      error = "function '" + node.op_type() + "' calls itself (recursion)";
-      return false;
-    }
-    const onnx::FunctionProto &function = *found->second;
+    const onnx::FunctionProto &function = *called;
     std::string scope =
         prefix + (node.name().empty() ? node.op_type() : node.name());
     std::map<std::string, std::string> rename;
@@ -123,7 +174,7 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
         attribute = *value->second;
         attribute.set_name(name);
       }
-      if (!expand(copy, scope + "/", depth + 1, out))
+      if (!expand(copy, scope + "/", out))
         return false;
     }
     return true;
@@ -131,7 +182,7 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
 
   std::vector<onnx::NodeProto> nodes;
   for (const auto &node : model.graph().node())
-    if (!expand(node, "", 0, nodes))
+    if (!expand(node, "", nodes))
       return false;
   auto *graph = model.mutable_graph();
   graph->clear_node();
@@ -236,6 +287,57 @@ bool internalizeExternalData(onnx::ModelProto &model, const std::string &path,
   return true;
 }
 
+/// Window attributes are checked before the ONNX library's shape inference
+/// sees them: it divides by strides (a zero raises SIGFPE) and multiplies
+/// kernel sizes, dilations and pads without overflow checks. Graph input
+/// dimensions may not be negative.
+bool checkWindowAttributes(const onnx::GraphProto &graph, std::string &error,
+                           int depth = 0) {
+  constexpr int64_t kLimit = int64_t(1) << 31;
+  if (depth > 64) {
+    error = "subgraphs are nested deeper than 64 levels";
+    return false;
+  }
+  for (const auto &node : graph.node()) {
+    for (const auto &attribute : node.attribute()) {
+      if (attribute.has_g() &&
+          !checkWindowAttributes(attribute.g(), error, depth + 1))
+        return false;
+      for (const auto &subgraph : attribute.graphs())
+        if (!checkWindowAttributes(subgraph, error, depth + 1))
+          return false;
+      const std::string &name = attribute.name();
+      bool positive =
+          name == "strides" || name == "dilations" || name == "kernel_shape";
+      if (!positive && name != "pads" && name != "output_padding")
+        continue;
+      for (int64_t value : attribute.ints()) {
+        if ((positive ? value >= 1 : value >= 0) && value < kLimit)
+          continue;
+        error = "node '" + node.name() + "' (" + node.op_type() +
+                "): attribute '" + name + "' holds " + std::to_string(value) +
+                (positive ? "; it must be between 1 and 2^31"
+                          : "; it must be between 0 and 2^31");
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool checkShapeAttributes(const onnx::ModelProto &model, std::string &error) {
+  if (!checkWindowAttributes(model.graph(), error))
+    return false;
+  for (const auto &input : model.graph().input())
+    for (const auto &dim : input.type().tensor_type().shape().dim())
+      if (dim.has_dim_value() && dim.dim_value() < 0) {
+        error = "graph input '" + input.name() + "' has dimension " +
+                std::to_string(dim.dim_value()) + ", which is negative";
+        return false;
+      }
+  return true;
+}
+
 /// The ONNX library here (1.12) knows the standard domain up to opset 17;
 /// newer models (up to 21, the contract) are checked against the newest
 /// schemas it has. The importer's handlers still see the model's own
@@ -276,7 +378,8 @@ std::unique_ptr<onnx::ModelProto> loadModel(const std::string &path,
     onnx::ModelProto checkable = *model;
     clampOpsetsForChecker(checkable);
     onnx::checker::check_model(checkable);
-    if (!inlineFunctions(*model, error)) {
+    if (!inlineFunctions(*model, error) ||
+        !checkShapeAttributes(*model, error)) {
       error = path + ": " + error;
       return nullptr;
     }

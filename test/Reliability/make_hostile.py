@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""Writes the hostile-input corpus: files an attacker (or a broken exporter)
+could hand to each reader. Every file is refused with a message naming the
+file and what is wrong, exit code 1, and no output written (see the .test
+file of the same name). The files are committed under Inputs/; this script
+is how they were made (hostile-corpus-up-to-date.test checks it still makes
+the same bytes).
+
+  make_hostile.py [OUTPUT_DIR]     (default: Inputs/ beside this script)
+"""
+
+import io
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs")
+os.makedirs(OUT, exist_ok=True)
+f32 = np.float32
+
+
+def write(name, data):
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)
+
+
+def onnx_model(name, nodes, inputs, outputs, initializers=(), functions=(), domains=(), opset=13):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initializers))
+    imports = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, 1) for d in domains]
+    model = helper.make_model(graph, opset_imports=imports, functions=list(functions))
+    model.ir_version = 8
+    model.producer_name = "make_hostile.py"
+    return model.SerializeToString()
+
+
+def tensor(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def dense(name, weight):
+    """x (n, rows) @ weight: the smallest model that reads a weight."""
+    return onnx_model(name, [helper.make_node("MatMul", ["x", "w"], ["y"], name="dense")],
+                      [tensor("x", ["n", 3])], [tensor("y", ["n", 2])], [weight])
+
+
+# --- ONNX ------------------------------------------------------------------
+write("onnx-truncated.onnx", dense("truncated", numpy_helper.from_array(np.ones((3, 2), f32), "w"))[:57])
+
+write("onnx-transpose-perm.onnx", onnx_model(
+    "perm", [helper.make_node("Transpose", ["x"], ["y"], name="t", perm=[0, 5, 1])],
+    [tensor("x", ["n", 3, 4])], [tensor("y", ["n", 4, 3])]))
+
+write("onnx-matmul-no-outputs.onnx", onnx_model(
+    "empty", [helper.make_node("MatMul", ["x", "w"], ["y"], name="dense")],
+    [tensor("x", ["n", 3])], [tensor("y", ["n", 0])],
+    [numpy_helper.from_array(np.zeros((3, 0), f32), "w")]))
+
+
+def conv(name, **attributes):
+    weight = numpy_helper.from_array(np.ones((2, 1, 3, 3), f32), "w")
+    return onnx_model(name, [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", **attributes)],
+                      [tensor("x", ["n", 1, 8, 8])], [tensor("y", ["n", 2, 6, 6])], [weight])
+
+
+write("onnx-conv-zero-stride.onnx", conv("stride", strides=[0, 1]))
+write("onnx-conv-huge-dilation.onnx", conv("dilation", dilations=[2 ** 62, 1]))
+write("onnx-conv-negative-pads.onnx", conv("pads", pads=[-(2 ** 40), 0, 0, 0]))
+
+write("onnx-input-negative-dim.onnx", onnx_model(
+    "negative", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+    [tensor("x", ["n", -5])], [tensor("y", ["n", -5])]))
+
+negative = TensorProto()
+negative.name, negative.data_type = "w", TensorProto.FLOAT
+negative.dims.extend([-3, -2])
+negative.float_data.extend([1.0] * 6)
+write("onnx-weight-negative-dim.onnx", dense("negative_weight", negative))
+
+overflowing = TensorProto()
+overflowing.name, overflowing.data_type = "w", TensorProto.FLOAT
+overflowing.dims.extend([2 ** 32, 2 ** 32, 4])
+overflowing.float_data.extend([1.0] * 6)
+write("onnx-weight-shape-overflow.onnx", dense("overflow", overflowing))
+
+nan = np.ones((3, 2), f32)
+nan[1, 0] = np.nan
+write("onnx-weight-nan.onnx", dense("nan", numpy_helper.from_array(nan, "w")))
+inf = np.ones((3, 2), f32)
+inf[2, 1] = -np.inf
+write("onnx-weight-inf.onnx", dense("inf", numpy_helper.from_array(inf, "w")))
+
+
+def function(name, body_op, domain="local"):
+    return helper.make_function(domain, name, ["a"], ["b"],
+                                [helper.make_node(body_op, ["a"], ["b"], domain=domain if body_op != "Relu" else "")],
+                                [helper.make_opsetid("", 13), helper.make_opsetid(domain, 1)])
+
+
+def calls(name, functions):
+    return onnx_model(name, [helper.make_node(functions[-1].name, ["x"], ["y"], name="call", domain="local")],
+                      [tensor("x", ["n", 3])], [tensor("y", ["n", 3])], functions=functions,
+                      domains=("local",))
+
+
+write("onnx-function-recursive.onnx", calls("recursive", [function("f", "f")]))
+write("onnx-function-mutual.onnx", calls("mutual", [function("f", "g"), function("g", "f")]))
+# f0 is a Relu and each f(k) applies f(k-1) twice: 2^40 nodes once inlined.
+chain = [function("f0", "Relu")]
+for k in range(1, 41):
+    chain.append(helper.make_function(
+        "local", "f%d" % k, ["a"], ["b"],
+        [helper.make_node("f%d" % (k - 1), ["a"], ["m"], domain="local"),
+         helper.make_node("f%d" % (k - 1), ["m"], ["b"], domain="local")],
+        [helper.make_opsetid("", 13), helper.make_opsetid("local", 1)]))
+write("onnx-function-exponential.onnx", calls("exponential", chain))
+
+write("onnx-qonnx-bitwidth-264.onnx", onnx_model(
+    "wide", [helper.make_node("Quant", ["x", "s", "z", "b"], ["y"], name="q", domain="qonnx.custom_op.general",
+                              signed=1, narrow=0, rounding_mode="ROUND")],
+    [tensor("x", ["n", 4])], [tensor("y", ["n", 4])],
+    [numpy_helper.from_array(np.array(v, f32), k) for k, v in (("s", 0.25), ("z", 0), ("b", 264))],
+    domains=("qonnx.custom_op.general",)))
+
+escape = TensorProto()
+escape.name, escape.data_type = "w", TensorProto.FLOAT
+escape.dims.extend([3, 2])
+escape.data_location = TensorProto.EXTERNAL
+entry = escape.external_data.add()
+entry.key, entry.value = "location", "../../../../../../etc/passwd"
+write("onnx-external-escape.onnx", dense("escape", escape))
+
+# --- hls4ml documents ---------------------------------------------------------
+write("hls4ml-deep-nesting.json", b'{"schema": "hgq-hls4ml/1", "layers": ' + b"[" * 100000 + b"]" * 100000 + b"}")
+
+
+def document(kernel_shape, kernel_data, precision="fixed<8,3>"):
+    return ('{"schema": "hgq-hls4ml/1", "layers": [\n'
+            ' {"name": "x", "class_name": "InputLayer", "shape": [2]},\n'
+            ' {"name": "dense", "class_name": "Dense", "inputs": ["x"], "shape": [1], '
+            '"precision": {"accum": "%s"}, "weights": {"kernel": {"shape": %s, "data": %s}}}],\n'
+            ' "outputs": [{"name": "dense"}]}\n' % (precision, kernel_shape, kernel_data)).encode()
+
+
+write("hls4ml-weight-beyond-float.json", document("[2, 1]", "[1e300, 0.5]"))
+write("hls4ml-shape-overflow.json", document("[4294967296, 4294967296, 4]", "[0.5, 0.5]"))
+write("hls4ml-precision-300.json", document("[2, 1]", "[0.5, 0.5]", "fixed<300,3>"))
+write("hls4ml-precision-negative.json", document("[2, 1]", "[0.5, 0.5]", "fixed<-5,3>"))
+
+# --- .npy inputs ----------------------------------------------------------------
+
+
+def npy(header, payload=b""):
+    text = header.encode()
+    text += b" " * ((64 - (10 + len(text) + 1) % 64) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + payload
+
+
+write("npy-negative-shape.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-5, 8), }", bytes(160)))
+write("npy-shape-garbage.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (5a8), }", bytes(160)))
+write("npy-shape-beyond-file.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 4), }",
+                                       bytes(64)))
+write("npy-shape-overflow.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': "
+                                    "(4294967296, 4294967296, 2), }", bytes(64)))
+write("npy-header-length.npy", b"\x93NUMPY\x01\x00\xff\xff{'descr'")
+
+# --- Keras HDF5 -----------------------------------------------------------------
+try:
+    import h5py
+except ImportError:  # the corpus is committed; regenerating it needs h5py
+    h5py = None
+if h5py is not None:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w", track_order=False) as f:
+        f.attrs["model_config"] = '{"class_name": "Sequential", "config": ' + "[" * 100000 + "]" * 100000 + "}"
+    write("keras-deep-nesting.h5", buffer.getvalue())
