@@ -69,10 +69,11 @@ void GraphBuilder::setResults(ValueRange results, Location returnLoc) {
 OwningOpRef<ModuleOp> GraphBuilder::finish() {
   // The source model's layer names travel with the IR as hgq.name.
   recordLayerNames(*module);
+  // Verified first: the analysis below assumes consistent shapes.
+  if (failed(mlir::verify(*module)))
+    return nullptr;
   // A proxy-level model carries the per-tensor types the hls4ml document
   // states, as hgq-to-proxy records them.
   recordPerTensorTypes(*module);
-  if (failed(mlir::verify(*module)))
-    return nullptr;
   return std::move(module);
 }

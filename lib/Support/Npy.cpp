@@ -87,6 +87,17 @@ bool readHeader(const std::string &path, std::ifstream &in,
     error = path + ": unsupported .npy version " + std::to_string(magic[6]);
     return false;
   }
+  // The header must fit in the file before anything is allocated for it.
+  std::streamoff start = in.tellg();
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  in.seekg(start);
+  if (start < 0 || size < start ||
+      uint64_t(headerLength) > uint64_t(size - start)) {
+    error = path + ": truncated header (it declares " +
+            std::to_string(headerLength) + " bytes)";
+    return false;
+  }
   std::string header(headerLength, '\0');
   if (!in.read(header.data(), headerLength)) {
     error = path + ": truncated header";
@@ -96,7 +107,8 @@ bool readHeader(const std::string &path, std::ifstream &in,
   if (!headerField(header, "descr", descr) ||
       !headerField(header, "fortran_order", fortran) ||
       !headerField(header, "shape", shapeText)) {
-    error = path + ": malformed header: " + header;
+    error = path + ": malformed header: " +
+            (header.size() > 200 ? header.substr(0, 200) + "..." : header);
     return false;
   }
   if (descr == "'<f4'" || descr == "'float32'") {

@@ -747,7 +747,9 @@ void AllocateBitsPass::runOnOperation() {
     }
     return finish(module, function, allInputs, 0);
   }
-  std::vector<double> offsets;
+  // Every probe runs with all offsets at 0: a site's measured offset is
+  // given to it only once all are measured (an unmeasurable one is NaN).
+  std::vector<double> offsets, measured(sites.size(), NAN);
   for (size_t s = 0; s < sites.size(); ++s) {
     Site &site = sites[s];
     double probe = probes[s];
@@ -767,9 +769,9 @@ void AllocateBitsPass::runOnOperation() {
         noise += std::exp2(2 * logWeight) * std::exp2(-2 * f);
       }
     double alpha = noise > 0 ? alone->mse / noise : 0;
-    site.offset = alpha > 0 ? 0.5 * std::log2(alpha / site.costPerBit) : NAN;
-    if (std::isfinite(site.offset))
-      offsets.push_back(site.offset);
+    measured[s] = alpha > 0 ? 0.5 * std::log2(alpha / site.costPerBit) : NAN;
+    if (std::isfinite(measured[s]))
+      offsets.push_back(measured[s]);
   }
   // Sites whose error was not measurable sit at the lowest measured offset;
   // none is more than 12 bits from the median.
@@ -779,10 +781,11 @@ void AllocateBitsPass::runOnOperation() {
     median = offsets[offsets.size() / 2];
     lowest = offsets.front();
   }
-  for (Site &site : sites)
-    site.offset = std::clamp(std::isfinite(site.offset) ? site.offset : lowest,
-                             median - 12, median + 12) -
-                  median;
+  for (size_t s = 0; s < sites.size(); ++s)
+    sites[s].offset =
+        std::clamp(std::isfinite(measured[s]) ? measured[s] : lowest,
+                   median - 12, median + 12) -
+        median;
 
   auto allAt = [&](double level) {
     return std::vector<double>(sites.size(), level);

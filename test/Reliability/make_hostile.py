@@ -149,6 +149,19 @@ write("hls4ml-shape-overflow.json", document("[4294967296, 4294967296, 4]", "[0.
 write("hls4ml-precision-300.json", document("[2, 1]", "[0.5, 0.5]", "fixed<300,3>"))
 write("hls4ml-precision-negative.json", document("[2, 1]", "[0.5, 0.5]", "fixed<-5,3>"))
 
+# Found by fuzz/run.sh: a quantizer whose declared shape differs from its
+# input's; the per-tensor types were computed before the verifier ran and
+# read past the format array.
+write("hls4ml-quantizer-shape.json", b"""{"schema": "hgq-hls4ml/1", "layers": [
+ {"name": "x", "class_name": "InputLayer", "shape": [2]},
+ {"name": "q", "class_name": "FixedPointQuantizer", "inputs": ["x"], "shape": [1],
+  "format": {"k": {"shape": [2], "data": [1, 0]}, "i": {"shape": [], "data": [2]},
+             "f": {"shape": [2], "data": [2, 1]}, "rounding": "RND", "overflow": "SAT"}},
+ {"name": "dense", "class_name": "Dense", "inputs": ["q"], "shape": [1],
+  "weights": {"kernel": {"shape": [2, 1], "data": [0.5, 1]}}}],
+ "outputs": [{"name": "dense"}]}
+""")
+
 # --- .npy inputs ----------------------------------------------------------------
 
 
@@ -165,6 +178,9 @@ write("npy-shape-beyond-file.npy", npy("{'descr': '<f4', 'fortran_order': False,
 write("npy-shape-overflow.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': "
                                     "(4294967296, 4294967296, 2), }", bytes(64)))
 write("npy-header-length.npy", b"\x93NUMPY\x01\x00\xff\xff{'descr'")
+# Found by fuzz/run.sh: a version 2 header of 4 GB declared in a 20-byte file
+# was allocated before it was read.
+write("npy-v2-header-length.npy", b"\x93NUMPY\x02\x00\x00\x08\xed\xff{'descr'")
 
 # --- Keras HDF5 -----------------------------------------------------------------
 try:

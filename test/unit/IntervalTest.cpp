@@ -21,7 +21,7 @@ std::vector<long> valuesOf(Format format, int frac) {
   long count = 1L << format.width();
   for (long raw = 0; raw < count; ++raw) {
     long value = format.keepNegative && raw >= count / 2 ? raw - count : raw;
-    values.push_back(value << (frac - format.fractionalBits));
+    values.push_back(value * (1L << (frac - format.fractionalBits)));
   }
   return values;
 }
@@ -35,7 +35,8 @@ bool holds(Format format, long low, long high, int frac) {
     return false;
   long magnitude = 1L << (format.integerBits + format.fractionalBits);
   long formatLow = format.keepNegative ? -magnitude : 0;
-  return low >= (formatLow << shift) && high <= ((magnitude - 1) << shift);
+  return low >= formatLow * (1L << shift) &&
+         high <= (magnitude - 1) * (1L << shift);
 }
 
 } // namespace

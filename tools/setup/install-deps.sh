@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libeigen3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-torch
   libonnx-testdata libhdf5-dev python3-h5py
-  clang-format-22
+  clang-format-22 clang-22 libclang-rt-22-dev
 )
 
 missing=()
