@@ -18,10 +18,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static bool registered = (hgq::registerHGQPasses(), true);
   (void)registered;
   mlir::MLIRContext &context = hgq::fuzz::context();
+  // MLIR's lexer reads up to a terminating NUL, as a file's buffer has.
+  std::string text(reinterpret_cast<const char *>(data), size);
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(
-          llvm::StringRef(reinterpret_cast<const char *>(data), size),
-          mlir::ParserConfig(&context));
+      mlir::parseSourceString<mlir::ModuleOp>(text,
+                                              mlir::ParserConfig(&context));
   if (!module)
     return 0;
   for (const char *pipeline :
