@@ -7,6 +7,7 @@
 #include "FuzzCommon.h"
 #include "hgq/Dialect/EntryFunction.h"
 #include "hgq/Exec/Executor.h"
+#include "hgq/Support/Shape.h"
 #include "hgq/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -46,10 +47,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (const std::vector<int64_t> &shape : (*executor)->inputShapes()) {
     std::vector<int64_t> full = {3};
     full.insert(full.end(), shape.begin(), shape.end());
-    int64_t count = 1;
-    for (int64_t dim : full)
-      if (dim < 0 || __builtin_mul_overflow(count, dim, &count))
-        return 0;
+    std::optional<int64_t> elements = hgq::elementCount(full);
+    if (!elements)
+      return 0;
+    int64_t count = *elements;
     if ((total += count) > (int64_t(1) << 20))
       return 0; // too large to run on every input
     hgq::exec::Tensor tensor = hgq::exec::Tensor::makeFloat(full);

@@ -2,6 +2,7 @@
 
 #include "hgq/Support/Npy.h"
 #include "hgq/Support/OutputFile.h"
+#include "hgq/Support/Shape.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -165,11 +166,10 @@ bool readHeader(const std::string &path, std::ifstream &in,
   }
   if (shape.size() == 1 && inner.find(',') == std::string::npos)
     return refuse("a one-dimensional shape is written (N,)");
-  count = 1;
-  for (int64_t dim : shape)
-    if (__builtin_mul_overflow(count, dim, &count) ||
-        count > (int64_t(1) << 60))
-      return refuse("it has too many elements");
+  std::optional<int64_t> elements = elementCount(shape);
+  if (!elements || *elements > (int64_t(1) << 60))
+    return refuse("it has too many elements");
+  count = *elements;
   // The data must be in the file before anything is allocated for it.
   std::streamoff dataStart = in.tellg();
   in.seekg(0, std::ios::end);

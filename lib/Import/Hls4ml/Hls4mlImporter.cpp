@@ -8,6 +8,7 @@
 #include "hgq/Import/Hls4mlImporter.h"
 #include "hgq/Import/GraphBuilder.h"
 #include "hgq/Support/Json.h"
+#include "hgq/Support/Shape.h"
 #include "hgq/Target/Hls4ml.h"
 #include "hgq/Target/Translation.h"
 
@@ -116,14 +117,14 @@ static bool readTensor(const json::Object *object, std::vector<int64_t> &shape,
   const json::Array *values = object->getArray("data");
   if (!dims || !values)
     return false;
-  int64_t count = 1;
   for (const json::Value &dim : *dims) {
     std::optional<int64_t> size = dim.getAsInteger();
-    if (!size || *size < 0 || __builtin_mul_overflow(count, *size, &count))
+    if (!size)
       return false;
     shape.push_back(*size);
   }
-  if (int64_t(values->size()) != count)
+  std::optional<int64_t> count = elementCount(shape);
+  if (!count || int64_t(values->size()) != *count)
     return false;
   for (const json::Value &value : *values) {
     std::optional<double> number = value.getAsNumber();
@@ -131,7 +132,7 @@ static bool readTensor(const json::Object *object, std::vector<int64_t> &shape,
       return false;
     data.push_back(*number);
   }
-  return int64_t(data.size()) == count;
+  return true;
 }
 
 LogicalResult Reader::tensor(const json::Object &object, StringRef key,

@@ -11,6 +11,7 @@
 #include "hgq/Import/OnnxImporter.h"
 #include "hgq/Import/OnnxModel.h"
 #include "hgq/Support/Permute.h"
+#include "hgq/Support/Shape.h"
 #include "hgq/Target/Translation.h"
 
 #include "mlir/AsmParser/AsmParser.h"
@@ -67,15 +68,17 @@ bool decodeTensor(const onnx::TensorProto &tensor, ConstTensor &out,
   out.values.clear();
   // The shape bounds what is read: no negative dimension, and a product
   // that fits (the data then has to hold that many values).
-  int64_t count = 1;
-  for (int64_t dim : out.shape)
-    if (dim < 0 || __builtin_mul_overflow(count, dim, &count)) {
-      error = "tensor '" + tensor.name() + "' has dimension " +
-              std::to_string(dim) +
-              (dim < 0 ? ", which is negative"
-                       : ", and its shape holds more than 2^63 values");
-      return false;
-    }
+  size_t bad = 0;
+  std::optional<int64_t> elements = elementCount(out.shape, &bad);
+  if (!elements) {
+    int64_t dim = out.shape[bad];
+    error = "tensor '" + tensor.name() + "' has dimension " +
+            std::to_string(dim) +
+            (dim < 0 ? ", which is negative"
+                     : ", and its shape holds more than 2^63 values");
+    return false;
+  }
+  int64_t count = *elements;
   // loadModel() has read external data into raw_data already.
   if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
     error = "tensor '" + tensor.name() + "' still refers to external data";
