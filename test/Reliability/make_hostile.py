@@ -10,6 +10,7 @@ the same bytes).
 """
 
 import io
+import json
 import os
 import sys
 
@@ -116,6 +117,16 @@ for k in range(1, 41):
          helper.make_node("f%d" % (k - 1), ["m"], ["b"], domain="local")],
         [helper.make_opsetid("", 13), helper.make_opsetid("local", 1)]))
 write("onnx-function-exponential.onnx", calls("exponential", chain))
+# Fewer nodes (2^19) but long node names, which inlining scopes by every
+# caller's name: tens of gigabytes of names unless the copies are bounded.
+chain = [function("f0", "Relu")]
+for k in range(1, 20):
+    chain.append(helper.make_function(
+        "local", "f%d" % k, ["a"], ["b"],
+        [helper.make_node("f%d" % (k - 1), ["a"], ["m"], name="n" * 1000, domain="local"),
+         helper.make_node("f%d" % (k - 1), ["m"], ["b"], name="N" * 1000, domain="local")],
+        [helper.make_opsetid("", 13), helper.make_opsetid("local", 1)]))
+write("onnx-function-long-names.onnx", calls("long_names", chain))
 
 write("onnx-qonnx-bitwidth-264.onnx", onnx_model(
     "wide", [helper.make_node("Quant", ["x", "s", "z", "b"], ["y"], name="q", domain="qonnx.custom_op.general",
@@ -192,3 +203,29 @@ if h5py is not None:
     with h5py.File(buffer, "w", track_order=False) as f:
         f.attrs["model_config"] = '{"class_name": "Sequential", "config": ' + "[" * 100000 + "]" * 100000 + "}"
     write("keras-deep-nesting.h5", buffer.getvalue())
+
+    def keras_dense(name, kernel):
+        """A Sequential model of one Dense layer whose kernel dataset is made
+        by kernel(group, key)."""
+        config = {"class_name": "Sequential", "config": {"name": name, "layers": [
+            {"class_name": "InputLayer", "config": {"name": "x", "batch_input_shape": [None, 4]}},
+            {"class_name": "Dense", "config": {"name": "d", "units": 2, "activation": "linear",
+                                               "use_bias": True}}]}}
+        buffer = io.BytesIO()
+        with h5py.File(buffer, "w", track_order=False) as f:
+            f.attrs["model_config"] = json.dumps(config)
+            group = f.create_group("model_weights")
+            group.attrs["layer_names"] = np.array([b"x", b"d"])
+            g = group.create_group("d")
+            kernel(g, "d/kernel:0")
+            g.create_dataset("d/bias:0", data=np.zeros(2, f32))
+            g.attrs["weight_names"] = np.array([b"d/kernel:0", b"d/bias:0"])
+        write(name + ".h5", buffer.getvalue())
+
+    # A kernel of 2^40 float32 values that were never written: the reader
+    # allocated 4 TB before reading.
+    keras_dense("keras-weight-claims-huge", lambda g, key: g.create_dataset(key, shape=(1 << 20, 1 << 20), dtype=f32))
+    # A kernel stored in an external raw file: HDF5 would read any file on
+    # the disk.
+    keras_dense("keras-weight-external", lambda g, key: g.create_dataset(
+        key, shape=(4, 2), dtype=f32, external=[("/etc/passwd", 0, 32)]))

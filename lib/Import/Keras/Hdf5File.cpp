@@ -2,6 +2,7 @@
 
 #include "Hdf5File.h"
 #include "hgq/Support/Keras.h"
+#include "hgq/Support/Shape.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -13,6 +14,12 @@ namespace {
 
 using keras::Handle;
 
+/// Reads a dataset of numbers as `memoryType`. What the file says about the
+/// dataset is checked before anything is allocated: the element count must
+/// fit in 64 bits, the values must be stored in this file (external raw
+/// files and virtual datasets would read other files on the disk), and the
+/// bytes they become may exceed the bytes stored only by what compression can
+/// achieve, so a 200-byte header cannot claim gigabytes.
 template <typename T>
 bool readDataset(hid_t file, const std::string &path, hid_t memoryType,
                  Array<T> &out, std::string &error) {
@@ -33,19 +40,41 @@ bool readDataset(hid_t file, const std::string &path, hid_t memoryType,
   }
   std::vector<hsize_t> dims(rank);
   H5Sget_simple_extent_dims(space.id, dims.data(), nullptr);
-  out.shape.assign(dims.begin(), dims.end());
-  size_t count = 1;
+  out.shape.clear();
   for (hsize_t dim : dims)
-    count *= dim;
-  out.values.resize(count);
+    out.shape.push_back(dim > uint64_t(INT64_MAX) ? -1 : int64_t(dim));
+  std::optional<int64_t> count = elementCount(out.shape);
+  if (!count || uint64_t(*count) > uint64_t(INT64_MAX) / sizeof(T)) {
+    error = "dataset '" + path + "' has a shape whose size overflows";
+    return false;
+  }
   Handle stored(H5Dget_type(dataset.id), H5Tclose);
   H5T_class_t kind = stored ? H5Tget_class(stored.id) : H5T_NO_CLASS;
   if (kind != H5T_FLOAT && kind != H5T_INTEGER) {
     error = "dataset '" + path + "' does not hold numbers";
     return false;
   }
-  if (count != 0 && H5Dread(dataset.id, memoryType, H5S_ALL, H5S_ALL,
-                            H5P_DEFAULT, out.values.data()) < 0) {
+  Handle creation(H5Dget_create_plist(dataset.id), H5Pclose);
+  if (!creation || H5Pget_external_count(creation.id) != 0 ||
+      H5Pget_layout(creation.id) == H5D_VIRTUAL) {
+    error = "dataset '" + path +
+            "' is stored outside the file (external or virtual storage), "
+            "which is not read";
+    return false;
+  }
+  uint64_t bytes = uint64_t(*count) * sizeof(T);
+  uint64_t storage = H5Dget_storage_size(dataset.id);
+  // Deflate expands at most about 1032 times; fill values of unwritten
+  // chunks are bounded by the same allowance over a small floor.
+  constexpr uint64_t kMaxExpansion = 1100, kFloor = 1 << 16;
+  if (bytes > kFloor && bytes / kMaxExpansion > storage) {
+    error = "dataset '" + path + "' claims " + std::to_string(*count) +
+            " values but stores only " + std::to_string(storage) + " bytes";
+    return false;
+  }
+  out.values.resize(*count);
+  if (*count != 0 && H5Dread(dataset.id, memoryType, H5S_ALL, H5S_ALL,
+                             H5P_DEFAULT, out.values.data()) < 0) {
     error = "dataset '" + path + "' cannot be read";
     return false;
   }

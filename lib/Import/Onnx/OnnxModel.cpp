@@ -75,8 +75,11 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
   // inlined (saturating), found depth-first. A function met again on the
   // current path calls itself, however indirectly; without recursion a body
   // can still call another function twice, which calls another twice, and
-  // so on, so the total is bounded as well.
-  constexpr uint64_t kMaxInlinedNodes = uint64_t(1) << 22;
+  // so on, so the total is bounded as well. Names are scoped by their
+  // callers, so they grow with the depth of the calls: the bytes the copies
+  // take are bounded too, while they are made.
+  constexpr uint64_t kMaxInlinedNodes = uint64_t(1) << 20;
+  constexpr uint64_t kMaxInlinedBytes = uint64_t(512) << 20;
   std::map<const onnx::FunctionProto *, uint64_t> inlinedSize;
   std::vector<const onnx::FunctionProto *> path;
   std::function<bool(const onnx::FunctionProto &)> measure =
@@ -119,18 +122,30 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
     return false;
   }
 
-  std::function<bool(const onnx::NodeProto &, const std::string &,
+  uint64_t inlinedBytes = 0;
+  // A copy's name is already scoped by its callers ("call/inner"), so the
+  // calls it makes are scoped by that name alone.
+  std::function<bool(const onnx::NodeProto &, bool,
                      std::vector<onnx::NodeProto> &)>
-      expand = [&](const onnx::NodeProto &node, const std::string &prefix,
+      expand = [&](const onnx::NodeProto &node, bool inlined,
                    std::vector<onnx::NodeProto> &out) -> bool {
     const onnx::FunctionProto *called = callee(node);
     if (!called) {
+      if (inlined) {
+        inlinedBytes += node.ByteSizeLong();
+        if (inlinedBytes > kMaxInlinedBytes) {
+          error = "inlining the model-local functions gives more than " +
+                  std::to_string(kMaxInlinedBytes >> 20) +
+                  " MiB of nodes (at node '" + node.name().substr(0, 200) +
+                  (node.name().size() > 200 ? "...'" : "'") + ")";
+          return false;
+        }
+      }
       out.push_back(node);
       return true;
     }
     const onnx::FunctionProto &function = *called;
-    std::string scope =
-        prefix + (node.name().empty() ? node.op_type() : node.name());
+    std::string scope = node.name().empty() ? node.op_type() : node.name();
     std::map<std::string, std::string> rename;
     for (int index = 0; index < function.input_size(); ++index)
       rename[function.input(index)] =
@@ -174,7 +189,7 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
         attribute = *value->second;
         attribute.set_name(name);
       }
-      if (!expand(copy, scope + "/", out))
+      if (!expand(copy, true, out))
         return false;
     }
     return true;
@@ -182,7 +197,7 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
 
   std::vector<onnx::NodeProto> nodes;
   for (const auto &node : model.graph().node())
-    if (!expand(node, "", nodes))
+    if (!expand(node, false, nodes))
       return false;
   auto *graph = model.mutable_graph();
   graph->clear_node();
