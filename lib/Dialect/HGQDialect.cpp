@@ -323,9 +323,12 @@ FixedAttr hgq::kbiFormat(MLIRContext *context, DenseIntElementsAttr keep,
   return canonicalFixed(context, kAttr, iAttr, fAttr, rounding, overflow);
 }
 
+/// The widest format an element may have (k + i + f).
+static constexpr int kMaxFormatWidth = 127;
+
 /// Checks that named bit arrays broadcast together, that keep_negative holds
-/// only 0/1 and that no element has a negative width. Returns the common
-/// shape.
+/// only 0/1 and that every element's width is in [0, 127]. Returns the
+/// common shape.
 static FailureOr<SmallVector<int64_t>>
 verifyBitArrays(function_ref<InFlightDiagnostic()> emitError,
                 DenseIntElementsAttr keep, DenseIntElementsAttr integer,
@@ -358,6 +361,15 @@ verifyBitArrays(function_ref<InFlightDiagnostic()> emitError,
                          << k[index] + i[index] + f[index]
                          << " (k = " << k[index] << ", i = " << i[index]
                          << ", f = " << f[index] << ")";
+  // The numeric core holds values in 128-bit integers; the importers refuse
+  // wider formats too, so nothing is ever rounded to fit.
+  for (size_t index = 0; index < k.size(); ++index)
+    if (k[index] + i[index] + f[index] > kMaxFormatWidth)
+      return emitError() << "element " << index << " has width "
+                         << k[index] + i[index] + f[index]
+                         << " (k = " << k[index] << ", i = " << i[index]
+                         << ", f = " << f[index] << "); at most "
+                         << kMaxFormatWidth << " bits are supported";
   return *shape;
 }
 

@@ -38,8 +38,11 @@ Interval Interval::of(Format format) {
     return interval;
   int magnitude = format.integerBits + format.fractionalBits;
   interval.fractionalBits = format.fractionalBits;
-  interval.high = (Int(1) << magnitude) - 1;
-  interval.low = format.keepNegative ? -(Int(1) << magnitude) : 0;
+  // Up to 2^127 - 1 for a 127-bit unsigned format: shifted unsigned, as a
+  // signed shift into the sign bit is undefined.
+  using UInt = unsigned __int128;
+  interval.high = Int((UInt(1) << magnitude) - 1);
+  interval.low = format.keepNegative ? -Int(UInt(1) << magnitude) : 0;
   return interval;
 }
 

@@ -86,7 +86,9 @@ def import_model(model, work):
 def first_error(stderr, directory):
     message = stderr.strip().splitlines()[0] if stderr.strip() else "?"
     message = re.sub(r"^.*?error: (loc\([^)]*\): )?", "", message)
-    return message.replace(directory + "/", "").replace("|", "/")
+    # Every case's file is model.onnx: the table names the case instead.
+    message = message.replace(directory + "/", "")
+    return re.sub(r"^model\.onnx: ", "", message).replace("|", "/")
 
 
 def run_data_set(directory, data_set, work):

@@ -223,8 +223,8 @@ InFlightDiagnostic Importer::nodeError(const onnx::NodeProto &node) const {
   std::string name =
       node.name().empty() && node.output_size() ? node.output(0) : node.name();
   return emitError(locationOf(node))
-         << "node '" << name << "' (" << node.op_type() << ", domain '"
-         << domain << "'): ";
+         << modelPath << ": node '" << name << "' (" << node.op_type()
+         << ", domain '" << domain << "'): ";
 }
 
 void Importer::nodeWarning(const onnx::NodeProto &node,

@@ -801,3 +801,11 @@ func.func @wrong_attribute_type(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
 func.func @layout_type(%x: tensor<?x2xf32> {hgq.layout = 3 : i64}) -> tensor<?x2xf32> {
   return %x : tensor<?x2xf32>
 }
+
+// -----
+
+func.func @too_wide(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{element 0 has width 200 (k = 0, i = 100, f = 100); at most 127 bits are supported}}
+  %0 = hgq.quantize %x {format = #hgq.fixed<k = 0, i = 100, f = 100, rounding = TRN, overflow = WRAP>} : tensor<?x2xf32>
+  return %0 : tensor<?x2xf32>
+}
