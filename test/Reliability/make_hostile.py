@@ -193,6 +193,15 @@ write("npy-header-length.npy", b"\x93NUMPY\x01\x00\xff\xff{'descr'")
 # was allocated before it was read.
 write("npy-v2-header-length.npy", b"\x93NUMPY\x02\x00\x00\x08\xed\xff{'descr'")
 
+# --- MLIR ------------------------------------------------------------------------
+# Found by fuzz/run.sh: elements with f = 2 and f = 91 in one quantizer; the
+# f = 2 element's result was shifted by 89 bits in int64 (undefined).
+write("mlir-quantize-shift-89.mlir", b"""func.func @main(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %q = hgq.quantize %x {format = #hgq.fixed<k = 1, i = 2, f = dense<[2, 0, 91]> : tensor<3xi8>, rounding = RND, overflow = SAT>} : tensor<?x3xf32> loc("q")
+  return %q : tensor<?x3xf32>
+}
+""")
+
 # --- Keras HDF5 -----------------------------------------------------------------
 try:
     import h5py
@@ -221,6 +230,20 @@ if h5py is not None:
             g.create_dataset("d/bias:0", data=np.zeros(2, f32))
             g.attrs["weight_names"] = np.array([b"d/kernel:0", b"d/bias:0"])
         write(name + ".h5", buffer.getvalue())
+
+    # Found by fuzz/run.sh: the free-space object of the global heap
+    # collection holding model_config (a variable-length string) has size 0,
+    # and libhdf5 1.10 loops forever reading the attribute.
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w", track_order=False) as f:
+        f.attrs["model_config"] = '{"class_name": "Sequential", "config": {"layers": []}}'
+    image = bytearray(buffer.getvalue())
+    heap = image.index(b"GCOL")
+    at = heap + 16
+    while int.from_bytes(image[at:at + 2], "little") != 0:  # objects 1, 2...: 16-byte header, 8-aligned data
+        at += 16 + (int.from_bytes(image[at + 8:at + 16], "little") + 7) // 8 * 8
+    image[at + 8:at + 16] = bytes(8)
+    write("keras-heap-free-space-zero.h5", bytes(image))
 
     # A kernel of 2^40 float32 values that were never written: the reader
     # allocated 4 TB before reading.

@@ -119,10 +119,14 @@ private:
     return shiftOut(plan, value, out);
   }
   bool shiftOut(const Element &plan, int64_t value, int64_t &out) const {
-    if (plan.outShift == 0) {
+    if (plan.outShift == 0 || value == 0) {
       out = value;
       return true;
     }
+    // Elements of very different f: a shift past 62 bits leaves no room for
+    // any value but 0 in the int64 result (the caller takes a wider path).
+    if (plan.outShift >= 63)
+      return false;
     int64_t limit = kMax >> plan.outShift;
     if (value > limit || value < -limit)
       return false;

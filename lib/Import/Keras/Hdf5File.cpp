@@ -102,6 +102,62 @@ herr_t visitLink(hid_t group, const char *name, const H5L_info_t *,
   return 0;
 }
 
+/// Little-endian unsigned integer of `size` bytes at `at`.
+uint64_t readLittle(llvm::StringRef bytes, size_t at, unsigned size) {
+  uint64_t value = 0;
+  for (unsigned b = 0; b < size; ++b)
+    value |= uint64_t(uint8_t(bytes[at + b])) << (8 * b);
+  return value;
+}
+
+/// libhdf5 (1.10) walks the objects of a global heap collection, where
+/// variable-length strings such as model_config live, trusting their sizes:
+/// a free-space object of size 0 makes it loop forever, and a size that
+/// wraps moves its cursor outside the collection. Every collection it could
+/// read starts with the signature "GCOL" (which it checks), so each one in
+/// the image is walked here first, with the same arithmetic, and a walk that
+/// does not end exactly at the collection's end is refused. Returns the
+/// problem, or an empty string.
+std::string globalHeapProblem(llvm::StringRef bytes) {
+  // The superblock gives the width of lengths: byte 14 in versions 0 and 1,
+  // byte 10 in versions 2 and 3.
+  if (bytes.size() < 16)
+    return "";
+  unsigned version = uint8_t(bytes[8]);
+  unsigned lengthSize = uint8_t(bytes[version <= 1 ? 14 : 10]);
+  if (lengthSize != 2 && lengthSize != 4 && lengthSize != 8)
+    return "the superblock declares " + std::to_string(lengthSize) +
+           "-byte lengths (2, 4 or 8 are read)";
+  const uint64_t header = 8 + lengthSize, objectHeader = 8 + lengthSize;
+  for (size_t at = bytes.find("GCOL"); at != llvm::StringRef::npos;
+       at = bytes.find("GCOL", at + 1)) {
+    if (at + header > bytes.size() || uint8_t(bytes[at + 4]) != 1)
+      continue;
+    uint64_t size = readLittle(bytes, at + 8, lengthSize);
+    // A collection that does not fit in the file is refused by libhdf5 when
+    // it reads it (and "GCOL" may occur by chance inside data).
+    if (size < header || size > bytes.size() - at)
+      continue;
+    uint64_t offset = header;
+    while (offset < size) {
+      if (size - offset < objectHeader)
+        break; // libhdf5 takes the tail as free space
+      unsigned index = unsigned(readLittle(bytes, at + offset, 2));
+      uint64_t objectSize = readLittle(bytes, at + offset + 8, lengthSize);
+      uint64_t need = objectSize;
+      if (index > 0)
+        need = objectSize > size ? 0 : objectHeader + (objectSize + 7) / 8 * 8;
+      if (need == 0 || need > size - offset)
+        return "the global heap collection at byte " + std::to_string(at) +
+               " is damaged (object " + std::to_string(index) + " at byte " +
+               std::to_string(at + offset) + " has size " +
+               std::to_string(objectSize) + ")";
+      offset += need;
+    }
+  }
+  return "";
+}
+
 } // namespace
 
 Hdf5File::Hdf5File(llvm::StringRef bytes, std::string &error) {
@@ -115,6 +171,10 @@ Hdf5File::Hdf5File(llvm::StringRef bytes, std::string &error) {
   }
   if (bytes.size() < 8 || !bytes.starts_with("\x89HDF\r\n\x1a\n")) {
     error = "not an HDF5 file";
+    return;
+  }
+  if (std::string problem = globalHeapProblem(bytes); !problem.empty()) {
+    error = "the HDF5 file is damaged: " + problem;
     return;
   }
   // Without H5LT_FILE_IMAGE_DONT_COPY, HDF5 takes its own copy of the image
