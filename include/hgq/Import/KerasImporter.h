@@ -23,6 +23,10 @@ mlir::OwningOpRef<mlir::ModuleOp> importKeras(llvm::StringRef path,
                                               llvm::StringRef bytes,
                                               mlir::MLIRContext *context);
 
+/// The CPU time the HDF5 library may spend parsing one file (in a child
+/// process) before the import is refused as damaged; 60 s by default.
+void setKerasReaderCpuLimit(unsigned seconds);
+
 /// Registers --import-keras (and its alias --import-keras-proxy).
 void registerKerasImportTranslation();
 

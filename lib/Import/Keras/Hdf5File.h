@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hgq::keras_import {
@@ -26,30 +27,46 @@ template <typename T> struct Array {
   std::vector<T> values;
 };
 
+/// What a Keras model file holds, read once when it is opened: the string
+/// attributes of the root group and every group and dataset under
+/// /model_weights. libhdf5 parses the file in a child process: its parser
+/// trusts the file (fuzzing found infinite loops and out-of-bounds reads in
+/// libhdf5 1.10 that no check of ours can rule out), so a crash, a hang (a
+/// CPU-time limit) or an unbounded allocation there becomes an error naming
+/// the file instead of taking the tool down.
 class Hdf5File {
 public:
   /// Opens `bytes` (a whole .h5 file) or sets `error`.
   Hdf5File(llvm::StringRef bytes, std::string &error);
-  ~Hdf5File();
-  Hdf5File(const Hdf5File &) = delete;
-  Hdf5File &operator=(const Hdf5File &) = delete;
-  bool isOpen() const { return file >= 0; }
+  bool isOpen() const { return open; }
 
-  /// A string attribute of the object at `path` (fixed or variable length),
-  /// or nullopt when there is none.
-  std::optional<std::string> stringAttribute(const std::string &path,
-                                             const std::string &name) const;
+  /// A string attribute of the root group (fixed or variable length), or
+  /// nullopt when there is none.
+  std::optional<std::string> rootStringAttribute(const std::string &name) const;
+  /// Whether `path` (/model_weights or below) is a group.
   bool hasGroup(const std::string &path) const;
   /// Every dataset under the group at `path`, at any depth, by its own name
-  /// (the last path component, e.g. "kernel:0") to its full path.
+  /// (the last path component, e.g. "kernel:0") to its full path; the first
+  /// one in name order wins.
   std::map<std::string, std::string> datasets(const std::string &path) const;
   /// A dataset of numbers, converted to float32 by HDF5 (exact for the
   /// int8 bit widths and the float32 weights Keras stores).
   bool readFloats(const std::string &path, Array<float> &out,
                   std::string &error) const;
 
+  /// The CPU time libhdf5 may take to read one file (default 60 s).
+  static void setCpuLimit(unsigned seconds);
+
 private:
-  int64_t file = -1; // hid_t
+  struct Dataset {
+    Array<float> array;
+    std::string error; ///< why it cannot be read, if it cannot
+  };
+  bool open = false;
+  std::map<std::string, std::string> rootAttributes;
+  std::vector<std::string> groups;
+  /// In the order libhdf5 visits them (by name, depth first).
+  std::vector<std::pair<std::string, Dataset>> contents;
 };
 
 } // namespace hgq::keras_import

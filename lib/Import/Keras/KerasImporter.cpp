@@ -934,7 +934,7 @@ FailureOr<SmallVector<Value>> Reader::buildModel(const json::Object &root,
 }
 
 OwningOpRef<ModuleOp> Reader::read() {
-  std::optional<std::string> text = file.stringAttribute("/", "model_config");
+  std::optional<std::string> text = file.rootStringAttribute("model_config");
   if (!text) {
     error("") << "no 'model_config' attribute at the root; not a Keras model "
                  "file";
@@ -986,6 +986,10 @@ OwningOpRef<ModuleOp> importKeras(StringRef path, StringRef bytes,
     return nullptr;
   }
   return keras_import::Reader(context, path, file).read();
+}
+
+void setKerasReaderCpuLimit(unsigned seconds) {
+  keras_import::Hdf5File::setCpuLimit(seconds);
 }
 
 void registerKerasImportTranslation() {
