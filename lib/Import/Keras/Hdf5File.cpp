@@ -320,8 +320,9 @@ std::string readAll(llvm::StringRef bytes, uint64_t budget) {
       for (int64_t dim : array.shape)
         wire.number(uint64_t(dim));
       wire.number(array.values.size());
-      wire.out.append(reinterpret_cast<const char *>(array.values.data()),
-                      array.values.size() * sizeof(float));
+      if (!array.values.empty())
+        wire.out.append(reinterpret_cast<const char *>(array.values.data()),
+                        array.values.size() * sizeof(float));
     }
   }
   H5Fclose(file);
@@ -473,8 +474,9 @@ Hdf5File::Hdf5File(llvm::StringRef bytes, std::string &error) {
         break;
       }
       entry.second.array.values.resize(count);
-      std::memcpy(entry.second.array.values.data(), wire.data() + in.at,
-                  count * sizeof(float));
+      if (count != 0) // an empty vector's data() may be null
+        std::memcpy(entry.second.array.values.data(), wire.data() + in.at,
+                    count * sizeof(float));
       in.at += count * sizeof(float);
       contents.push_back(std::move(entry));
     } else {

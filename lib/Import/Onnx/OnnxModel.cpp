@@ -79,7 +79,7 @@ bool inlineFunctions(onnx::ModelProto &model, std::string &error) {
   // callers, so they grow with the depth of the calls: the bytes the copies
   // take are bounded too, while they are made.
   constexpr uint64_t kMaxInlinedNodes = uint64_t(1) << 20;
-  constexpr uint64_t kMaxInlinedBytes = uint64_t(512) << 20;
+  constexpr uint64_t kMaxInlinedBytes = uint64_t(128) << 20;
   std::map<const onnx::FunctionProto *, uint64_t> inlinedSize;
   std::vector<const onnx::FunctionProto *> path;
   std::function<bool(const onnx::FunctionProto &)> measure =
