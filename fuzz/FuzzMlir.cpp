@@ -8,6 +8,7 @@
 #include "hgq/Dialect/EntryFunction.h"
 #include "hgq/Exec/Executor.h"
 #include "hgq/Support/Shape.h"
+#include "hgq/Support/TextNesting.h"
 #include "hgq/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -21,6 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::MLIRContext &context = hgq::fuzz::context();
   // MLIR's lexer reads up to a terminating NUL, as a file's buffer has.
   std::string text(reinterpret_cast<const char *>(data), size);
+  // As every tool does before parsing.
+  if (!hgq::mlirNestingError(text).empty())
+    return 0;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text,
                                               mlir::ParserConfig(&context));

@@ -9,6 +9,7 @@
 #include "hgq/Target/FormatReport.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Fixed/Range.h"
+#include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -165,14 +166,11 @@ LogicalResult hgq::emitFormatReport(Operation *op, llvm::raw_ostream &os) {
 }
 
 void hgq::registerFormatReportTranslation() {
-  TranslateFromMLIRRegistration registration(
+  registerModuleEmitter(
       "hgq-format-report",
       "report every quantization point of hgq IR as JSON (widths, dead "
       "elements, per-tensor type)",
-      [](Operation *op, llvm::raw_ostream &os) {
-        return emitFormatReport(op, os);
-      },
-      [](DialectRegistry &registry) {
-        registry.insert<HGQDialect, func::FuncDialect>();
+      [](ModuleOp module, llvm::raw_ostream &os) {
+        return emitFormatReport(module, os);
       });
 }

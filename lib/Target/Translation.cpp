@@ -2,7 +2,10 @@
 
 #include "hgq/Target/Translation.h"
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Support/TextNesting.h"
 
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/ParseUtilities.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -63,13 +66,30 @@ void hgq::registerFileImport(StringRef flag, StringRef description,
 void hgq::registerModuleEmitter(StringRef flag, StringRef description,
                                 ModuleEmitter emitter) {
   hardwareCommandLine(); // registered before the command line is parsed
-  TranslateFromMLIRRegistration registration(
+  // TranslateFromMLIRRegistration would hand the text straight to MLIR's
+  // parser, which recurses once per nested bracket: the nesting is checked
+  // first, then the module is parsed and verified as it would do.
+  TranslateRegistration registration(
       flag, description,
-      [emitter, flag](Operation *op, raw_ostream &os) -> LogicalResult {
-        auto module = dyn_cast<ModuleOp>(op);
+      [emitter, flag](const std::shared_ptr<llvm::SourceMgr> &sourceMgr,
+                      raw_ostream &os, MLIRContext *context) -> LogicalResult {
+        DialectRegistry registry;
+        registerDialects(registry);
+        context->appendDialectRegistry(registry);
+        const llvm::MemoryBuffer *buffer =
+            sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
+        if (std::string deep = hgq::mlirNestingError(buffer->getBuffer());
+            !deep.empty())
+          return emitError(UnknownLoc::get(context))
+                 << buffer->getBufferIdentifier() << ": " << deep;
+        OwningOpRef<Operation *> op =
+            parseSourceFileForTool(sourceMgr, context,
+                                   /*insertImplicitModule=*/true);
+        if (!op || failed(verify(*op)))
+          return failure();
+        auto module = dyn_cast<ModuleOp>(*op);
         if (!module)
           return op->emitError() << "--" << flag << " needs a module";
         return emitter(module, os);
-      },
-      registerDialects);
+      });
 }

@@ -202,6 +202,11 @@ write("mlir-quantize-shift-89.mlir", b"""func.func @main(%x: tensor<?x3xf32>) ->
 }
 """)
 
+# Found by fuzz/run.sh: MLIR's parser recurses once per nested bracket and
+# overflowed the stack (here an attribute nested 100,000 deep).
+write("mlir-deep-nesting.mlir", b"func.func @main(%x: tensor<?x2xf32>) -> tensor<?x2xf32> attributes {a = "
+      + b"[" * 100000 + b"]" * 100000 + b"} {\n  return %x : tensor<?x2xf32>\n}\n")
+
 # --- Keras HDF5 -----------------------------------------------------------------
 try:
     import h5py

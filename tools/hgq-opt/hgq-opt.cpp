@@ -2,6 +2,7 @@
 
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Support/OutputFile.h"
+#include "hgq/Support/TextNesting.h"
 #include "hgq/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -40,6 +41,12 @@ int main(int argc, char **argv) {
       mlir::openInputFile(inputFile, &error);
   if (!input) {
     llvm::errs() << error << "\n";
+    return 1;
+  }
+  // MLIR's parser recurses once per nested bracket: checked first.
+  if (std::string deep = hgq::mlirNestingError(input->getBuffer());
+      !deep.empty()) {
+    llvm::errs() << "hgq-opt: error: " << inputFile << ": " << deep << "\n";
     return 1;
   }
   // The output (and any file a pass staged, like the BOPs JSON) replaces

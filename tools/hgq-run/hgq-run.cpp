@@ -11,11 +11,13 @@
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Exec/Executor.h"
 #include "hgq/Support/Npy.h"
+#include "hgq/Support/TextNesting.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -131,8 +133,18 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  std::string readError;
+  std::unique_ptr<llvm::MemoryBuffer> text =
+      mlir::openInputFile(modelPath, &readError);
+  if (!text)
+    return fail(readError);
+  // MLIR's parser recurses once per nested bracket: checked first.
+  if (std::string deep = hgq::mlirNestingError(text->getBuffer());
+      !deep.empty())
+    return fail(modelPath + ": " + deep);
+  sourceMgr.AddNewSourceBuffer(std::move(text), llvm::SMLoc());
   OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(modelPath, sourceMgr, ParserConfig(&context));
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
   if (!module)
     return fail("cannot read a valid hgq model from " + modelPath);
 

@@ -7,8 +7,8 @@
 
 #include "hgq/Import/Hls4mlImporter.h"
 #include "hgq/Import/GraphBuilder.h"
-#include "hgq/Support/Json.h"
 #include "hgq/Support/Shape.h"
+#include "hgq/Support/TextNesting.h"
 #include "hgq/Target/Hls4ml.h"
 #include "hgq/Target/Translation.h"
 

@@ -14,8 +14,8 @@
 
 #include "hgq/Import/KerasImporter.h"
 #include "Reader.h"
-#include "hgq/Support/Json.h"
 #include "hgq/Support/Keras.h"
+#include "hgq/Support/TextNesting.h"
 #include "hgq/Target/Translation.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
