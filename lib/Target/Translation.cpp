@@ -42,12 +42,22 @@ hgq::HardwareOptions hgq::hardwareOptions() {
           cl.strategy};
 }
 
+static std::vector<std::string> &flags() {
+  static std::vector<std::string> registered;
+  return registered;
+}
+
+const std::vector<std::string> &hgq::registeredTranslationFlags() {
+  return flags();
+}
+
 static void registerDialects(DialectRegistry &registry) {
   registry.insert<hgq::HGQDialect, func::FuncDialect>();
 }
 
 void hgq::registerFileImport(StringRef flag, StringRef description,
                              FileImporter importer) {
+  flags().push_back(flag.str());
   TranslateToMLIRRegistration registration(
       flag, description,
       [importer](llvm::SourceMgr &sourceMgr,
@@ -65,6 +75,7 @@ void hgq::registerFileImport(StringRef flag, StringRef description,
 
 void hgq::registerModuleEmitter(StringRef flag, StringRef description,
                                 ModuleEmitter emitter) {
+  flags().push_back(flag.str());
   hardwareCommandLine(); // registered before the command line is parsed
   // TranslateFromMLIRRegistration would hand the text straight to MLIR's
   // parser, which recurses once per nested bracket: the nesting is checked

@@ -12,6 +12,16 @@
 // OVERFLOW: wrap {{.*}} proxy 3 of 6
 // OVERFLOW: sat {{.*}} proxy 3 of 6
 // OVERFLOW: total: 6
+//
+// Without --output the outputs are printed, every value exactly.
+// RUN: hgq-run %s --input %t.x.npy | FileCheck %s --check-prefix=PRINTED
+// PRINTED:      output 'wrap' (2 x 3):
+// PRINTED-NEXT:   [0] -1 0 1
+// PRINTED-NEXT:   [1] 1 0 1
+// PRINTED-NEXT:   (--output wrap=FILE.npy writes all of them as .npy)
+// PRINTED-NEXT: output 'sat' (2 x 3):
+// PRINTED-NEXT:   [0] 1.75 0 3
+// PRINTED-NEXT:   [1] -2 0 1
 
 func.func @main(%x: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
   %w = hgq.quantize %x {format = #hgq.fixed<k = dense<[1, 0, 0]> : tensor<3xi8>, i = dense<[1, 0, 2]> : tensor<3xi8>, f = dense<[2, 0, 0]> : tensor<3xi8>, rounding = RND, overflow = WRAP>} : tensor<?x3xf32> loc("wrap")

@@ -12,6 +12,7 @@
 #include "hgq/Exec/Executor.h"
 #include "hgq/Support/Npy.h"
 #include "hgq/Support/TextNesting.h"
+#include "hgq/Tools/Version.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -24,6 +25,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unistd.h>
 
@@ -117,10 +119,36 @@ bool bindFiles(const std::vector<std::string> &bindings,
   return true;
 }
 
+/// An output without --output: its first samples on standard output, one
+/// line each, every value exactly (17 significant digits), and where the
+/// whole array would go.
+void printOutput(const std::string &name, const hgq::exec::Tensor &tensor) {
+  constexpr int64_t kShown = 10;
+  int64_t batch = tensor.shape.empty() ? 1 : tensor.shape[0];
+  int64_t perSample = batch ? tensor.size() / batch : 0;
+  llvm::outs() << "output '" << name << "' (";
+  for (size_t d = 0; d < tensor.shape.size(); ++d)
+    llvm::outs() << (d ? " x " : "") << tensor.shape[d];
+  llvm::outs() << "):\n";
+  for (int64_t sample = 0; sample < std::min(batch, kShown); ++sample) {
+    llvm::outs() << "  [" << sample << "]";
+    for (int64_t element = 0; element < perSample; ++element)
+      llvm::outs() << " "
+                   << llvm::format("%.17g", tensor.valueAt(sample * perSample +
+                                                           element));
+    llvm::outs() << "\n";
+  }
+  if (batch > kShown)
+    llvm::outs() << "  ... " << batch - kShown << " more samples\n";
+  llvm::outs() << "  (--output " << name
+               << "=FILE.npy writes all of them as .npy)\n";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  hgq::setVersionPrinter("hgq-run");
   cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -211,8 +239,10 @@ int main(int argc, char **argv) {
   hgq::NpyType type =
       outputType == "f32" ? hgq::NpyType::Float32 : hgq::NpyType::Float64;
   for (size_t index = 0; index < outputFiles.size(); ++index) {
-    if (outputFiles[index].empty())
+    if (outputFiles[index].empty()) {
+      printOutput((*executor)->outputNames()[index], result.outputs[index]);
       continue;
+    }
     const hgq::exec::Tensor &tensor = result.outputs[index];
     std::vector<double> values(size_t(tensor.size()));
     int64_t inexact = 0;

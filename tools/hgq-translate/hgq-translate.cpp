@@ -7,14 +7,26 @@
 
 #include "hgq/InitAllTranslations.h"
 #include "hgq/Support/OutputFile.h"
+#include "hgq/Target/Translation.h"
+#include "hgq/Tools/Version.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
 #include <vector>
 
+// Handled before MLIR's driver parses anything (below); declared so that
+// --help lists it.
+static llvm::cl::opt<bool> listOnnxOps(
+    "list-onnx-ops",
+    llvm::cl::desc("print the ONNX operators --import-onnx supports, one per "
+                   "line, and exit"));
+
 int main(int argc, char **argv) {
+  hgq::setVersionPrinter("hgq-translate");
   // Outside MLIR's option parsing: a plain listing for scripts and users.
   for (int index = 1; index < argc; ++index)
     if (llvm::StringRef(argv[index]) == "--list-onnx-ops") {
@@ -54,6 +66,23 @@ int main(int argc, char **argv) {
     break;
   }
   hgq::registerAllTranslations();
+  // MLIR's driver says "must be specified at least once!" once per
+  // registered translation when none is given: one message instead.
+  bool asked = false;
+  for (size_t index = 1; index < arguments.size() && !asked; ++index) {
+    llvm::StringRef flag = llvm::StringRef(arguments[index]).ltrim('-');
+    flag = flag.split('=').first;
+    asked = flag.starts_with("help") || flag == "version" ||
+            llvm::is_contained(hgq::registeredTranslationFlags(), flag.str());
+  }
+  if (!asked) {
+    llvm::errs() << "hgq-translate: error: no translation given; choose one "
+                    "of";
+    for (const std::string &flag : hgq::registeredTranslationFlags())
+      llvm::errs() << " --" << flag;
+    llvm::errs() << " (see --help)\n";
+    return 1;
+  }
   if (mlir::failed(
           mlir::mlirTranslateMain(int(arguments.size()), arguments.data(),
                                   "hgq-translate: hgq IR translations\n")))

@@ -14,6 +14,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <string>
+#include <vector>
+
 namespace hgq {
 
 /// Reads the bytes of a file (`path` names it in diagnostics).
@@ -38,6 +41,9 @@ struct HardwareOptions {
 HardwareOptions hardwareOptions();
 void registerModuleEmitter(llvm::StringRef flag, llvm::StringRef description,
                            ModuleEmitter emitter);
+
+/// The flags registered so far (without "--"), in registration order.
+const std::vector<std::string> &registeredTranslationFlags();
 
 } // namespace hgq
 
