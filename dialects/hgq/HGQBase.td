@@ -23,7 +23,8 @@ def HGQ_Dialect : Dialect {
       are unknown until range analysis (trace-minmax) records them.
     * **Proxy level.** Every quantization point is an explicit per-element
       fixed-point format (`#hgq.fixed`: keep_negative, integer and fractional
-      bits, rounding and overflow modes), the form hls4ml consumes.
+      bits, rounding and overflow modes): the form HGQ's proxy models have,
+      which hls4ml reads from the Keras proxy file (`--emit-keras-proxy`).
 
     An explicit format (`hgq.quantize` with `format`, `hgq.unary_lut`) is
     valid at both levels: an HGQ model may fix a format where it wants one.

@@ -93,7 +93,7 @@ def HGQEstimateBops : Pass<"hgq-estimate-bops", "::mlir::ModuleOp"> {
 }
 
 def HGQToProxy : Pass<"hgq-to-proxy", "::mlir::ModuleOp"> {
-  let summary = "convert a traced HGQ model to the proxy form hls4ml consumes";
+  let summary = "convert a traced HGQ model to the proxy form (explicit fixed-point formats)";
   let description = [{
     Every layer-level quantizer becomes an explicit per-element fixed-point
     format (semantics.md 4), with `WRAP` overflow when `aggressive` (the

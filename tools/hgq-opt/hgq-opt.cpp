@@ -16,6 +16,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <unistd.h>
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   hgq::setVersionPrinter("hgq-opt");
@@ -38,6 +40,14 @@ int main(int argc, char **argv) {
     pm.addInstrumentation(hgq::createLayerNameInstrumentation());
     return fromCommandLine.setupPassPipeline(pm);
   });
+  // Without an input file the driver reads standard input: from a terminal
+  // that is a wait nobody asked for.
+  if (inputFile == "-" && isatty(STDIN_FILENO)) {
+    llvm::errs() << "hgq-opt: error: no input file; give a .mlir file (or pipe "
+                    "IR into '-'), e.g. hgq-opt model.mlir --hgq-... -o "
+                    "out.mlir\n";
+    return 1;
+  }
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> input =
       mlir::openInputFile(inputFile, &error);
