@@ -355,21 +355,21 @@ verifyBitArrays(function_ref<InFlightDiagnostic()> emitError,
   SmallVector<int> k = broadcastBits(keep, *shape);
   SmallVector<int> i = broadcastBits(integer, *shape);
   SmallVector<int> f = broadcastBits(fractional, *shape);
-  for (size_t index = 0; index < k.size(); ++index)
-    if (k[index] + i[index] + f[index] < 0)
-      return emitError() << "element " << index << " has negative width "
-                         << k[index] + i[index] + f[index]
-                         << " (k = " << k[index] << ", i = " << i[index]
-                         << ", f = " << f[index] << ")";
   // The numeric core holds values in 128-bit integers; the importers refuse
   // wider formats too, so nothing is ever rounded to fit.
-  for (size_t index = 0; index < k.size(); ++index)
-    if (k[index] + i[index] + f[index] > kMaxFormatWidth)
-      return emitError() << "element " << index << " has width "
-                         << k[index] + i[index] + f[index]
-                         << " (k = " << k[index] << ", i = " << i[index]
-                         << ", f = " << f[index] << "); at most "
-                         << kMaxFormatWidth << " bits are supported";
+  for (size_t index = 0; index < k.size(); ++index) {
+    int width = k[index] + i[index] + f[index];
+    if (width >= 0 && width <= kMaxFormatWidth)
+      continue;
+    InFlightDiagnostic diagnostic = emitError();
+    diagnostic << "element " << index << " has "
+               << (width < 0 ? "negative width " : "width ") << width
+               << " (k = " << k[index] << ", i = " << i[index]
+               << ", f = " << f[index] << ")";
+    if (width > kMaxFormatWidth)
+      diagnostic << "; at most " << kMaxFormatWidth << " bits are supported";
+    return diagnostic;
+  }
   return *shape;
 }
 

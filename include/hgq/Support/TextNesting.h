@@ -1,5 +1,4 @@
-//===- TextNesting.h - Nesting bounds checked before text is parsed -*- C++
-//-*-===//
+//===- TextNesting.h - Nesting bounds checked before parsing --*- C++ -*-===//
 //
 // LLVM's JSON parser and MLIR's parser recurse once per nested array, object
 // or attribute, so a text of a million '[' overflows the stack before either

@@ -1,5 +1,4 @@
-//===- Version.h - What --version prints in every hgq tool -------*- C++
-//-*-===//
+//===- Version.h - What --version prints in every hgq tool ----*- C++ -*-===//
 //
 // hgq-mlir's own version first (HGQ_VERSION, set by tools/CMakeLists.txt from
 // the project version), then the LLVM/MLIR it was built against: LLVM's

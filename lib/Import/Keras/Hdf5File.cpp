@@ -4,7 +4,6 @@
 #include "hgq/Support/Keras.h"
 #include "hgq/Support/Shape.h"
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -460,7 +459,7 @@ Hdf5File::Hdf5File(llvm::StringRef bytes, std::string &error) {
       std::string name = in.text();
       rootAttributes[name] = in.text();
     } else if (tag == 'G') {
-      groups.push_back(in.text());
+      groups.insert(in.text());
     } else if (tag == 'D') {
       std::pair<std::string, Dataset> entry;
       entry.first = in.text();
@@ -478,7 +477,8 @@ Hdf5File::Hdf5File(llvm::StringRef bytes, std::string &error) {
         std::memcpy(entry.second.array.values.data(), wire.data() + in.at,
                     count * sizeof(float));
       in.at += count * sizeof(float);
-      contents.push_back(std::move(entry));
+      order.push_back(entry.first);
+      contents.insert(std::move(entry));
     } else {
       in.ok = false;
     }
@@ -499,7 +499,7 @@ Hdf5File::rootStringAttribute(const std::string &name) const {
 }
 
 bool Hdf5File::hasGroup(const std::string &path) const {
-  return std::find(groups.begin(), groups.end(), path) != groups.end();
+  return groups.count(path) != 0;
 }
 
 std::map<std::string, std::string>
@@ -508,8 +508,7 @@ Hdf5File::datasets(const std::string &path) const {
   if (!hasGroup(path))
     return found;
   std::string prefix = path + "/";
-  for (const auto &entry : contents) {
-    const std::string &full = entry.first;
+  for (const std::string &full : order) {
     if (full.compare(0, prefix.size(), prefix) != 0)
       continue;
     found.emplace(full.substr(full.rfind('/') + 1), full);
@@ -519,15 +518,15 @@ Hdf5File::datasets(const std::string &path) const {
 
 bool Hdf5File::readFloats(const std::string &path, Array<float> &out,
                           std::string &error) const {
-  for (const auto &[full, dataset] : contents)
-    if (full == path) {
-      if (!dataset.error.empty()) {
-        error = dataset.error;
-        return false;
-      }
-      out = dataset.array;
-      return true;
-    }
-  error = "no dataset '" + path + "'";
-  return false;
+  auto found = contents.find(path);
+  if (found == contents.end()) {
+    error = "no dataset '" + path + "'";
+    return false;
+  }
+  if (!found->second.error.empty()) {
+    error = found->second.error;
+    return false;
+  }
+  out = found->second.array;
+  return true;
 }

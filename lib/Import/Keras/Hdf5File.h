@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,9 +65,11 @@ private:
   };
   bool open = false;
   std::map<std::string, std::string> rootAttributes;
-  std::vector<std::string> groups;
-  /// In the order libhdf5 visits them (by name, depth first).
-  std::vector<std::pair<std::string, Dataset>> contents;
+  std::set<std::string> groups;
+  std::map<std::string, Dataset> contents;
+  /// The paths of `contents` in the order libhdf5 visits them (by name,
+  /// depth first), which decides between datasets of the same name.
+  std::vector<std::string> order;
 };
 
 } // namespace hgq::keras_import
