@@ -20,7 +20,8 @@ dense 32->10) on 20,000 images of 28x28; "deep" has 16-32 channels, 5x5 and
 3x3 kernels, a stride, padding and average pooling, on 5,000 images.
 
 Each figure is the best of --repeat runs. Results go to
-bench/results/executor_conv.json (or --output) and are printed.
+out/bench/executor_conv.json (--output FILE
+elsewhere; --record replaces the committed bench/results/executor_conv.json) and are printed.
 
   /usr/bin/python3 bench/executor_conv.py [--build build]
 """
@@ -37,7 +38,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import best_of, cpu_model  # noqa: E402
+from machine import add_output_options, best_of, cpu_model, output_path  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = {"mnist": 20000, "deep": 5000}
@@ -98,9 +99,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--output", default=os.path.join(ROOT, "bench", "results", "executor_conv.json"))
+    add_output_options(parser, ROOT, "executor_conv")
     parser.add_argument("--torch-only", nargs=2, metavar=("MODEL", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.output = output_path(args, ROOT, "executor_conv")
     if args.torch_only:
         print(torch_seconds(args.torch_only[0], args.torch_only[1], args.repeat))
         return
@@ -147,7 +149,6 @@ def main():
                 "trace_minmax_seconds": round(trace, 3), "pytorch_seconds": round(pytorch, 3),
                 "hgq_run_over_pytorch_throughput": round(pytorch / run, 2),
                 "trace_over_run_time": round(trace / run, 2)})
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")

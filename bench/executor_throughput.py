@@ -19,7 +19,8 @@ samples:
     builds; they can slow a current one); the faster is compared.
 
 Each figure is the best of --repeat runs. Results go to
-bench/results/executor_throughput.json and are printed as a table.
+out/bench/executor_throughput.json (--output FILE elsewhere;
+--record replaces the committed bench/results/executor_throughput.json) and are printed as a table.
 
   /usr/bin/python3 bench/executor_throughput.py [--build build] [--samples N]
 """
@@ -38,7 +39,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import best_of, cpu_model  # noqa: E402
+from machine import add_output_options, best_of, cpu_model, output_path  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -113,9 +114,9 @@ def main():
     parser.add_argument("--streaming-samples", type=int, default=10_000_000)
     parser.add_argument("--torch-only", nargs=2, metavar=("DATA", "WEIGHTS"),
                         help=argparse.SUPPRESS)
-    parser.add_argument("--output", default=os.path.join(
-        ROOT, "bench", "results", "executor_throughput.json"))
+    add_output_options(parser, ROOT, "executor_throughput")
     args = parser.parse_args()
+    args.output = output_path(args, ROOT, "executor_throughput")
 
     if args.torch_only:
         print(torch_forward_seconds(args.torch_only[0], args.torch_only[1], args.repeat))
@@ -189,7 +190,6 @@ def main():
         "trace_over_executor": trace / executor,
         "trace_peak_anonymous_mb_by_samples": memory,
     }
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output + ".partial", "w") as out:
         json.dump(result, out, indent=2)
         out.write("\n")

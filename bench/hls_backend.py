@@ -14,7 +14,8 @@ examples/jet_tagger, traced on its calibration set). It measures:
     against `hgq-run` on the same samples (whole commands, .npy I/O included;
     the binary is built beforehand), and that both outputs are identical.
 
-Results go to bench/results/hls_backend.json (or --output) and are printed.
+Results go to out/bench/hls_backend.json (--output FILE
+elsewhere; --record replaces the committed bench/results/hls_backend.json) and are printed.
 
   /usr/bin/python3 bench/hls_backend.py [--build build] [--vendor DIR] [--output FILE]
 """
@@ -32,7 +33,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import cpu_model  # noqa: E402
+from machine import add_output_options, cpu_model, output_path  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -124,9 +125,9 @@ def main():
     parser.add_argument("--vendor", default=None,
                         help="the vendor's ap_types include directory")
     parser.add_argument("--samples", type=int, default=10000)
-    parser.add_argument("--output", default=os.path.join(ROOT, "bench", "results",
-                                                         "hls_backend.json"))
+    add_output_options(parser, ROOT, "hls_backend")
     args = parser.parse_args()
+    args.output = output_path(args, ROOT, "hls_backend")
     rng = np.random.default_rng(11)
     results = []
     with tempfile.TemporaryDirectory() as work:
@@ -155,7 +156,6 @@ def main():
               "compiler": subprocess.run(["g++", "--version"], capture_output=True,
                                          text=True).stdout.splitlines()[0],
               "results": results}
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
     partial = args.output + ".partial"
     with open(partial, "w") as out:
         json.dump(report, out, indent=2)

@@ -19,7 +19,8 @@ the bit-accurate proxy (hgq-run) against PyTorch's float model, and the
 proxy's EBOPs (hgq-estimate-bops). It also times the allocation of a
 ~100k-parameter MLP on 10,000 calibration samples.
 
-Results go to bench/results/ptq.json (or --output) and are printed as the
+Results go to out/bench/ptq.json (--output FILE
+elsewhere; --record replaces the committed bench/results/ptq.json) and are printed as the
 table docs/ptq.md quotes.
 
   /usr/bin/python3 bench/ptq.py [--build build] [--output FILE]
@@ -40,7 +41,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from machine import cpu_model  # noqa: E402
+from machine import add_output_options, cpu_model, output_path  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNIFORM = [4, 6, 8, 10, 12]
@@ -139,8 +140,9 @@ def evaluate(build, work, name, float_mlir, calibration, test, reference, classi
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
-    parser.add_argument("--output", default=os.path.join(ROOT, "bench", "results", "ptq.json"))
+    add_output_options(parser, ROOT, "ptq")
     args = parser.parse_args()
+    args.output = output_path(args, ROOT, "ptq")
     torch.set_num_threads(2)
     rng = np.random.default_rng(2026)
     work = tempfile.mkdtemp(prefix="hgq-ptq-")
@@ -216,7 +218,6 @@ def main():
                          "seconds": round(seconds, 2),
                          "executor_runs": int(runs[0].split(";")[1].split()[0]) if runs else None}
 
-    os.makedirs(os.path.dirname(args.output), exist_ok=True)
     with open(args.output, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")

@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // MLIR's lexer reads up to a terminating NUL, as a file's buffer has.
   std::string text(reinterpret_cast<const char *>(data), size);
   // As every tool does before parsing.
-  if (!hgq::mlirNestingError(text).empty())
+  if (!hgq::mlirInputError(text).empty())
     return 0;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(text,

@@ -65,4 +65,26 @@ std::string mlirNestingError(std::string_view text, unsigned limit) {
                       "brackets (attributes, types, regions)");
 }
 
+std::string mlirInputError(std::string_view text) {
+  auto startsWith = [&](std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+  };
+  if (startsWith(std::string_view("\x89HDF\r\n\x1a\n", 8)))
+    return "this is an HDF5 file, not hgq IR (MLIR text); a Keras model "
+           "imports with hgq-translate --import-keras FILE -o model.mlir";
+  if (startsWith("\x93NUMPY"))
+    return "this is a .npy array, not hgq IR (MLIR text); arrays are inputs "
+           "(hgq-run --input, calibration=)";
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{')
+    return "this is a JSON document, not hgq IR (MLIR text); an hls4ml "
+           "document imports with hgq-translate --import-hls4ml FILE -o "
+           "model.mlir";
+  // MLIR text has no NUL bytes; protobuf (ONNX) almost always has some early.
+  if (text.substr(0, 4096).find('\0') != std::string_view::npos)
+    return "this is a binary file, not hgq IR (MLIR text); an ONNX model "
+           "imports with hgq-translate --import-onnx FILE -o model.mlir";
+  return mlirNestingError(text);
+}
+
 } // namespace hgq

@@ -89,7 +89,7 @@ void hgq::registerModuleEmitter(StringRef flag, StringRef description,
         context->appendDialectRegistry(registry);
         const llvm::MemoryBuffer *buffer =
             sourceMgr->getMemoryBuffer(sourceMgr->getMainFileID());
-        if (std::string deep = hgq::mlirNestingError(buffer->getBuffer());
+        if (std::string deep = hgq::mlirInputError(buffer->getBuffer());
             !deep.empty())
           return emitError(UnknownLoc::get(context))
                  << buffer->getBufferIdentifier() << ": " << deep;

@@ -9,7 +9,9 @@ command may go on over several lines, up to its last line, as bash reads
 it) followed by the output the page shows. The blocks of a page run in
 order, in one scratch folder per page that holds links to the repository's
 top-level folders (so `examples/...` and `test/...` work and files the
-commands write stay there), with the tools of BIN_DIR first on PATH.
+commands write stay there), with the tools of BIN_DIR first on PATH and
+named by HGQ_TOOLS (so README's tools/setup/run-example.sh uses them instead
+of building its own).
 
 What the page shows is compared line by line with what the commands printed
 (stdout and stderr together), trailing spaces ignored, with two elisions:
@@ -105,7 +107,8 @@ def run_page(page, bin_dir, root):
             if not entry.startswith(".") and os.path.isdir(os.path.join(root, entry)) \
                     and not entry.startswith("build"):
                 os.symlink(os.path.join(root, entry), os.path.join(work, entry))
-        env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"])
+        env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"],
+                   HGQ_TOOLS=bin_dir)
         for line, body, skip in examples(text):
             where = "%s:%d" % (os.path.relpath(page, root), line)
             if skip:

@@ -55,8 +55,9 @@ int main(int argc, char **argv) {
     llvm::errs() << error << "\n";
     return 1;
   }
-  // MLIR's parser recurses once per nested bracket: checked first.
-  if (std::string deep = hgq::mlirNestingError(input->getBuffer());
+  // Not MLIR text (an ONNX file given by mistake), or nested deeper than
+  // MLIR's recursive parser survives: checked first.
+  if (std::string deep = hgq::mlirInputError(input->getBuffer());
       !deep.empty()) {
     llvm::errs() << "hgq-opt: error: " << inputFile << ": " << deep << "\n";
     return 1;

@@ -166,9 +166,9 @@ int main(int argc, char **argv) {
       mlir::openInputFile(modelPath, &readError);
   if (!text)
     return fail(readError);
-  // MLIR's parser recurses once per nested bracket: checked first.
-  if (std::string deep = hgq::mlirNestingError(text->getBuffer());
-      !deep.empty())
+  // Not MLIR text (an ONNX file given by mistake), or nested deeper than
+  // MLIR's recursive parser survives: checked first.
+  if (std::string deep = hgq::mlirInputError(text->getBuffer()); !deep.empty())
     return fail(modelPath + ": " + deep);
   sourceMgr.AddNewSourceBuffer(std::move(text), llvm::SMLoc());
   OwningOpRef<ModuleOp> module =

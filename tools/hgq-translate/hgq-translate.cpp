@@ -18,12 +18,40 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 // Handled before MLIR's driver parses anything (below); declared so that
 // --help lists it.
 static llvm::cl::opt<bool> listOnnxOps(
     "list-onnx-ops",
     llvm::cl::desc("print the ONNX operators --import-onnx supports, one per "
                    "line, and exit"));
+
+/// True when the command line names an input (a positional argument, '-'
+/// included). An option given as `--name value` takes the next argument as
+/// its value when the option requires one (-o is MLIR's driver's, registered
+/// only once it runs).
+static bool hasInputFile(const std::vector<char *> &arguments) {
+  const auto &options = llvm::cl::getRegisteredOptions();
+  for (size_t index = 1; index < arguments.size(); ++index) {
+    llvm::StringRef argument = arguments[index];
+    if (argument == "--")
+      return index + 1 < arguments.size();
+    if (argument == "-" || !argument.starts_with("-"))
+      return true;
+    if (argument.contains('='))
+      continue;
+    if (argument == "-o" || argument == "--o") { // the driver's own option
+      ++index;
+      continue;
+    }
+    auto found = options.find(argument.ltrim('-'));
+    if (found != options.end() &&
+        found->second->getValueExpectedFlag() == llvm::cl::ValueRequired)
+      ++index;
+  }
+  return false;
+}
 
 int main(int argc, char **argv) {
   hgq::setVersionPrinter("hgq-translate");
@@ -68,19 +96,28 @@ int main(int argc, char **argv) {
   hgq::registerAllTranslations();
   // MLIR's driver says "must be specified at least once!" once per
   // registered translation when none is given: one message instead.
-  bool asked = false;
-  for (size_t index = 1; index < arguments.size() && !asked; ++index) {
+  bool asked = false, informational = false;
+  for (size_t index = 1; index < arguments.size(); ++index) {
     llvm::StringRef flag = llvm::StringRef(arguments[index]).ltrim('-');
     flag = flag.split('=').first;
-    asked = flag.starts_with("help") || flag == "version" ||
-            llvm::is_contained(hgq::registeredTranslationFlags(), flag.str());
+    informational |= flag.starts_with("help") || flag == "version";
+    asked |= llvm::is_contained(hgq::registeredTranslationFlags(), flag.str());
   }
+  asked |= informational;
   if (!asked) {
     llvm::errs() << "hgq-translate: error: no translation given; choose one "
                     "of";
     for (const std::string &flag : hgq::registeredTranslationFlags())
       llvm::errs() << " --" << flag;
     llvm::errs() << " (see --help)\n";
+    return 1;
+  }
+  // Without an input file the driver reads standard input: from a terminal
+  // that is a silent wait nobody asked for.
+  if (!informational && !hasInputFile(arguments) && isatty(STDIN_FILENO)) {
+    llvm::errs() << "hgq-translate: error: no input file; give one (or pipe "
+                    "it into '-'), e.g. hgq-translate --import-onnx "
+                    "model.onnx -o model.mlir\n";
     return 1;
   }
   if (mlir::failed(

@@ -2,7 +2,8 @@
 //
 // LLVM's JSON parser and MLIR's parser recurse once per nested array, object
 // or attribute, so a text of a million '[' overflows the stack before either
-// can say anything. Readers of user files call these first.
+// can say anything. Readers of user files call these first; readers of hgq
+// IR also say what a file that is not MLIR text is.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +31,12 @@ std::string jsonNestingError(std::string_view text,
 /// outside strings and // comments.
 std::string mlirNestingError(std::string_view text,
                              unsigned limit = kMaxMlirNesting);
+
+/// What the tools that read hgq IR check before parsing: empty when `text`
+/// may be MLIR text; otherwise what it is instead (an ONNX, Keras/HDF5 or
+/// .npy file, a JSON document) and the command that reads it, or the nesting
+/// error above. MLIR's parser would say "unexpected character" on line 1.
+std::string mlirInputError(std::string_view text);
 
 } // namespace hgq
 
