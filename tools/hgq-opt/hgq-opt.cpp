@@ -3,6 +3,7 @@
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Support/OutputFile.h"
 #include "hgq/Support/TextNesting.h"
+#include "hgq/Tools/Options.h"
 #include "hgq/Tools/Version.h"
 #include "hgq/Transforms/Passes.h"
 
@@ -21,6 +22,7 @@
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   hgq::setVersionPrinter("hgq-opt");
+  hgq::hideLinkedOptions({});
   mlir::DialectRegistry registry;
   registry.insert<hgq::HGQDialect, mlir::func::FuncDialect>();
   // Generic clean-ups (canonicalize, cse, ...) run on hgq IR like on any IR.

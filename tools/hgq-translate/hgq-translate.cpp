@@ -8,6 +8,7 @@
 #include "hgq/InitAllTranslations.h"
 #include "hgq/Support/OutputFile.h"
 #include "hgq/Target/Translation.h"
+#include "hgq/Tools/Options.h"
 #include "hgq/Tools/Version.h"
 
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -55,6 +56,7 @@ static bool hasInputFile(const std::vector<char *> &arguments) {
 
 int main(int argc, char **argv) {
   hgq::setVersionPrinter("hgq-translate");
+  hgq::hideLinkedOptions({"list-onnx-ops"});
   // Outside MLIR's option parsing: a plain listing for scripts and users.
   for (int index = 1; index < argc; ++index)
     if (llvm::StringRef(argv[index]) == "--list-onnx-ops") {
