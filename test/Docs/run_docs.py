@@ -104,8 +104,10 @@ def run_page(page, bin_dir, root):
     failures = 0
     try:
         for entry in os.listdir(root):
+            # Not build trees nor out/ (ignored outputs: the examples write
+            # their own out/ in the scratch folder).
             if not entry.startswith(".") and os.path.isdir(os.path.join(root, entry)) \
-                    and not entry.startswith("build"):
+                    and not entry.startswith("build") and entry != "out":
                 os.symlink(os.path.join(root, entry), os.path.join(work, entry))
         env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"],
                    HGQ_TOOLS=bin_dir)
