@@ -393,20 +393,65 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
       matrices->emplace_back(exactKernel->mantissas, inner, outputs);
     }
     int64_t kernelFracValue = exactKernel->frac;
+    // A dense layer's bias at no more fractional bits than the product is
+    // added as the product is stored (aligned once, here).
+    auto fusedBias = std::make_shared<std::vector<int64_t>>();
+    if (!isConv && exactBias && exactBias->frac <= productFrac) {
+      int64_t shift = productFrac - exactBias->frac;
+      for (int64_t value : exactBias->mantissas) {
+        if (shift >= 62 || value > (INT64_MAX >> shift) ||
+            value < -(INT64_MAX >> shift)) {
+          fusedBias->clear();
+          break;
+        }
+        fusedBias->push_back(value * (int64_t(1) << shift));
+      }
+    }
+    bool biasFused = !fusedBias->empty();
+    // A rank-2 dense layer with a quantizer may run as one float32 pass
+    // (product, bias, quantizer, relu) when its bounds allow it.
+    bool onePass = !isConv && plan && (!exactBias || biasFused) &&
+                   cast<RankedTensorType>(input.getType()).getRank() == 2;
+    auto floatBias = std::make_shared<std::vector<float>>(fusedBias->begin(),
+                                                          fusedBias->end());
+    double maxAbsBias = 0;
+    for (int64_t value : *fusedBias)
+      maxAbsBias = std::max(maxAbsBias, std::fabs(double(value)));
     addStep(
         op, {input}, op.getOutput(), result,
         [=](const std::vector<const Tensor *> &ins, Tensor &out,
             StepContext &context) -> Status {
           Tensor z;
           Status status;
+          if (onePass) {
+            // The observer sees the quantized value before the relu.
+            bool done = false;
+            status = denseQuantizedFloat32(
+                *ins[0], matrices->front(),
+                biasFused ? floatBias.get() : nullptr, maxAbsBias, *plan,
+                relu && !context.observer, z, context.overflowCounts[point],
+                done);
+            if (!status.ok)
+              return status;
+            if (done) {
+              if (context.observer) {
+                context.observer->observe(point, z);
+                if (relu)
+                  reluExactInPlace(z);
+              }
+              out = std::move(z);
+              return Status::success();
+            }
+          }
           if (isConv)
             status = convExact(*ins[0], geometry, channels, *matrices,
                                kernelFracValue, z);
           else
-            status = denseExact(*ins[0], matrices->front(), kernelFracValue, z);
+            status = denseExact(*ins[0], matrices->front(), kernelFracValue, z,
+                                biasFused ? fusedBias->data() : nullptr);
           if (!status.ok)
             return status;
-          if (exactBias)
+          if (exactBias && !biasFused)
             if (status = addExactBias(z, exactBias->mantissas, exactBias->frac);
                 !status.ok)
               return status;
@@ -417,9 +462,8 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
             z = std::move(q);
           }
           if (relu)
-            reluExact(z, out);
-          else
-            out = std::move(z);
+            reluExactInPlace(z);
+          out = std::move(z);
           return Status::success();
         });
     return success();

@@ -111,11 +111,15 @@ ExactMatrix::ExactMatrix(std::vector<int64_t> values, int64_t inner,
   asDouble_.assign(values_.begin(), values_.end());
 }
 
-ExactMatrix::Path ExactMatrix::pathFor(uint64_t maxAbsInput) const {
+double ExactMatrix::productBound(uint64_t maxAbsInput) const {
   // Every partial sum of a row times a column is bounded by
   // max|a| * sum_j |m[j, o]|. The bound is computed in double and rounded up
   // by a relative margin far above double's rounding error.
-  double bound = double(maxAbsInput) * maxColumnAbsSum_ * (1.0 + 1e-9);
+  return double(maxAbsInput) * maxColumnAbsSum_ * (1.0 + 1e-9);
+}
+
+ExactMatrix::Path ExactMatrix::pathFor(uint64_t maxAbsInput) const {
+  double bound = productBound(maxAbsInput);
   if (bound < 16777216.0) // 2^24
     return Path::Float32;
   if (bound < 9007199254740992.0) // 2^53
@@ -125,31 +129,55 @@ ExactMatrix::Path ExactMatrix::pathFor(uint64_t maxAbsInput) const {
   return Path::Int128;
 }
 
-Status ExactMatrix::multiply(const int64_t *a, int64_t rows,
-                             int64_t *out) const {
+namespace {
+
+/// out[index] = int64(product[index]) + addend[column], overflow-checked
+/// (the products are exact integers in float or double here).
+template <typename T>
+Status storeProducts(const T *product, int64_t rows, int64_t cols,
+                     const int64_t *addend, int64_t *out) {
+  if (!addend) {
+    for (int64_t index = 0; index < rows * cols; ++index)
+      out[index] = int64_t(product[index]);
+    return Status::success();
+  }
+  bool overflow = false;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < cols; ++o)
+      overflow |= __builtin_add_overflow(int64_t(product[r * cols + o]),
+                                         addend[o], &out[r * cols + o]);
+  return overflow ? tooWide("bias addition") : Status::success();
+}
+
+} // namespace
+
+Status ExactMatrix::multiply(const int64_t *a, int64_t rows, int64_t *out,
+                             const int64_t *addend) const {
   if (rows == 0 || cols_ == 0)
     return Status::success();
   Path path = pathFor(maxAbs(a, rows * inner_));
+  // The thread's own buffers keep their capacity between work items.
+  thread_local std::vector<float> leftF, productF;
+  thread_local std::vector<double> leftD, productD;
   switch (path) {
   case Path::Float32: {
-    RowMajorF left(rows, inner_);
-    std::copy(a, a + rows * inner_, left.data());
-    Eigen::Map<const RowMajorF> right(asFloat_.data(), inner_, cols_);
-    RowMajorF product = left * right;
-    for (int64_t index = 0; index < rows * cols_; ++index)
-      out[index] = int64_t(product.data()[index]);
-    return Status::success();
+    leftF.assign(a, a + rows * inner_);
+    productF.resize(size_t(rows * cols_));
+    floatMatMul(leftF.data(), rows, inner_, asFloat_.data(), cols_,
+                productF.data());
+    return storeProducts(productF.data(), rows, cols_, addend, out);
   }
   case Path::Float64: {
-    RowMajorD left(rows, inner_);
-    std::copy(a, a + rows * inner_, left.data());
+    leftD.assign(a, a + rows * inner_);
+    productD.resize(size_t(rows * cols_));
+    Eigen::Map<const RowMajorD> left(leftD.data(), rows, inner_);
     Eigen::Map<const RowMajorD> right(asDouble_.data(), inner_, cols_);
-    RowMajorD product = left * right;
-    for (int64_t index = 0; index < rows * cols_; ++index)
-      out[index] = int64_t(product.data()[index]);
-    return Status::success();
+    Eigen::Map<RowMajorD> product(productD.data(), rows, cols_);
+    product.noalias() = left * right;
+    return storeProducts(productD.data(), rows, cols_, addend, out);
   }
-  case Path::Int64:
+  case Path::Int64: {
+    bool overflow = false;
     for (int64_t r = 0; r < rows; ++r) {
       int64_t *row = out + r * cols_;
       std::fill(row, row + cols_, 0);
@@ -161,8 +189,12 @@ Status ExactMatrix::multiply(const int64_t *a, int64_t rows,
         for (int64_t o = 0; o < cols_; ++o)
           row[o] += value * weights[o];
       }
+      if (addend)
+        for (int64_t o = 0; o < cols_; ++o)
+          overflow |= __builtin_add_overflow(row[o], addend[o], &row[o]);
     }
-    return Status::success();
+    return overflow ? tooWide("bias addition") : Status::success();
+  }
   case Path::Int128: {
     std::vector<Int128> row(cols_);
     for (int64_t r = 0; r < rows; ++r) {
@@ -176,6 +208,8 @@ Status ExactMatrix::multiply(const int64_t *a, int64_t rows,
           row[o] += value * weights[o];
       }
       for (int64_t o = 0; o < cols_; ++o) {
+        if (addend)
+          row[o] += addend[o];
         if (row[o] > kInt64Max || row[o] < -Int128(kInt64Max))
           return tooWide("matrix product");
         out[r * cols_ + o] = int64_t(row[o]);
@@ -201,37 +235,22 @@ void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
 
 Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan, Tensor &out,
                  int64_t &overflowCount) {
-  int64_t features = in.featureSize();
-  assert(int64_t(plan.size()) == features && "plan does not match tensor");
+  assert(int64_t(plan.size()) == in.featureSize() &&
+         "plan does not match tensor");
   out = Tensor::makeExact(in.shape, plan.outputFractionalBits());
   int64_t batch = in.batch();
   int64_t changed = 0;
-  int64_t *results = out.mantissas.data();
-  for (int64_t n = 0; n < batch; ++n) {
-    int64_t base = n * features;
-    bool ok = true;
-    if (in.exact) {
-      const int64_t *row = in.mantissas.data() + base;
-      for (int64_t e = 0; e < features; ++e) {
-        bool overflowed;
-        ok &= plan.apply(e, row[e], results[base + e], overflowed);
-        changed += overflowed;
-      }
-    } else {
-      const float *row = in.floats.data() + base;
-      for (int64_t e = 0; e < features; ++e) {
-        bool overflowed;
-        ok &= plan.applyFloat(e, row[e], results[base + e], overflowed);
-        changed += overflowed;
-      }
-    }
-    if (!ok) {
-      for (int64_t e = 0; e < features; ++e)
-        if (!in.exact && !std::isfinite(in.floats[base + e]))
+  bool ok = in.exact ? plan.applyRows(in.mantissas.data(), batch,
+                                      out.mantissas.data(), changed)
+                     : plan.applyRows(in.floats.data(), batch,
+                                      out.mantissas.data(), changed);
+  if (!ok) {
+    if (!in.exact)
+      for (float value : in.floats)
+        if (!std::isfinite(value))
           return Status::error(
               "quantizer: input is not finite (NaN or infinity)");
-      return tooWide("quantizer");
-    }
+    return tooWide("quantizer");
   }
   overflowCount += changed;
   return Status::success();
@@ -284,12 +303,53 @@ Tensor toFloat(const Tensor &in) {
 //===----------------------------------------------------------------------===//
 
 Status denseExact(const Tensor &in, const ExactMatrix &kernel,
-                  int64_t kernelFrac, Tensor &out) {
+                  int64_t kernelFrac, Tensor &out, const int64_t *bias) {
   std::vector<int64_t> shape = in.shape;
   shape.back() = kernel.cols();
   out = Tensor::makeExact(shape, in.fractionalBits + kernelFrac);
   int64_t rows = in.size() / kernel.inner();
-  return kernel.multiply(in.mantissas.data(), rows, out.mantissas.data());
+  return kernel.multiply(in.mantissas.data(), rows, out.mantissas.data(), bias);
+}
+
+Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
+                             const std::vector<float> *bias, double maxAbsBias,
+                             const fixed::QuantizePlan &plan, bool relu,
+                             Tensor &out, int64_t &overflowCount, bool &done) {
+  int64_t inner = kernel.inner(), cols = kernel.cols();
+  int64_t rows = in.size() / inner;
+  uint64_t largest = maxAbs(in.mantissas.data(), in.size());
+  // Products and bias below 2^24 (with the bound's margin) add exactly.
+  done = kernel.productBound(largest) + maxAbsBias * (1.0 + 1e-9) < 16777216.0;
+  if (!done)
+    return Status::success();
+  std::vector<int64_t> shape = in.shape;
+  shape.back() = cols;
+  out = Tensor::makeExact(shape, plan.outputFractionalBits());
+  // A block of rows at a time stays in the caches from the product to the
+  // quantized result.
+  constexpr int64_t kBlockRows = 256;
+  thread_local std::vector<float> left, product;
+  int64_t changed = 0;
+  for (int64_t begin = 0; begin < rows; begin += kBlockRows) {
+    int64_t count = std::min(kBlockRows, rows - begin);
+    const int64_t *source = in.mantissas.data() + begin * inner;
+    left.assign(source, source + count * inner);
+    product.resize(size_t(count * cols));
+    floatMatMul(left.data(), count, inner, kernel.floatValues(), cols,
+                product.data());
+    if (bias)
+      for (int64_t r = 0; r < count; ++r)
+        for (int64_t o = 0; o < cols; ++o)
+          product[r * cols + o] += (*bias)[o];
+    int64_t *target = out.mantissas.data() + begin * cols;
+    if (!plan.applyMantissaRows(product.data(), count, target, changed))
+      return tooWide("quantizer");
+    if (relu)
+      for (int64_t index = 0; index < count * cols; ++index)
+        target[index] = std::max<int64_t>(target[index], 0);
+  }
+  overflowCount += changed;
+  return Status::success();
 }
 
 void denseFloat(const Tensor &in, const std::vector<float> &kernel,
@@ -617,6 +677,11 @@ void activationFloat(const Tensor &in, fixed::UnaryFunction function,
       for (int64_t l = 0; l < length; ++l)
         y[l * inner] /= sum;
     }
+}
+
+void reluExactInPlace(Tensor &tensor) {
+  for (int64_t &mantissa : tensor.mantissas)
+    mantissa = std::max<int64_t>(mantissa, 0);
 }
 
 void reluExact(const Tensor &in, Tensor &out) {

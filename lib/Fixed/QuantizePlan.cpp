@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace hgq::fixed {
 
@@ -55,6 +56,267 @@ QuantizePlan::QuantizePlan(std::vector<Format> formats, Rounding rounding,
                 plan.shift > -63 && plan.outShift < 63;
     elements_.push_back(plan);
   }
+  planRows();
+}
+
+//===----------------------------------------------------------------------===//
+// Rows at a time
+//===----------------------------------------------------------------------===//
+//
+// applyRows computes what apply() computes, as straight-line code per
+// element: v = ((m + half) >> rightShift) << leftShift (one of the shifts is
+// 0; half is 0 for TRN), then the overflow mode, then v << outShift. The
+// exceptions apply() handles with branches (a sum past INT64_MAX, a left
+// shift or output shift that would not fit) cannot happen while
+// |m| <= safe[e], which is planned per element; a row with any element past
+// it is redone by apply(). Float inputs: v = floor(x * 2^f + halfScaled),
+// exact while |x * 2^f| < safeScaled <= 2^50 (see the top of this file).
+// Arithmetic that could wrap in a row about to be redone is done on
+// unsigned values, so it is defined either way. Mantissa rows are integers
+// held exactly in float32 (|m| < 2^24): converted, they take the integer
+// loop.
+
+void QuantizePlan::planRows() {
+  size_t count = elements_.size();
+  RowArrays &a = arrays_;
+  for (std::vector<int64_t> *array :
+       {&a.rightShift, &a.leftShift, &a.half, &a.high, &a.low, &a.mask,
+        &a.outShift, &a.keep, &a.safe})
+    array->assign(count, 0);
+  a.scale.assign(count, 0.0);
+  a.halfScaled.assign(count, 0.0);
+  a.safeScaled.assign(count, 0.0);
+  rows_ = true;
+  for (size_t e = 0; e < count; ++e) {
+    const Element &plan = elements_[e];
+    if (plan.dead) { // computes 0 from anything, never counts an overflow
+      a.high[e] = kMax;
+      a.low[e] = std::numeric_limits<int64_t>::min();
+      a.mask[e] = -1;
+      a.safe[e] = kMax;
+      a.safeScaled[e] = 0x1p50;
+      continue;
+    }
+    if (!plan.fast) {
+      rows_ = false;
+      return;
+    }
+    int64_t right = std::max<int64_t>(plan.shift, 0);
+    int64_t left = std::max<int64_t>(-plan.shift, 0);
+    int64_t half =
+        rounding_ == Rounding::RND && right > 0 ? int64_t(1) << (right - 1) : 0;
+    // The largest |v| before the output shift that keeps every step in range.
+    int64_t limit;
+    if (overflow_) {
+      // After the overflow mode v is in [low, high]: it must survive the
+      // output shift, and before it the left shift must not overflow.
+      if (plan.outShift >= 63 ||
+          std::max(plan.high, -plan.low) > (kMax >> plan.outShift)) {
+        rows_ = false;
+        return;
+      }
+      limit = kMax >> left;
+      a.high[e] = plan.high;
+      a.low[e] = plan.low;
+      a.mask[e] =
+          int64_t((uint64_t(1) << formats_[e].width()) - 1); // width <= 62
+      a.safeScaled[e] = 0x1p50;
+    } else {
+      if (left + plan.outShift >= 63) {
+        rows_ = false;
+        return;
+      }
+      limit = kMax >> (left + plan.outShift);
+      a.high[e] = kMax;
+      a.low[e] = std::numeric_limits<int64_t>::min();
+      a.mask[e] = -1;
+      // |floor(s + 1/2)| <= |s| + 1: halving the limit leaves room for it
+      // and for the rounding of the limit to double.
+      a.safeScaled[e] = std::min(0x1p50, double((kMax >> plan.outShift) / 2));
+    }
+    // ceil((|m| + half) / 2^right) <= limit  <=>  |m| + half <= limit * 2^right
+    int64_t reach = limit > (kMax >> right) ? kMax : limit << right;
+    a.safe[e] = std::min(kMax - half, reach - half);
+    a.rightShift[e] = right;
+    a.leftShift[e] = left;
+    a.half[e] = half;
+    a.outShift[e] = plan.outShift;
+    a.keep[e] = -1;
+    a.scale[e] = plan.scale;
+    a.halfScaled[e] = rounding_ == Rounding::RND ? 0.5 : 0.0;
+  }
+}
+
+namespace {
+
+enum class RowOverflow { None, Sat, Wrap };
+
+/// The overflow mode and output shift of applyRows on one element; counts
+/// an overflow in `changed`.
+template <RowOverflow Mode>
+inline int64_t finishRow(int64_t v, int64_t high, int64_t low, int64_t mask,
+                         int64_t outShift, int64_t keep, int64_t &changed) {
+  if constexpr (Mode != RowOverflow::None) {
+    int64_t over = int64_t(v > high) | int64_t(v < low);
+    changed += over;
+    if constexpr (Mode == RowOverflow::Sat) {
+      v = v > high ? high : v;
+      v = v < low ? low : v;
+    } else {
+      v = int64_t(((uint64_t(v) - uint64_t(low)) & uint64_t(mask)) +
+                  uint64_t(low));
+    }
+  }
+  return int64_t((uint64_t(v) << outShift) & uint64_t(keep));
+}
+
+} // namespace
+
+template <typename Input>
+bool QuantizePlan::applyRowsElementwise(const Input *in, int64_t rows,
+                                        int64_t *out,
+                                        int64_t &overflowCount) const {
+  size_t count = elements_.size();
+  for (int64_t r = 0; r < rows; ++r)
+    for (size_t e = 0; e < count; ++e) {
+      bool overflowed = false;
+      bool ok;
+      if constexpr (std::is_same_v<Input, float>)
+        ok = applyFloat(e, in[r * count + e], out[r * count + e], overflowed);
+      else
+        ok = apply(e, in[r * count + e], out[r * count + e], overflowed);
+      if (!ok)
+        return false;
+      overflowCount += overflowed;
+    }
+  return true;
+}
+
+bool QuantizePlan::applyRows(const int64_t *in, int64_t rows, int64_t *out,
+                             int64_t &overflowCount) const {
+  if (!rows_)
+    return applyRowsElementwise(in, rows, out, overflowCount);
+  return integerRows(in, rows, out, overflowCount);
+}
+
+template <typename Input>
+bool QuantizePlan::integerRows(const Input *in, int64_t rows, int64_t *out,
+                               int64_t &overflowCount) const {
+  const int64_t count = int64_t(elements_.size());
+  // Restrict-qualified locals: the loops below vectorize.
+  const int64_t *__restrict safe = arrays_.safe.data();
+  const int64_t *__restrict half = arrays_.half.data();
+  const int64_t *__restrict right = arrays_.rightShift.data();
+  const int64_t *__restrict left = arrays_.leftShift.data();
+  const int64_t *__restrict high = arrays_.high.data();
+  const int64_t *__restrict low = arrays_.low.data();
+  const int64_t *__restrict mask = arrays_.mask.data();
+  const int64_t *__restrict shiftOut = arrays_.outShift.data();
+  const int64_t *__restrict keep = arrays_.keep.data();
+  auto run = [&](auto mode) {
+    constexpr RowOverflow Mode = decltype(mode)::value;
+    for (int64_t r = 0; r < rows; ++r) {
+      const Input *__restrict x = in + r * count;
+      int64_t *__restrict y = out + r * count;
+      int64_t changed = 0, bad = 0;
+      for (int64_t e = 0; e < count; ++e) {
+        int64_t m = int64_t(x[e]);
+        bad |= int64_t(m > safe[e]) | int64_t(m < -safe[e]);
+        int64_t v = int64_t(uint64_t(m) + uint64_t(half[e])) >> right[e];
+        v = int64_t(uint64_t(v) << left[e]);
+        y[e] = finishRow<Mode>(v, high[e], low[e], mask[e], shiftOut[e],
+                               keep[e], changed);
+      }
+      if (bad) {
+        changed = 0;
+        for (int64_t e = 0; e < count; ++e) {
+          bool overflowed = false;
+          if (!apply(size_t(e), int64_t(x[e]), y[e], overflowed))
+            return false;
+          changed += overflowed;
+        }
+      }
+      overflowCount += changed;
+    }
+    return true;
+  };
+  if (!overflow_)
+    return run(std::integral_constant<RowOverflow, RowOverflow::None>());
+  if (*overflow_ == Overflow::SAT)
+    return run(std::integral_constant<RowOverflow, RowOverflow::Sat>());
+  return run(std::integral_constant<RowOverflow, RowOverflow::Wrap>());
+}
+
+bool QuantizePlan::applyRows(const float *in, int64_t rows, int64_t *out,
+                             int64_t &overflowCount) const {
+  if (!rows_)
+    return applyRowsElementwise(in, rows, out, overflowCount);
+  return floatRows(in, rows, out, overflowCount);
+}
+
+bool QuantizePlan::applyMantissaRows(const float *in, int64_t rows,
+                                     int64_t *out,
+                                     int64_t &overflowCount) const {
+  if (!rows_) {
+    for (int64_t index = 0; index < rows * int64_t(size()); ++index) {
+      bool overflowed = false;
+      if (!apply(size_t(index % int64_t(size())), int64_t(in[index]),
+                 out[index], overflowed))
+        return false;
+      overflowCount += overflowed;
+    }
+    return true;
+  }
+  return integerRows(in, rows, out, overflowCount);
+}
+
+bool QuantizePlan::floatRows(const float *in, int64_t rows, int64_t *out,
+                             int64_t &overflowCount) const {
+  const int64_t count = int64_t(elements_.size());
+  const double *__restrict scale = arrays_.scale.data();
+  const double *__restrict safe = arrays_.safeScaled.data();
+  const double *__restrict half = arrays_.halfScaled.data();
+  const int64_t *__restrict high = arrays_.high.data();
+  const int64_t *__restrict low = arrays_.low.data();
+  const int64_t *__restrict mask = arrays_.mask.data();
+  const int64_t *__restrict shiftOut = arrays_.outShift.data();
+  const int64_t *__restrict keep = arrays_.keep.data();
+  auto run = [&](auto mode) {
+    constexpr RowOverflow Mode = decltype(mode)::value;
+    for (int64_t r = 0; r < rows; ++r) {
+      const float *__restrict x = in + r * count;
+      int64_t *__restrict y = out + r * count;
+      int64_t changed = 0, bad = 0;
+      for (int64_t e = 0; e < count; ++e) {
+        double scaled = double(x[e]) * scale[e];
+        bool ok = std::fabs(scaled) < safe[e]; // false for NaN
+        bad |= int64_t(!ok);
+        // floor() without a libm call: below 2^50 the truncation is exact,
+        // and one less where it rounded up (negative non-integers).
+        double sum = (ok ? scaled : 0.0) + half[e];
+        int64_t t = int64_t(sum);
+        t -= int64_t(double(t) > sum);
+        y[e] = finishRow<Mode>(t, high[e], low[e], mask[e], shiftOut[e],
+                               keep[e], changed);
+      }
+      if (bad) {
+        changed = 0;
+        for (int64_t e = 0; e < count; ++e) {
+          bool overflowed = false;
+          if (!applyFloat(size_t(e), x[e], y[e], overflowed))
+            return false;
+          changed += overflowed;
+        }
+      }
+      overflowCount += changed;
+    }
+    return true;
+  };
+  if (!overflow_)
+    return run(std::integral_constant<RowOverflow, RowOverflow::None>());
+  if (*overflow_ == Overflow::SAT)
+    return run(std::integral_constant<RowOverflow, RowOverflow::Sat>());
+  return run(std::integral_constant<RowOverflow, RowOverflow::Wrap>());
 }
 
 bool QuantizePlan::wide(size_t element, int64_t mantissa,

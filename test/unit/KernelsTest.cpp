@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <random>
 
 using namespace hgq;
@@ -265,6 +266,84 @@ TEST(Kernels, BiasAndPlanAndRelu) {
   Tensor relu;
   reluExact(q, relu);
   EXPECT_EQ(relu.mantissas, (std::vector<int64_t>{3, 0, 2, 3}));
+}
+
+/// The one-pass dense layer (product, bias, quantizer, relu in float32
+/// blocks) against the definition: Int128 product plus bias, then the
+/// quantizer element by element (apply(), itself checked exhaustively
+/// against quantize()), then relu. Several shapes (blocks of 256 rows and a
+/// remainder), every overflow mode the row loops take, TRN and RND, and a
+/// bound too large for float32, which must leave the work to the general
+/// path.
+TEST(Kernels, DenseInOnePassMatchesDefinition) {
+  std::mt19937_64 random(7);
+  struct Case {
+    int64_t rows, inner, cols, inputMagnitude, weightMagnitude;
+    bool relu;
+  };
+  for (Case c : {Case{1000, 16, 64, 500, 40, true},
+                 Case{300, 64, 5, 100, 60, false}, Case{7, 3, 9, 8, 3, true}}) {
+    std::vector<int64_t> weights =
+        randomIntegers(random, size_t(c.inner * c.cols), c.weightMagnitude);
+    std::vector<int64_t> bias = randomIntegers(random, size_t(c.cols), 3000);
+    ExactMatrix kernel(weights, c.inner, c.cols);
+    Tensor in = Tensor::makeExact({c.rows, c.inner}, 4);
+    in.mantissas =
+        randomIntegers(random, size_t(c.rows * c.inner), c.inputMagnitude);
+    std::vector<Int128> product =
+        naiveProduct(in.mantissas, c.rows, weights, c.inner, c.cols);
+    std::vector<float> floatBias(bias.begin(), bias.end());
+    double maxBias = 3000;
+    // Per-element formats at 9 product fractional bits: f from 1 to 6.
+    std::vector<fixed::Format> formats;
+    for (int64_t o = 0; o < c.cols; ++o)
+      formats.push_back(
+          fixed::Format{int(o % 2), int(3 + o % 5), int(1 + o % 6)});
+    for (fixed::Rounding rounding :
+         {fixed::Rounding::TRN, fixed::Rounding::RND})
+      for (std::optional<fixed::Overflow> overflow :
+           {std::optional<fixed::Overflow>(),
+            std::optional<fixed::Overflow>(fixed::Overflow::SAT),
+            std::optional<fixed::Overflow>(fixed::Overflow::WRAP)}) {
+        fixed::QuantizePlan plan(formats, rounding, overflow, 9);
+        Tensor out;
+        int64_t overflows = 0;
+        bool done = false;
+        ASSERT_TRUE(denseQuantizedFloat32(in, kernel, &floatBias, maxBias, plan,
+                                          c.relu, out, overflows, done)
+                        .ok);
+        ASSERT_TRUE(done);
+        ASSERT_EQ(out.shape, (std::vector<int64_t>{c.rows, c.cols}));
+        int64_t expectedOverflows = 0;
+        for (int64_t r = 0; r < c.rows; ++r)
+          for (int64_t o = 0; o < c.cols; ++o) {
+            int64_t value = int64_t(product[r * c.cols + o]) + bias[o];
+            int64_t expected = 0;
+            bool overflowed = false;
+            ASSERT_TRUE(plan.apply(size_t(o), value, expected, overflowed));
+            expectedOverflows += overflowed;
+            if (c.relu)
+              expected = std::max<int64_t>(expected, 0);
+            ASSERT_EQ(out.mantissas[r * c.cols + o], expected)
+                << "row " << r << " column " << o;
+          }
+        EXPECT_EQ(overflows, expectedOverflows);
+      }
+  }
+  // Products beyond 2^24: not done, nothing written.
+  ExactMatrix wide(std::vector<int64_t>(4, int64_t(1) << 20), 2, 2);
+  Tensor in = Tensor::makeExact({1, 2}, 0);
+  in.mantissas = {100, 100};
+  fixed::QuantizePlan plan({fixed::Format{1, 40, 0}, fixed::Format{1, 40, 0}},
+                           fixed::Rounding::TRN, std::nullopt, 0);
+  Tensor out;
+  int64_t overflows = 0;
+  bool done = true;
+  ASSERT_TRUE(denseQuantizedFloat32(in, wide, nullptr, 0, plan, false, out,
+                                    overflows, done)
+                  .ok);
+  EXPECT_FALSE(done);
+  EXPECT_TRUE(out.shape.empty());
 }
 
 TEST(Kernels, UnaryLutIndexesByRawBits) {

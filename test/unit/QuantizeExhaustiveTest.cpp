@@ -282,6 +282,153 @@ TEST(QuantizePlan, FloatPathMatchesReference) {
     }
 }
 
+/// applyRows (the executor's path) against apply()/applyFloat() element by
+/// element: every format up to 8 bits in one row, every mode, rows of
+/// ordinary values and rows holding extremes (INT64_MIN/MAX, values around
+/// the bounds that force a row to be redone, non-finite floats).
+TEST(QuantizeExhaustive, RowsMatchElementwise) {
+  std::vector<Format> formats;
+  for (int k = 0; k <= 1; ++k)
+    for (int width = 0; width <= 8; ++width)
+      for (int integerWidth = -3; integerWidth <= 10; ++integerWidth)
+        formats.push_back(width == 0 ? Format{}
+                                     : Format::fromKBI(k, width, integerWidth));
+  formats.push_back(Format{1, 20, 40}); // an output shift near the limit
+  const int64_t count = int64_t(formats.size());
+  std::vector<int64_t> specials = {INT64_MAX,
+                                   INT64_MIN,
+                                   INT64_MAX - 1,
+                                   -INT64_MAX,
+                                   int64_t(1) << 62,
+                                   -(int64_t(1) << 62),
+                                   (int64_t(1) << 40) + 3,
+                                   -(int64_t(1) << 50)};
+  int64_t checked = 0, planned = 0;
+  for (int inputFrac : {-4, 0, 3, 9, 14, 60})
+    for (Rounding rounding : {Rounding::TRN, Rounding::RND, Rounding::RND_CONV})
+      for (int o = -1; o <= int(Overflow::SAT_ZERO); ++o) {
+        std::optional<Overflow> overflow;
+        if (o >= 0)
+          overflow = Overflow(o);
+        QuantizePlan plan(formats, rounding, overflow, inputFrac);
+        std::vector<int64_t> in, rowsOut;
+        for (int64_t n = -700; n <= 700; n += 3)
+          for (int64_t e = 0; e < count; ++e)
+            in.push_back(n * 37 + e * 5 - (n % 7));
+        for (int64_t special : specials)
+          for (int64_t e = 0; e < count; ++e)
+            in.push_back(e % 3 == 0 ? special : e - 40);
+        int64_t rows = int64_t(in.size()) / count;
+        rowsOut.assign(in.size(), -1);
+        int64_t rowsOverflow = 0;
+        bool rowsOk =
+            plan.applyRows(in.data(), rows, rowsOut.data(), rowsOverflow);
+        // Element by element, stopping where apply() fails (as applyRows
+        // does: it reports failure for the call).
+        bool elementsOk = true;
+        int64_t elementsOverflow = 0;
+        for (int64_t index = 0; index < int64_t(in.size()) && elementsOk;
+             ++index) {
+          int64_t out = 0;
+          bool overflowed = false;
+          elementsOk =
+              plan.apply(size_t(index % count), in[index], out, overflowed);
+          if (elementsOk) {
+            elementsOverflow += overflowed;
+            ASSERT_EQ(rowsOut[index], out)
+                << "element " << index % count << " ("
+                << formats[index % count].str() << ") input " << in[index]
+                << "*2^-" << inputFrac << " overflow mode " << o;
+            ++checked;
+          }
+        }
+        ASSERT_EQ(rowsOk, elementsOk);
+        if (rowsOk) {
+          ASSERT_EQ(rowsOverflow, elementsOverflow);
+        }
+        planned += plan.rowsPlanned();
+
+        // Integer mantissas held in float32 (a float32 product's results):
+        // the ordinary rows and rows at the edge of float32's exactness.
+        std::vector<float> asFloats;
+        std::vector<int64_t> exactInputs;
+        for (int64_t index = 0; index < int64_t(in.size()); ++index)
+          if (in[index] > -(int64_t(1) << 24) && in[index] < (int64_t(1) << 24))
+            exactInputs.push_back(in[index]);
+        exactInputs.resize(exactInputs.size() / count * count);
+        for (int64_t edge :
+             {(int64_t(1) << 24) - 1, -(int64_t(1) << 23), int64_t(12345)})
+          for (int64_t e = 0; e < count; ++e)
+            exactInputs.push_back(e % 2 ? edge : -edge);
+        asFloats.assign(exactInputs.begin(), exactInputs.end());
+        std::vector<int64_t> mantissaOut(exactInputs.size(), -1);
+        int64_t mantissaOverflow = 0;
+        bool mantissaOk = plan.applyMantissaRows(
+            asFloats.data(), int64_t(asFloats.size()) / count,
+            mantissaOut.data(), mantissaOverflow);
+        bool mantissaElementsOk = true;
+        int64_t mantissaElementsOverflow = 0;
+        for (int64_t index = 0;
+             index < int64_t(exactInputs.size()) && mantissaElementsOk;
+             ++index) {
+          int64_t out = 0;
+          bool overflowed = false;
+          mantissaElementsOk = plan.apply(size_t(index % count),
+                                          exactInputs[index], out, overflowed);
+          if (mantissaElementsOk) {
+            mantissaElementsOverflow += overflowed;
+            ASSERT_EQ(mantissaOut[index], out)
+                << "mantissa element " << index % count << " ("
+                << formats[index % count].str() << ") input "
+                << exactInputs[index] << "*2^-" << inputFrac;
+          }
+        }
+        ASSERT_EQ(mantissaOk, mantissaElementsOk);
+        if (mantissaOk) {
+          ASSERT_EQ(mantissaOverflow, mantissaElementsOverflow);
+        }
+
+        // float32 rows.
+        std::vector<float> values;
+        for (int64_t n = -700; n <= 700; n += 3)
+          for (int64_t e = 0; e < count; ++e)
+            values.push_back(std::ldexp(float(n * 37 + e * 5), -inputFrac / 2));
+        for (float special : {std::numeric_limits<float>::max(), 1e30f, -1e30f,
+                              0x1p49f, -0x1p51f, 0.0f})
+          for (int64_t e = 0; e < count; ++e)
+            values.push_back(e % 2 ? special : 0.5f);
+        int64_t floatRows = int64_t(values.size()) / count;
+        std::vector<int64_t> floatOut(values.size(), -1);
+        int64_t floatOverflow = 0;
+        bool floatOk = plan.applyRows(values.data(), floatRows, floatOut.data(),
+                                      floatOverflow);
+        bool floatElementsOk = true;
+        int64_t floatElementsOverflow = 0;
+        for (int64_t index = 0;
+             index < int64_t(values.size()) && floatElementsOk; ++index) {
+          int64_t out = 0;
+          bool overflowed = false;
+          floatElementsOk = plan.applyFloat(size_t(index % count),
+                                            values[index], out, overflowed);
+          if (floatElementsOk) {
+            floatElementsOverflow += overflowed;
+            ASSERT_EQ(floatOut[index], out) << "float element " << index % count
+                                            << " input " << values[index];
+          }
+        }
+        ASSERT_EQ(floatOk, floatElementsOk);
+        if (floatOk) {
+          ASSERT_EQ(floatOverflow, floatElementsOverflow);
+        }
+      }
+  EXPECT_GT(checked, 1'000'000);
+  // TRN and RND with no overflow mode, SAT or WRAP take the row loops at
+  // five input offsets (5 x 2 x 3 plans); at 60 fractional bits a format
+  // with f = -9 needs a 69-bit shift, and the other rounding modes go
+  // element by element.
+  EXPECT_EQ(planned, 30);
+}
+
 TEST(QuantizePlan, ReportsMantissasThatDoNotFit) {
   // Round-only plan whose output needs more than 63 bits.
   QuantizePlan plan({Format{1, 0, 0}, Format{1, 0, 40}}, Rounding::RND,

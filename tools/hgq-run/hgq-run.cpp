@@ -246,8 +246,13 @@ int main(int argc, char **argv) {
     const hgq::exec::Tensor &tensor = result.outputs[index];
     std::vector<double> values(size_t(tensor.size()));
     int64_t inexact = 0;
+    // mantissa * 2^-f: one power-of-two product (what valueAt computes with
+    // ldexp, as exactly: fractional bits stay far from double's exponent
+    // limits).
+    double scale = std::ldexp(1.0, -int(tensor.fractionalBits));
     for (int64_t element = 0; element < tensor.size(); ++element) {
-      values[element] = tensor.valueAt(element);
+      values[element] = tensor.exact ? double(tensor.mantissas[element]) * scale
+                                     : double(tensor.floats[element]);
       if (tensor.exact) {
         // Exact in double only up to 53 significant bits.
         int64_t mantissa = tensor.mantissas[element];

@@ -34,13 +34,17 @@ public:
   const float *floatValues() const { return asFloat_.data(); }
   const double *doubleValues() const { return asDouble_.data(); }
 
-  /// out[r, o] = sum_j a[r, j] * m[j, o] for `rows` rows of `a` (row stride
-  /// `inner`), exactly. Fails only when a result needs more than 63 bits.
-  Status multiply(const int64_t *a, int64_t rows, int64_t *out) const;
+  /// out[r, o] = sum_j a[r, j] * m[j, o] (+ addend[o] when given) for `rows`
+  /// rows of `a` (row stride `inner`), exactly. Fails only when a result
+  /// needs more than 63 bits.
+  Status multiply(const int64_t *a, int64_t rows, int64_t *out,
+                  const int64_t *addend = nullptr) const;
 
   /// Which arithmetic the last bound selects (for tests and benchmarks).
   enum class Path { Float32, Float64, Int64, Int128 };
   Path pathFor(uint64_t maxAbsInput) const;
+  /// An upper bound on |every partial sum| for inputs up to `maxAbsInput`.
+  double productBound(uint64_t maxAbsInput) const;
 
 private:
   std::vector<int64_t> values_;
@@ -72,9 +76,21 @@ Status alignExact(Tensor &tensor, int64_t fractionalBits);
 /// Converts to float32 (exact tensors round to nearest).
 Tensor toFloat(const Tensor &in);
 
-/// Dense: in (N, ..., J) times kernel (J, O) to (N, ..., O).
+/// Dense: in (N, ..., J) times kernel (J, O) to (N, ..., O), plus `bias`
+/// (O values at the product's fractional bits) when given.
 Status denseExact(const Tensor &in, const ExactMatrix &kernel,
-                  int64_t kernelFrac, Tensor &out);
+                  int64_t kernelFrac, Tensor &out,
+                  const int64_t *bias = nullptr);
+/// A dense layer's product, bias, pre-activation quantizer and relu in one
+/// pass, a block of rows at a time, when float32 holds every product plus
+/// bias exactly (the kernel's bound on this input, plus `maxAbsBias`, below
+/// 2^24): `bias` is aligned to the product's fractional bits and `plan`
+/// planned for them. Sets `done` = false, writing nothing, when the bound
+/// does not allow it (the caller takes the general path).
+Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
+                             const std::vector<float> *bias, double maxAbsBias,
+                             const fixed::QuantizePlan &plan, bool relu,
+                             Tensor &out, int64_t &overflowCount, bool &done);
 void denseFloat(const Tensor &in, const std::vector<float> &kernel,
                 int64_t inputs, int64_t outputs, const std::vector<float> *bias,
                 Tensor &out);
@@ -111,8 +127,9 @@ Status avgPool(const Tensor &in, const WindowGeometry &geometry,
 void activationFloat(const Tensor &in, fixed::UnaryFunction function,
                      const fixed::UnaryParams &params, int64_t axis,
                      Tensor &out);
-/// relu on an exact tensor (exact).
+/// relu on an exact tensor (exact); in place.
 void reluExact(const Tensor &in, Tensor &out);
+void reluExactInPlace(Tensor &tensor);
 
 /// lhs + rhs (same shapes): exact when both are, float32 otherwise.
 Status add(const Tensor &lhs, const Tensor &rhs, Tensor &out);

@@ -90,6 +90,25 @@ public:
   bool applyDouble(size_t element, double value, int64_t &out,
                    bool &overflowed) const;
 
+  /// Quantizes `rows` rows of size() elements (row-major, element e of a
+  /// row uses format e), adding the elements the overflow mode changed to
+  /// `overflowCount`. The same results as apply()/applyFloat() element by
+  /// element, in branch-free loops over precomputed arrays; a row holding a
+  /// value outside the range those loops are proven exact for is redone
+  /// element by element. Returns false where apply() would.
+  bool applyRows(const int64_t *in, int64_t rows, int64_t *out,
+                 int64_t &overflowCount) const;
+  bool applyRows(const float *in, int64_t rows, int64_t *out,
+                 int64_t &overflowCount) const;
+  /// The same for integer mantissas at the plan's input fractional bits held
+  /// in float32, each exact (|m| < 2^24): a float32 matrix product's result.
+  bool applyMantissaRows(const float *in, int64_t rows, int64_t *out,
+                         int64_t &overflowCount) const;
+  /// Whether applyRows runs the straight-line loops (every element TRN or
+  /// RND with SAT, WRAP or no overflow mode, shifts in range) rather than
+  /// apply() element by element.
+  bool rowsPlanned() const { return rows_; }
+
 private:
   static constexpr int64_t kMax = INT64_MAX;
 
@@ -139,8 +158,28 @@ private:
   bool wide(size_t element, int64_t mantissa, int64_t fractionalBits,
             int64_t &out, bool &overflowed) const;
 
+  /// The element arrays of applyRows (structure of arrays). `rows_` is false
+  /// when some element needs the general path; applyRows then goes element
+  /// by element.
+  struct RowArrays {
+    std::vector<int64_t> rightShift, leftShift, half, high, low, mask, outShift,
+        keep, safe;
+    std::vector<double> scale, halfScaled, safeScaled;
+  };
+  void planRows();
+  bool floatRows(const float *in, int64_t rows, int64_t *out,
+                 int64_t &overflowCount) const;
+  template <typename Input>
+  bool integerRows(const Input *in, int64_t rows, int64_t *out,
+                   int64_t &overflowCount) const;
+  template <typename Input>
+  bool applyRowsElementwise(const Input *in, int64_t rows, int64_t *out,
+                            int64_t &overflowCount) const;
+
   std::vector<Format> formats_;
   std::vector<Element> elements_;
+  RowArrays arrays_;
+  bool rows_ = false;
   Rounding rounding_;
   std::optional<Overflow> overflow_;
   int64_t inputFractionalBits_;
