@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
@@ -215,6 +216,9 @@ private:
   std::vector<QuantizationPoint> &points;
   llvm::DenseMap<Value, int> slots;
   std::vector<ValueInfo> infos;
+  /// Ops a layer's step computes as part of its epilogue (skipped by the
+  /// main loop).
+  llvm::DenseSet<Operation *> fusedOps;
 };
 
 /// Wraps a quantizing step: apply the plan, count overflows, let the observer
@@ -393,10 +397,11 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
       matrices->emplace_back(exactKernel->mantissas, inner, outputs);
     }
     int64_t kernelFracValue = exactKernel->frac;
-    // A dense layer's bias at no more fractional bits than the product is
-    // added as the product is stored (aligned once, here).
+    // A bias at no more fractional bits than the product is added as the
+    // product is stored (aligned once, here): by denseExact, and by the
+    // one-pass float32 kernels.
     auto fusedBias = std::make_shared<std::vector<int64_t>>();
-    if (!isConv && exactBias && exactBias->frac <= productFrac) {
+    if (exactBias && exactBias->frac <= productFrac) {
       int64_t shift = productFrac - exactBias->frac;
       for (int64_t value : exactBias->mantissas) {
         if (shift >= 62 || value > (INT64_MAX >> shift) ||
@@ -408,36 +413,104 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
       }
     }
     bool biasFused = !fusedBias->empty();
-    // A rank-2 dense layer with a quantizer may run as one float32 pass
-    // (product, bias, quantizer, relu) when its bounds allow it.
-    bool onePass = !isConv && plan && (!exactBias || biasFused) &&
-                   cast<RankedTensorType>(input.getType()).getRank() == 2;
+
+    // The epilogue: the layer's quantizer and relu, then, in the proxy form,
+    // the ops that follow it when each is the next op in the block and the
+    // only use of the value before it: hgq.quantize with a format, relu.
+    struct Stage {
+      std::shared_ptr<fixed::QuantizePlan> plan; // else relu
+      size_t point = 0;
+    };
+    auto stages = std::make_shared<std::vector<Stage>>();
+    if (plan)
+      stages->push_back({plan, point});
+    if (relu)
+      stages->push_back({nullptr, 0});
+    Value last = op.getOutput();
+    ValueInfo lastInfo = result;
+    for (Operation *next = op->getNextNode();
+         next && last.hasOneUse() && *last.getUsers().begin() == next;
+         next = next->getNextNode()) {
+      if (auto quantize = dyn_cast<QuantizeOp>(next);
+          quantize && quantize.getFormatAttr()) {
+        FailureOr<std::vector<int64_t>> features =
+            staticFeatures(quantize, quantize.getInput());
+        if (failed(features))
+          return failure();
+        FixedAttr format = quantize.getFormatAttr();
+        SmallVector<fixed::Format> formats = expandFormats(format, *features);
+        size_t nextPoint =
+            addPoint(quantize, false, *features, format.getBitsShape());
+        auto nextPlan = std::make_shared<fixed::QuantizePlan>(
+            std::vector<fixed::Format>(formats.begin(), formats.end()),
+            toFixed(format.getRounding()), toFixed(format.getOverflow()),
+            lastInfo.frac);
+        stages->push_back({nextPlan, nextPoint});
+        lastInfo = {true, nextPlan->outputFractionalBits()};
+      } else if (auto activation = dyn_cast<ActivationOp>(next);
+                 activation && !activation.getQuantizerAttr() &&
+                 fixed::lookupUnaryFunction(activation.getFn())->function ==
+                     fixed::UnaryFunction::Relu) {
+        stages->push_back({nullptr, 0});
+      } else {
+        break;
+      }
+      fusedOps.insert(next);
+      last = next->getResult(0);
+    }
+    // The same as EpilogueStages for the one-pass kernels.
+    auto kernelStages = std::make_shared<std::vector<EpilogueStage>>();
+    for (const Stage &stage : *stages)
+      kernelStages->push_back({stage.plan.get(), stage.point});
+    // An observer sees each quantizer's result: the one-pass kernels can
+    // show it the last one only (a relu after it is applied afterwards).
+    size_t lastPlanStage = 0;
+    for (size_t index = 0; index < stages->size(); ++index)
+      if ((*stages)[index].plan)
+        lastPlanStage = index;
+    bool observable = lastPlanStage == 0;
+
+    // A rank-2 dense layer or a one-group convolution whose epilogue starts
+    // with a quantizer may run as one float32 pass when its bounds allow it.
+    bool onePass =
+        !stages->empty() && stages->front().plan && (!exactBias || biasFused) &&
+        (isConv ? groups == 1
+                : cast<RankedTensorType>(input.getType()).getRank() == 2);
     auto floatBias = std::make_shared<std::vector<float>>(fusedBias->begin(),
                                                           fusedBias->end());
     double maxAbsBias = 0;
     for (int64_t value : *fusedBias)
       maxAbsBias = std::max(maxAbsBias, std::fabs(double(value)));
     addStep(
-        op, {input}, op.getOutput(), result,
+        op, {input}, last, lastInfo,
         [=](const std::vector<const Tensor *> &ins, Tensor &out,
             StepContext &context) -> Status {
           Tensor z;
           Status status;
-          if (onePass) {
-            // The observer sees the quantized value before the relu.
+          if (onePass && (!context.observer || observable)) {
             bool done = false;
-            status = denseQuantizedFloat32(
-                *ins[0], matrices->front(),
-                biasFused ? floatBias.get() : nullptr, maxAbsBias, *plan,
-                relu && !context.observer, z, context.overflowCounts[point],
-                done);
+            const std::vector<float> *bias =
+                biasFused ? floatBias.get() : nullptr;
+            // With an observer the relus after the quantizer wait for it.
+            std::vector<EpilogueStage> run(kernelStages->begin(),
+                                           context.observer
+                                               ? kernelStages->begin() + 1
+                                               : kernelStages->end());
+            status =
+                isConv
+                    ? convQuantizedFloat32(*ins[0], geometry, channels,
+                                           matrices->front(), bias, maxAbsBias,
+                                           run, z, context.overflowCounts, done)
+                    : denseQuantizedFloat32(*ins[0], matrices->front(), bias,
+                                            maxAbsBias, run, z,
+                                            context.overflowCounts, done);
             if (!status.ok)
               return status;
             if (done) {
               if (context.observer) {
-                context.observer->observe(point, z);
-                if (relu)
-                  reluExactInPlace(z);
+                context.observer->observe(stages->front().point, z);
+                if (stages->size() > 1)
+                  reluExactInPlace(z); // observable: only relus follow
               }
               out = std::move(z);
               return Status::success();
@@ -451,18 +524,22 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
                                 biasFused ? fusedBias->data() : nullptr);
           if (!status.ok)
             return status;
-          if (exactBias && !biasFused)
+          // convExact leaves the bias to its own pass.
+          if (exactBias && (isConv || !biasFused))
             if (status = addExactBias(z, exactBias->mantissas, exactBias->frac);
                 !status.ok)
               return status;
-          if (plan) {
+          for (const Stage &stage : *stages) {
+            if (!stage.plan) {
+              reluExactInPlace(z);
+              continue;
+            }
             Tensor q;
-            if (status = quantizeInto(z, *plan, point, q, context); !status.ok)
+            if (status = quantizeInto(z, *stage.plan, stage.point, q, context);
+                !status.ok)
               return status;
             z = std::move(q);
           }
-          if (relu)
-            reluExactInPlace(z);
           out = std::move(z);
           return Status::success();
         });
@@ -793,6 +870,8 @@ LogicalResult Compiler::compile(func::FuncOp function,
                             [](Operation &op) { return isProxyLevel(&op); });
   for (Operation &operation : function.getBody().front()) {
     Operation *op = &operation;
+    if (fusedOps.contains(op))
+      continue;
     LogicalResult result =
         llvm::TypeSwitch<Operation *, LogicalResult>(op)
             .Case([&](QuantizeOp o) { return compileQuantize(o); })

@@ -311,10 +311,50 @@ Status denseExact(const Tensor &in, const ExactMatrix &kernel,
   return kernel.multiply(in.mantissas.data(), rows, out.mantissas.data(), bias);
 }
 
+namespace {
+
+/// The stages after the product: `product` holds `planRows` rows of exact
+/// integer mantissas (one plan row each), `target` receives the result.
+Status runEpilogue(const float *product, int64_t planRows,
+                   const std::vector<EpilogueStage> &stages, int64_t *target,
+                   std::vector<int64_t> &overflowCounts) {
+  const fixed::QuantizePlan &first = *stages.front().plan;
+  int64_t count = planRows * int64_t(first.size());
+  if (!first.applyMantissaRows(product, planRows, target,
+                               overflowCounts[stages.front().point]))
+    return tooWide("quantizer");
+  thread_local std::vector<int64_t> scratch;
+  for (size_t index = 1; index < stages.size(); ++index) {
+    const EpilogueStage &stage = stages[index];
+    if (!stage.plan) {
+      for (int64_t e = 0; e < count; ++e)
+        target[e] = std::max<int64_t>(target[e], 0);
+      continue;
+    }
+    scratch.resize(size_t(count));
+    if (!stage.plan->applyRows(target, planRows, scratch.data(),
+                               overflowCounts[stage.point]))
+      return tooWide("quantizer");
+    std::copy(scratch.begin(), scratch.end(), target);
+  }
+  return Status::success();
+}
+
+/// The fractional bits after the stages: the last quantizer's.
+int64_t epilogueFrac(const std::vector<EpilogueStage> &stages) {
+  for (size_t index = stages.size(); index-- > 0;)
+    if (stages[index].plan)
+      return stages[index].plan->outputFractionalBits();
+  return 0;
+}
+
+} // namespace
+
 Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
                              const std::vector<float> *bias, double maxAbsBias,
-                             const fixed::QuantizePlan &plan, bool relu,
-                             Tensor &out, int64_t &overflowCount, bool &done) {
+                             const std::vector<EpilogueStage> &stages,
+                             Tensor &out, std::vector<int64_t> &overflowCounts,
+                             bool &done) {
   int64_t inner = kernel.inner(), cols = kernel.cols();
   int64_t rows = in.size() / inner;
   uint64_t largest = maxAbs(in.mantissas.data(), in.size());
@@ -324,12 +364,11 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
     return Status::success();
   std::vector<int64_t> shape = in.shape;
   shape.back() = cols;
-  out = Tensor::makeExact(shape, plan.outputFractionalBits());
+  out = Tensor::makeExact(shape, epilogueFrac(stages));
   // A block of rows at a time stays in the caches from the product to the
   // quantized result.
   constexpr int64_t kBlockRows = 256;
   thread_local std::vector<float> left, product;
-  int64_t changed = 0;
   for (int64_t begin = 0; begin < rows; begin += kBlockRows) {
     int64_t count = std::min(kBlockRows, rows - begin);
     const int64_t *source = in.mantissas.data() + begin * inner;
@@ -341,14 +380,12 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
       for (int64_t r = 0; r < count; ++r)
         for (int64_t o = 0; o < cols; ++o)
           product[r * cols + o] += (*bias)[o];
-    int64_t *target = out.mantissas.data() + begin * cols;
-    if (!plan.applyMantissaRows(product.data(), count, target, changed))
-      return tooWide("quantizer");
-    if (relu)
-      for (int64_t index = 0; index < count * cols; ++index)
-        target[index] = std::max<int64_t>(target[index], 0);
+    if (Status status =
+            runEpilogue(product.data(), count, stages,
+                        out.mantissas.data() + begin * cols, overflowCounts);
+        !status.ok)
+      return status;
   }
-  overflowCount += changed;
   return Status::success();
 }
 
@@ -419,6 +456,17 @@ void im2col(const In *input, int64_t batch, const WindowGeometry &g,
           int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
           if (ih < 0 || ih >= g.input[0])
             continue;
+          // A window row inside the image with consecutive taps over every
+          // channel is one contiguous run of the NHWC input.
+          int64_t firstColumn = ow * g.strides[1] - g.padBegin[1];
+          if (g.dilations[1] == 1 && cinPerGroup == channels &&
+              firstColumn >= 0 && firstColumn + g.window[1] <= g.input[1]) {
+            const In *run = image + (ih * g.input[1] + firstColumn) * channels;
+            Out *target = row + kh * g.window[1] * channels;
+            for (int64_t k = 0; k < g.window[1] * channels; ++k)
+              target[k] = Out(run[k]);
+            continue;
+          }
           for (int64_t kw = 0; kw < g.window[1]; ++kw) {
             int64_t iw =
                 ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
@@ -446,6 +494,50 @@ std::vector<int64_t> convOutputShape(const Tensor &in, const WindowGeometry &g,
 }
 
 } // namespace
+
+Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
+                            int64_t channels, const ExactMatrix &kernel,
+                            const std::vector<float> *bias, double maxAbsBias,
+                            const std::vector<EpilogueStage> &stages,
+                            Tensor &out, std::vector<int64_t> &overflowCounts,
+                            bool &done) {
+  uint64_t largest = maxAbs(in.mantissas.data(), in.size());
+  done = kernel.productBound(largest) + maxAbsBias * (1.0 + 1e-9) < 16777216.0;
+  if (!done)
+    return Status::success();
+  int64_t cols = kernel.cols(), inner = kernel.inner();
+  std::array<int64_t, 2> size = g.output();
+  int64_t positions = size[0] * size[1];
+  assert(int64_t(stages.front().plan->size()) == positions * cols &&
+         "plan does not match the convolution's output");
+  out = Tensor::makeExact(convOutputShape(in, g, cols), epilogueFrac(stages));
+  // A few samples at a time: their windows, products and results stay in
+  // the caches. A sample's positions x channels are one row of the plans.
+  int64_t perBlock =
+      std::max<int64_t>(1, 2048 / std::max<int64_t>(positions, 1));
+  int64_t imageSize = in.featureSize();
+  thread_local std::vector<float> image, columns, product;
+  for (int64_t begin = 0; begin < in.batch(); begin += perBlock) {
+    int64_t count = std::min(perBlock, in.batch() - begin);
+    const int64_t *source = in.mantissas.data() + begin * imageSize;
+    image.assign(source, source + count * imageSize);
+    im2col(image.data(), count, g, channels, 0, channels, columns);
+    int64_t rows = count * positions;
+    product.resize(size_t(rows * cols));
+    floatMatMul(columns.data(), rows, inner, kernel.floatValues(), cols,
+                product.data());
+    if (bias)
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t o = 0; o < cols; ++o)
+          product[r * cols + o] += (*bias)[o];
+    if (Status status = runEpilogue(
+            product.data(), count, stages,
+            out.mantissas.data() + begin * positions * cols, overflowCounts);
+        !status.ok)
+      return status;
+  }
+  return Status::success();
+}
 
 Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
                  const std::vector<ExactMatrix> &groupKernels,

@@ -131,6 +131,8 @@ TEST(Kernels, ConvExactAndFloatAgainstNaive) {
       {7, 7, 2, 3, 2, 1, 2, 1, 0, 1, 1, 0, 3, 3, 1}, // dilation, odd pads
       {5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4}, // depthwise
       {4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, 6, 2}, // grouped 1x1
+      {8, 8, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 4, 1}, // one channel, valid
+      {9, 9, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 3, 5, 1}, // 5x5, stride, padding
   };
   for (const Case &c : cases) {
     WindowGeometry g;
@@ -164,6 +166,40 @@ TEST(Kernels, ConvExactAndFloatAgainstNaive) {
     ASSERT_EQ(out.mantissas.size(), expected.size());
     for (size_t index = 0; index < expected.size(); ++index)
       ASSERT_TRUE(Int128(out.mantissas[index]) == expected[index]);
+
+    // One group: the one-pass kernel (product, bias, a quantizer with a
+    // format per position and channel, relu) against the naive sums.
+    if (c.groups == 1) {
+      int64_t perSample = int64_t(expected.size()) / batch;
+      std::vector<fixed::Format> formats;
+      for (int64_t e = 0; e < perSample; ++e)
+        formats.push_back(
+            fixed::Format{int(e % 2), int(6 + e % 7), int(e % 4)});
+      fixed::QuantizePlan plan(formats, fixed::Rounding::RND,
+                               fixed::Overflow::SAT, 5);
+      std::vector<int64_t> bias = randomIntegers(random, size_t(c.cout), 900);
+      std::vector<float> floatBias(bias.begin(), bias.end());
+      Tensor fused;
+      std::vector<int64_t> overflows(1, 0);
+      bool done = false;
+      ASSERT_TRUE(convQuantizedFloat32(
+                      in, g, c.cin, matrices.front(), &floatBias, 900,
+                      {{&plan, 0}, {nullptr, 0}}, fused, overflows, done)
+                      .ok);
+      ASSERT_TRUE(done);
+      ASSERT_EQ(fused.shape, out.shape);
+      int64_t expectedOverflows = 0;
+      for (size_t index = 0; index < expected.size(); ++index) {
+        int64_t value = int64_t(expected[index]) + bias[index % c.cout];
+        int64_t want = 0;
+        bool overflowed = false;
+        ASSERT_TRUE(plan.apply(index % perSample, value, want, overflowed));
+        expectedOverflows += overflowed;
+        ASSERT_EQ(fused.mantissas[index], std::max<int64_t>(want, 0))
+            << "element " << index;
+      }
+      EXPECT_EQ(overflows[0], expectedOverflows);
+    }
 
     // The float kernel on the same integers (exact in float32 here).
     Tensor floatIn = Tensor::makeFloat(in.shape);
@@ -268,15 +304,16 @@ TEST(Kernels, BiasAndPlanAndRelu) {
   EXPECT_EQ(relu.mantissas, (std::vector<int64_t>{3, 0, 2, 3}));
 }
 
-/// The one-pass dense layer (product, bias, quantizer, relu in float32
-/// blocks) against the definition: Int128 product plus bias, then the
-/// quantizer element by element (apply(), itself checked exhaustively
-/// against quantize()), then relu. Several shapes (blocks of 256 rows and a
-/// remainder), every overflow mode the row loops take, TRN and RND, and a
-/// bound too large for float32, which must leave the work to the general
-/// path.
+/// The one-pass dense layer (product, bias, quantizer, relu, quantizer in
+/// float32 blocks) against the definition: Int128 product plus bias, then
+/// the quantizer element by element (apply(), itself checked exhaustively
+/// against quantize()), relu, the second quantizer. Several shapes (blocks of
+/// 256 rows and a remainder), every overflow mode the row loops take, TRN and
+/// RND, and a bound too large for float32, which must leave the work to the
+/// general path.
 TEST(Kernels, DenseInOnePassMatchesDefinition) {
   std::mt19937_64 random(7);
+  int64_t overflowsSeen = 0;
   struct Case {
     int64_t rows, inner, cols, inputMagnitude, weightMagnitude;
     bool relu;
@@ -306,30 +343,45 @@ TEST(Kernels, DenseInOnePassMatchesDefinition) {
             std::optional<fixed::Overflow>(fixed::Overflow::SAT),
             std::optional<fixed::Overflow>(fixed::Overflow::WRAP)}) {
         fixed::QuantizePlan plan(formats, rounding, overflow, 9);
+        // Then, as the proxy form writes it, a second quantizer after the
+        // relu: one format for every element, TRN and WRAP.
+        fixed::QuantizePlan after(
+            std::vector<fixed::Format>(size_t(c.cols), fixed::Format{1, 2, 3}),
+            fixed::Rounding::TRN, fixed::Overflow::WRAP,
+            plan.outputFractionalBits());
+        std::vector<EpilogueStage> stages = {{&plan, 0}};
+        if (c.relu)
+          stages.push_back({nullptr, 0});
+        stages.push_back({&after, 1});
         Tensor out;
-        int64_t overflows = 0;
+        std::vector<int64_t> overflows(2, 0);
         bool done = false;
-        ASSERT_TRUE(denseQuantizedFloat32(in, kernel, &floatBias, maxBias, plan,
-                                          c.relu, out, overflows, done)
+        ASSERT_TRUE(denseQuantizedFloat32(in, kernel, &floatBias, maxBias,
+                                          stages, out, overflows, done)
                         .ok);
         ASSERT_TRUE(done);
         ASSERT_EQ(out.shape, (std::vector<int64_t>{c.rows, c.cols}));
-        int64_t expectedOverflows = 0;
+        std::vector<int64_t> expectedOverflows(2, 0);
         for (int64_t r = 0; r < c.rows; ++r)
           for (int64_t o = 0; o < c.cols; ++o) {
             int64_t value = int64_t(product[r * c.cols + o]) + bias[o];
             int64_t expected = 0;
             bool overflowed = false;
             ASSERT_TRUE(plan.apply(size_t(o), value, expected, overflowed));
-            expectedOverflows += overflowed;
+            expectedOverflows[0] += overflowed;
             if (c.relu)
               expected = std::max<int64_t>(expected, 0);
-            ASSERT_EQ(out.mantissas[r * c.cols + o], expected)
+            int64_t second = 0;
+            ASSERT_TRUE(after.apply(size_t(o), expected, second, overflowed));
+            expectedOverflows[1] += overflowed;
+            ASSERT_EQ(out.mantissas[r * c.cols + o], second)
                 << "row " << r << " column " << o;
           }
         EXPECT_EQ(overflows, expectedOverflows);
+        overflowsSeen += expectedOverflows[0] + expectedOverflows[1];
       }
   }
+  EXPECT_GT(overflowsSeen, 1000); // the overflow modes were exercised
   // Products beyond 2^24: not done, nothing written.
   ExactMatrix wide(std::vector<int64_t>(4, int64_t(1) << 20), 2, 2);
   Tensor in = Tensor::makeExact({1, 2}, 0);
@@ -337,9 +389,9 @@ TEST(Kernels, DenseInOnePassMatchesDefinition) {
   fixed::QuantizePlan plan({fixed::Format{1, 40, 0}, fixed::Format{1, 40, 0}},
                            fixed::Rounding::TRN, std::nullopt, 0);
   Tensor out;
-  int64_t overflows = 0;
+  std::vector<int64_t> overflows(1, 0);
   bool done = true;
-  ASSERT_TRUE(denseQuantizedFloat32(in, wide, nullptr, 0, plan, false, out,
+  ASSERT_TRUE(denseQuantizedFloat32(in, wide, nullptr, 0, {{&plan, 0}}, out,
                                     overflows, done)
                   .ok);
   EXPECT_FALSE(done);

@@ -81,16 +81,27 @@ Tensor toFloat(const Tensor &in);
 Status denseExact(const Tensor &in, const ExactMatrix &kernel,
                   int64_t kernelFrac, Tensor &out,
                   const int64_t *bias = nullptr);
-/// A dense layer's product, bias, pre-activation quantizer and relu in one
-/// pass, a block of rows at a time, when float32 holds every product plus
-/// bias exactly (the kernel's bound on this input, plus `maxAbsBias`, below
-/// 2^24): `bias` is aligned to the product's fractional bits and `plan`
-/// planned for them. Sets `done` = false, writing nothing, when the bound
-/// does not allow it (the caller takes the general path).
+/// What follows a layer's product and bias in one pass: a quantizer (its
+/// plan and quantization point, for the overflow count) or, without a plan,
+/// a relu. The first stage is a quantizer.
+struct EpilogueStage {
+  const fixed::QuantizePlan *plan = nullptr;
+  size_t point = 0;
+};
+
+/// A dense layer's product, bias and epilogue (its pre-activation quantizer
+/// and relu; in the proxy form, the quantize/relu/quantize ops after it) in
+/// one pass, a block of rows at a time, when float32 holds every product
+/// plus bias exactly (the kernel's bound on this input, plus `maxAbsBias`,
+/// below 2^24): `bias` is aligned to the product's fractional bits and the
+/// first plan planned for them. Adds each quantizer's overflows to
+/// overflowCounts[stage.point]. Sets `done` = false, writing nothing, when
+/// the bound does not allow it (the caller takes the general path).
 Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
                              const std::vector<float> *bias, double maxAbsBias,
-                             const fixed::QuantizePlan &plan, bool relu,
-                             Tensor &out, int64_t &overflowCount, bool &done);
+                             const std::vector<EpilogueStage> &stages,
+                             Tensor &out, std::vector<int64_t> &overflowCounts,
+                             bool &done);
 void denseFloat(const Tensor &in, const std::vector<float> &kernel,
                 int64_t inputs, int64_t outputs, const std::vector<float> *bias,
                 Tensor &out);
@@ -102,6 +113,14 @@ using fixed::WindowGeometry;
 Status convExact(const Tensor &in, const WindowGeometry &geometry,
                  int64_t channels, const std::vector<ExactMatrix> &groupKernels,
                  int64_t kernelFrac, Tensor &out);
+/// The same for a convolution with one group, a few samples at a time (a
+/// plan covers a sample's positions x channels).
+Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &geometry,
+                            int64_t channels, const ExactMatrix &kernel,
+                            const std::vector<float> *bias, double maxAbsBias,
+                            const std::vector<EpilogueStage> &stages,
+                            Tensor &out, std::vector<int64_t> &overflowCounts,
+                            bool &done);
 void convFloat(const Tensor &in, const WindowGeometry &geometry,
                int64_t channels,
                const std::vector<std::vector<float>> &groupKernels,
