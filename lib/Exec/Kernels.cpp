@@ -674,6 +674,33 @@ void forEachWindow(const Tensor &in, const WindowGeometry &g, int64_t channels,
 void maxPool(const Tensor &in, const WindowGeometry &g, int64_t channels,
              Tensor &out) {
   std::vector<int64_t> shape = poolOutputShape(in, g, channels);
+  bool padded = g.padBegin[0] || g.padBegin[1] || g.padEnd[0] || g.padEnd[1];
+  if (in.exact && !padded) {
+    // Every window inside the input: a channel vector at a time.
+    out = Tensor::makeExact(shape, in.fractionalBits);
+    std::array<int64_t, 2> size = g.output();
+    for (int64_t n = 0; n < in.batch(); ++n)
+      for (int64_t oh = 0; oh < size[0]; ++oh)
+        for (int64_t ow = 0; ow < size[1]; ++ow) {
+          int64_t *__restrict target =
+              out.mantissas.data() +
+              ((n * size[0] + oh) * size[1] + ow) * channels;
+          for (int64_t kh = 0; kh < g.window[0]; ++kh)
+            for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+              int64_t ih = oh * g.strides[0] + kh * g.dilations[0];
+              int64_t iw = ow * g.strides[1] + kw * g.dilations[1];
+              const int64_t *__restrict source =
+                  in.mantissas.data() +
+                  ((n * g.input[0] + ih) * g.input[1] + iw) * channels;
+              if (kh == 0 && kw == 0)
+                std::copy(source, source + channels, target);
+              else
+                for (int64_t c = 0; c < channels; ++c)
+                  target[c] = std::max(target[c], source[c]);
+            }
+        }
+    return;
+  }
   if (in.exact) {
     out = Tensor::makeExact(shape, in.fractionalBits);
     forEachWindow(

@@ -269,6 +269,47 @@ TEST(Kernels, PoolingAgainstNaive) {
     EXPECT_EQ(floatAvg.floats[index], float(avgOut.valueAt(index)));
 }
 
+/// Max pooling without padding (the channel-vector loops) against a naive
+/// maximum: 2x2 stride 2 on an odd size, and overlapping 3x2 windows with
+/// strides (2, 1).
+TEST(Kernels, MaxPoolUnpaddedAgainstNaive) {
+  std::mt19937_64 random(11);
+  struct Case {
+    int64_t h, w, kh, kw, sh, sw, channels;
+  };
+  for (Case c : {Case{7, 9, 2, 2, 2, 2, 3}, Case{6, 5, 3, 2, 2, 1, 4}}) {
+    WindowGeometry g;
+    g.input = {c.h, c.w};
+    g.window = {c.kh, c.kw};
+    g.strides = {c.sh, c.sw};
+    const int64_t batch = 2;
+    Tensor in = Tensor::makeExact({batch, c.h, c.w, c.channels}, 1);
+    in.mantissas = randomIntegers(random, size_t(in.size()), 1000);
+    Tensor out;
+    maxPool(in, g, c.channels, out);
+    auto size = g.output();
+    ASSERT_EQ(out.shape,
+              (std::vector<int64_t>{batch, size[0], size[1], c.channels}));
+    for (int64_t n = 0; n < batch; ++n)
+      for (int64_t oh = 0; oh < size[0]; ++oh)
+        for (int64_t ow = 0; ow < size[1]; ++ow)
+          for (int64_t ch = 0; ch < c.channels; ++ch) {
+            int64_t largest = INT64_MIN;
+            for (int64_t kh = 0; kh < c.kh; ++kh)
+              for (int64_t kw = 0; kw < c.kw; ++kw)
+                largest = std::max(
+                    largest, in.mantissas[((n * c.h + oh * c.sh + kh) * c.w +
+                                           ow * c.sw + kw) *
+                                              c.channels +
+                                          ch]);
+            ASSERT_EQ(
+                out.mantissas[((n * size[0] + oh) * size[1] + ow) * c.channels +
+                              ch],
+                largest);
+          }
+  }
+}
+
 TEST(Kernels, AddAlignsFractionalBits) {
   Tensor lhs = Tensor::makeExact({1, 2}, 1), rhs = Tensor::makeExact({1, 2}, 3);
   lhs.mantissas = {3, -1}; // 1.5, -0.5
