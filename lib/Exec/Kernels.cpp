@@ -495,6 +495,50 @@ std::vector<int64_t> convOutputShape(const Tensor &in, const WindowGeometry &g,
 
 } // namespace
 
+namespace {
+
+/// For a one-channel image batch: row `tap` of `taps` holds, for every
+/// sample and output position in order, the input value under that tap
+/// (0 in the padding). With stride and dilation 1, the values of one output
+/// row under one tap are one run of an image row.
+void tapRows(const float *image, int64_t batch, const WindowGeometry &g,
+             std::vector<float> &taps) {
+  std::array<int64_t, 2> size = g.output();
+  int64_t positions = size[0] * size[1];
+  int64_t tapCount = g.window[0] * g.window[1];
+  int64_t rowLength = batch * positions;
+  taps.resize(size_t(tapCount * rowLength));
+  int64_t imageSize = g.input[0] * g.input[1];
+  for (int64_t kh = 0; kh < g.window[0]; ++kh)
+    for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+      float *row = taps.data() + (kh * g.window[1] + kw) * rowLength;
+      for (int64_t n = 0; n < batch; ++n) {
+        const float *source = image + n * imageSize;
+        for (int64_t oh = 0; oh < size[0]; ++oh) {
+          float *target = row + (n * size[0] + oh) * size[1];
+          int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
+          if (ih < 0 || ih >= g.input[0]) {
+            std::fill(target, target + size[1], 0.0f);
+            continue;
+          }
+          const float *line = source + ih * g.input[1];
+          int64_t first = kw * g.dilations[1] - g.padBegin[1];
+          if (g.strides[1] == 1 && first >= 0 &&
+              first + size[1] <= g.input[1]) {
+            std::copy(line + first, line + first + size[1], target);
+            continue;
+          }
+          for (int64_t ow = 0; ow < size[1]; ++ow) {
+            int64_t iw = ow * g.strides[1] + first;
+            target[ow] = iw < 0 || iw >= g.input[1] ? 0.0f : line[iw];
+          }
+        }
+      }
+    }
+}
+
+} // namespace
+
 Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
                             int64_t channels, const ExactMatrix &kernel,
                             const std::vector<float> *bias, double maxAbsBias,
@@ -516,16 +560,39 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
   int64_t perBlock =
       std::max<int64_t>(1, 2048 / std::max<int64_t>(positions, 1));
   int64_t imageSize = in.featureSize();
-  thread_local std::vector<float> image, columns, product;
+  thread_local std::vector<float> image, columns, product, transposedProduct,
+      kernelTransposed;
+  if (channels == 1) {
+    kernelTransposed.resize(size_t(inner * cols));
+    for (int64_t j = 0; j < inner; ++j)
+      for (int64_t o = 0; o < cols; ++o)
+        kernelTransposed[o * inner + j] = kernel.floatValues()[j * cols + o];
+  }
   for (int64_t begin = 0; begin < in.batch(); begin += perBlock) {
     int64_t count = std::min(perBlock, in.batch() - begin);
     const int64_t *source = in.mantissas.data() + begin * imageSize;
     image.assign(source, source + count * imageSize);
-    im2col(image.data(), count, g, channels, 0, channels, columns);
     int64_t rows = count * positions;
     product.resize(size_t(rows * cols));
-    floatMatMul(columns.data(), rows, inner, kernel.floatValues(), cols,
-                product.data());
+    if (channels == 1) {
+      // One input channel: each tap's values over all positions are rows
+      // of the image, copied whole (im2col would copy one to three values at
+      // a time), and the product is taken transposed, kernel^T x columns^T,
+      // whose long dimension suits the matrix kernel.
+      tapRows(image.data(), count, g, columns);
+      transposedProduct.resize(size_t(rows * cols));
+      Eigen::Map<const RowMajorF> kernelT(kernelTransposed.data(), cols, inner);
+      Eigen::Map<const RowMajorF> taps(columns.data(), inner, rows);
+      Eigen::Map<RowMajorF> result(transposedProduct.data(), cols, rows);
+      result.noalias() = kernelT * taps;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t o = 0; o < cols; ++o)
+          product[r * cols + o] = transposedProduct[o * rows + r];
+    } else {
+      im2col(image.data(), count, g, channels, 0, channels, columns);
+      floatMatMul(columns.data(), rows, inner, kernel.floatValues(), cols,
+                  product.data());
+    }
     if (bias)
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t o = 0; o < cols; ++o)

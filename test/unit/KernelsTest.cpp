@@ -132,6 +132,8 @@ TEST(Kernels, ConvExactAndFloatAgainstNaive) {
       {5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4}, // depthwise
       {4, 4, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 4, 6, 2}, // grouped 1x1
       {8, 8, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 4, 1}, // one channel, valid
+      {9, 8, 3, 3, 2, 2, 1, 2, 1, 2, 1, 0, 1, 3,
+       1}, // one channel, strides, pads, dilation
       {9, 9, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 3, 5, 1}, // 5x5, stride, padding
   };
   for (const Case &c : cases) {
