@@ -48,6 +48,15 @@ public:
         count *= dim;
       minima[point].assign(count, std::numeric_limits<int64_t>::max());
       maxima[point].assign(count, std::numeric_limits<int64_t>::min());
+      // Feature e records into bits element map[e]; when that is e modulo
+      // the number of bits elements (one per element, per channel, or one
+      // for all: the usual sharing), the records are updated in plain
+      // strided loops that vectorize.
+      const std::vector<int64_t> &map = points[point].featureToBits;
+      bool periodic = count > 0 && int64_t(map.size()) % count == 0;
+      for (size_t e = 0; periodic && e < map.size(); ++e)
+        periodic = map[e] == int64_t(e) % count;
+      periodicMap.push_back(periodic);
     }
   }
 
@@ -59,6 +68,31 @@ public:
     std::vector<int64_t> &low = minima[point];
     std::vector<int64_t> &high = maxima[point];
     int64_t features = int64_t(map.size());
+    if (periodicMap[point]) {
+      int64_t period = int64_t(low.size());
+      int64_t *__restrict lows = low.data();
+      int64_t *__restrict highs = high.data();
+      int64_t rows = quantized.batch() * (features / period);
+      if (period == 1) { // one record for the whole tensor
+        int64_t smallest = lows[0], largest = highs[0];
+        const int64_t *__restrict values = quantized.mantissas.data();
+        for (int64_t index = 0; index < rows; ++index) {
+          smallest = std::min(smallest, values[index]);
+          largest = std::max(largest, values[index]);
+        }
+        lows[0] = smallest;
+        highs[0] = largest;
+        return;
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t *__restrict row = quantized.mantissas.data() + r * period;
+        for (int64_t b = 0; b < period; ++b) {
+          lows[b] = std::min(lows[b], row[b]);
+          highs[b] = std::max(highs[b], row[b]);
+        }
+      }
+      return;
+    }
     for (int64_t n = 0; n < quantized.batch(); ++n) {
       const int64_t *row = quantized.mantissas.data() + n * features;
       for (int64_t e = 0; e < features; ++e) {
@@ -83,6 +117,7 @@ public:
   }
 
   const std::vector<exec::QuantizationPoint> &points;
+  std::vector<bool> periodicMap; ///< per point: map[e] == e % bits elements
   std::vector<std::vector<int64_t>> minima, maxima;
   std::vector<int64_t> fractionalBits;
 };
