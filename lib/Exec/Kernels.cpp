@@ -313,12 +313,21 @@ Status denseExact(const Tensor &in, const ExactMatrix &kernel,
 
 namespace {
 
-/// The stages after the product: `product` holds `planRows` rows of exact
-/// integer mantissas (one plan row each), `target` receives the result.
-Status runEpilogue(const float *product, int64_t planRows,
+/// The bias and the stages after the product: `product` holds `planRows`
+/// rows of exact integer mantissas (one plan row each) in rows of `cols`
+/// outputs, `bias` (when given) one value per output; `target` receives the
+/// result.
+Status runEpilogue(float *product, int64_t planRows, int64_t cols,
+                   const std::vector<float> *bias,
                    const std::vector<EpilogueStage> &stages, int64_t *target,
                    std::vector<int64_t> &overflowCounts) {
   const fixed::QuantizePlan &first = *stages.front().plan;
+  if (bias) {
+    int64_t productRows = planRows * int64_t(first.size()) / cols;
+    for (int64_t r = 0; r < productRows; ++r)
+      for (int64_t o = 0; o < cols; ++o)
+        product[r * cols + o] += (*bias)[o];
+  }
   int64_t count = planRows * int64_t(first.size());
   if (!first.applyMantissaRows(product, planRows, target,
                                overflowCounts[stages.front().point]))
@@ -376,12 +385,8 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
     product.resize(size_t(count * cols));
     floatMatMul(left.data(), count, inner, kernel.floatValues(), cols,
                 product.data());
-    if (bias)
-      for (int64_t r = 0; r < count; ++r)
-        for (int64_t o = 0; o < cols; ++o)
-          product[r * cols + o] += (*bias)[o];
     if (Status status =
-            runEpilogue(product.data(), count, stages,
+            runEpilogue(product.data(), count, cols, bias, stages,
                         out.mantissas.data() + begin * cols, overflowCounts);
         !status.ok)
       return status;
@@ -593,12 +598,8 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
       floatMatMul(columns.data(), rows, inner, kernel.floatValues(), cols,
                   product.data());
     }
-    if (bias)
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t o = 0; o < cols; ++o)
-          product[r * cols + o] += (*bias)[o];
     if (Status status = runEpilogue(
-            product.data(), count, stages,
+            product.data(), count, cols, bias, stages,
             out.mantissas.data() + begin * positions * cols, overflowCounts);
         !status.ok)
       return status;

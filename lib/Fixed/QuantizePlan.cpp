@@ -199,15 +199,12 @@ bool QuantizePlan::applyRows(const int64_t *in, int64_t rows, int64_t *out,
   return integerRows(in, rows, out, overflowCount);
 }
 
-template <typename Input>
-bool QuantizePlan::integerRows(const Input *in, int64_t rows, int64_t *out,
-                               int64_t &overflowCount) const {
+template <typename Input, typename Round, typename Redo>
+bool QuantizePlan::rowLoop(const Input *in, int64_t rows, int64_t *out,
+                           int64_t &overflowCount, Round round,
+                           Redo redo) const {
   const int64_t count = int64_t(elements_.size());
   // Restrict-qualified locals: the loops below vectorize.
-  const int64_t *__restrict safe = arrays_.safe.data();
-  const int64_t *__restrict half = arrays_.half.data();
-  const int64_t *__restrict right = arrays_.rightShift.data();
-  const int64_t *__restrict left = arrays_.leftShift.data();
   const int64_t *__restrict high = arrays_.high.data();
   const int64_t *__restrict low = arrays_.low.data();
   const int64_t *__restrict mask = arrays_.mask.data();
@@ -219,19 +216,14 @@ bool QuantizePlan::integerRows(const Input *in, int64_t rows, int64_t *out,
       const Input *__restrict x = in + r * count;
       int64_t *__restrict y = out + r * count;
       int64_t changed = 0, bad = 0;
-      for (int64_t e = 0; e < count; ++e) {
-        int64_t m = int64_t(x[e]);
-        bad |= int64_t(m > safe[e]) | int64_t(m < -safe[e]);
-        int64_t v = int64_t(uint64_t(m) + uint64_t(half[e])) >> right[e];
-        v = int64_t(uint64_t(v) << left[e]);
-        y[e] = finishRow<Mode>(v, high[e], low[e], mask[e], shiftOut[e],
-                               keep[e], changed);
-      }
+      for (int64_t e = 0; e < count; ++e)
+        y[e] = finishRow<Mode>(round(x[e], e, bad), high[e], low[e], mask[e],
+                               shiftOut[e], keep[e], changed);
       if (bad) {
         changed = 0;
         for (int64_t e = 0; e < count; ++e) {
           bool overflowed = false;
-          if (!apply(size_t(e), int64_t(x[e]), y[e], overflowed))
+          if (!redo(size_t(e), x[e], y[e], overflowed))
             return false;
           changed += overflowed;
         }
@@ -245,6 +237,26 @@ bool QuantizePlan::integerRows(const Input *in, int64_t rows, int64_t *out,
   if (*overflow_ == Overflow::SAT)
     return run(std::integral_constant<RowOverflow, RowOverflow::Sat>());
   return run(std::integral_constant<RowOverflow, RowOverflow::Wrap>());
+}
+
+template <typename Input>
+bool QuantizePlan::integerRows(const Input *in, int64_t rows, int64_t *out,
+                               int64_t &overflowCount) const {
+  const int64_t *__restrict safe = arrays_.safe.data();
+  const int64_t *__restrict half = arrays_.half.data();
+  const int64_t *__restrict right = arrays_.rightShift.data();
+  const int64_t *__restrict left = arrays_.leftShift.data();
+  return rowLoop(
+      in, rows, out, overflowCount,
+      [&](Input x, int64_t e, int64_t &bad) {
+        int64_t m = int64_t(x);
+        bad |= int64_t(m > safe[e]) | int64_t(m < -safe[e]);
+        int64_t v = int64_t(uint64_t(m) + uint64_t(half[e])) >> right[e];
+        return int64_t(uint64_t(v) << left[e]);
+      },
+      [&](size_t e, Input x, int64_t &y, bool &overflowed) {
+        return apply(e, int64_t(x), y, overflowed);
+      });
 }
 
 bool QuantizePlan::applyRows(const float *in, int64_t rows, int64_t *out,
@@ -272,51 +284,24 @@ bool QuantizePlan::applyMantissaRows(const float *in, int64_t rows,
 
 bool QuantizePlan::floatRows(const float *in, int64_t rows, int64_t *out,
                              int64_t &overflowCount) const {
-  const int64_t count = int64_t(elements_.size());
   const double *__restrict scale = arrays_.scale.data();
   const double *__restrict safe = arrays_.safeScaled.data();
   const double *__restrict half = arrays_.halfScaled.data();
-  const int64_t *__restrict high = arrays_.high.data();
-  const int64_t *__restrict low = arrays_.low.data();
-  const int64_t *__restrict mask = arrays_.mask.data();
-  const int64_t *__restrict shiftOut = arrays_.outShift.data();
-  const int64_t *__restrict keep = arrays_.keep.data();
-  auto run = [&](auto mode) {
-    constexpr RowOverflow Mode = decltype(mode)::value;
-    for (int64_t r = 0; r < rows; ++r) {
-      const float *__restrict x = in + r * count;
-      int64_t *__restrict y = out + r * count;
-      int64_t changed = 0, bad = 0;
-      for (int64_t e = 0; e < count; ++e) {
-        double scaled = double(x[e]) * scale[e];
+  return rowLoop(
+      in, rows, out, overflowCount,
+      [&](float x, int64_t e, int64_t &bad) {
+        double scaled = double(x) * scale[e];
         bool ok = std::fabs(scaled) < safe[e]; // false for NaN
         bad |= int64_t(!ok);
         // floor() without a libm call: below 2^50 the truncation is exact,
         // and one less where it rounded up (negative non-integers).
         double sum = (ok ? scaled : 0.0) + half[e];
         int64_t t = int64_t(sum);
-        t -= int64_t(double(t) > sum);
-        y[e] = finishRow<Mode>(t, high[e], low[e], mask[e], shiftOut[e],
-                               keep[e], changed);
-      }
-      if (bad) {
-        changed = 0;
-        for (int64_t e = 0; e < count; ++e) {
-          bool overflowed = false;
-          if (!applyFloat(size_t(e), x[e], y[e], overflowed))
-            return false;
-          changed += overflowed;
-        }
-      }
-      overflowCount += changed;
-    }
-    return true;
-  };
-  if (!overflow_)
-    return run(std::integral_constant<RowOverflow, RowOverflow::None>());
-  if (*overflow_ == Overflow::SAT)
-    return run(std::integral_constant<RowOverflow, RowOverflow::Sat>());
-  return run(std::integral_constant<RowOverflow, RowOverflow::Wrap>());
+        return t - int64_t(double(t) > sum);
+      },
+      [&](size_t e, float x, int64_t &y, bool &overflowed) {
+        return applyFloat(e, x, y, overflowed);
+      });
 }
 
 bool QuantizePlan::wide(size_t element, int64_t mantissa,

@@ -8,10 +8,11 @@ but '-' and '_' dropped, spaces to '-').
 Prints each broken link with its place; exit status 1 when there is one.
 """
 
-import glob
 import os
 import re
 import sys
+
+from pages import pages
 
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
@@ -30,10 +31,8 @@ def anchors(path):
 
 def main():
     root = sys.argv[1]
-    pages = [os.path.join(root, "README.md")] + sorted(
-        glob.glob(os.path.join(root, "docs", "**", "*.md"), recursive=True))
     broken = []
-    for page in pages:
+    for page in pages(root):
         fenced = False
         for number, line in enumerate(open(page), 1):
             if line.startswith("```"):

@@ -12,9 +12,10 @@ any other kind must not start a line with a tool's name. Exit status 1, with
 the places, when something else is found.
 """
 
-import glob
 import os
 import sys
+
+from pages import pages
 
 ALLOWED = ("tools/setup/", "cmake ", "ninja ", "/usr/lib/llvm-22/bin/lit ",
            "fuzz/run.sh", "export PATH=", "ASAN_OPTIONS=", "#")
@@ -27,10 +28,8 @@ SHELL = ("sh", "bash", "shell", "console")
 
 def main():
     root = sys.argv[1]
-    pages = [os.path.join(root, "README.md")] + sorted(
-        glob.glob(os.path.join(root, "docs", "**", "*.md"), recursive=True))
     found = []
-    for page in pages:
+    for page in pages(root):
         if os.path.relpath(page, root).startswith(GENERATED):
             continue
         lines = open(page).read().split("\n")

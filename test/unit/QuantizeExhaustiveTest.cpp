@@ -175,16 +175,23 @@ TEST(QuantizeExhaustive, AllFormatsUpTo8Bits) {
 
 namespace {
 
-/// The executor's precomputed plan agrees with `quantize` on every format up
-/// to 8 bits, every mode (and the layer-level "round only" mode), inputs at
-/// several fractional offsets, and mixed per-element formats in one plan.
-TEST(QuantizeExhaustive, PlanMatchesReference) {
+/// Every format of 0 to 8 bits, signed and unsigned, with integer widths
+/// (sign included) from -3 to 10.
+std::vector<Format> formatsUpTo8Bits() {
   std::vector<Format> formats;
   for (int k = 0; k <= 1; ++k)
     for (int width = 0; width <= 8; ++width)
       for (int integerWidth = -3; integerWidth <= 10; ++integerWidth)
         formats.push_back(width == 0 ? Format{}
                                      : Format::fromKBI(k, width, integerWidth));
+  return formats;
+}
+
+/// The executor's precomputed plan agrees with `quantize` on every format up
+/// to 8 bits, every mode (and the layer-level "round only" mode), inputs at
+/// several fractional offsets, and mixed per-element formats in one plan.
+TEST(QuantizeExhaustive, PlanMatchesReference) {
+  std::vector<Format> formats = formatsUpTo8Bits();
   int64_t checked = 0;
   for (int inputFrac : {-4, 0, 3, 9, 14})
     for (int r = 0; r <= int(Rounding::RND_MIN_INF); ++r)
@@ -287,12 +294,7 @@ TEST(QuantizePlan, FloatPathMatchesReference) {
 /// ordinary values and rows holding extremes (INT64_MIN/MAX, values around
 /// the bounds that force a row to be redone, non-finite floats).
 TEST(QuantizeExhaustive, RowsMatchElementwise) {
-  std::vector<Format> formats;
-  for (int k = 0; k <= 1; ++k)
-    for (int width = 0; width <= 8; ++width)
-      for (int integerWidth = -3; integerWidth <= 10; ++integerWidth)
-        formats.push_back(width == 0 ? Format{}
-                                     : Format::fromKBI(k, width, integerWidth));
+  std::vector<Format> formats = formatsUpTo8Bits();
   formats.push_back(Format{1, 20, 40}); // an output shift near the limit
   const int64_t count = int64_t(formats.size());
   std::vector<int64_t> specials = {INT64_MAX,

@@ -169,6 +169,12 @@ private:
   void planRows();
   bool floatRows(const float *in, int64_t rows, int64_t *out,
                  int64_t &overflowCount) const;
+  /// The row structure both share: round(x, e, bad) gives an element's value
+  /// at its f (flagging `bad` past the proven range), then the overflow mode
+  /// and output shift; a flagged row is redone by redo(e, x, out, overflowed).
+  template <typename Input, typename Round, typename Redo>
+  bool rowLoop(const Input *in, int64_t rows, int64_t *out,
+               int64_t &overflowCount, Round round, Redo redo) const;
   template <typename Input>
   bool integerRows(const Input *in, int64_t rows, int64_t *out,
                    int64_t &overflowCount) const;
