@@ -186,6 +186,23 @@ private:
         inputFrac);
   }
 
+  /// The plan of a proxy-level hgq.quantize (its #hgq.fixed format) on
+  /// mantissas at `inputFrac`, and its quantization point.
+  FailureOr<std::shared_ptr<fixed::QuantizePlan>>
+  proxyPlan(QuantizeOp op, int64_t inputFrac, size_t &point) {
+    FixedAttr format = op.getFormatAttr();
+    FailureOr<std::vector<int64_t>> features =
+        staticFeatures(op, op.getInput());
+    if (failed(features))
+      return failure();
+    SmallVector<fixed::Format> formats = expandFormats(format, *features);
+    point = addPoint(op, false, *features, format.getBitsShape());
+    return std::make_shared<fixed::QuantizePlan>(
+        std::vector<fixed::Format>(formats.begin(), formats.end()),
+        toFixed(format.getRounding()), toFixed(format.getOverflow()),
+        inputFrac);
+  }
+
   LogicalResult compileQuantize(QuantizeOp op);
   LogicalResult compileSignature(SignatureOp op);
   /// A layer's kernel and bias as HGQ quantizes them (semantics.md 4.1):
@@ -247,16 +264,11 @@ LogicalResult Compiler::compileQuantize(QuantizeOp op) {
       return failure();
     plan = *built;
   } else {
-    FixedAttr format = op.getFormatAttr();
-    FailureOr<std::vector<int64_t>> features = staticFeatures(op, input);
-    if (failed(features))
+    FailureOr<std::shared_ptr<fixed::QuantizePlan>> built =
+        proxyPlan(op, inputFrac, point);
+    if (failed(built))
       return failure();
-    SmallVector<fixed::Format> formats = expandFormats(format, *features);
-    point = addPoint(op, false, *features, format.getBitsShape());
-    plan = std::make_shared<fixed::QuantizePlan>(
-        std::vector<fixed::Format>(formats.begin(), formats.end()),
-        toFixed(format.getRounding()), toFixed(format.getOverflow()),
-        inputFrac);
+    plan = *built;
   }
   addStep(op, {input}, op.getOutput(), {true, plan->outputFractionalBits()},
           [plan, point](const std::vector<const Tensor *> &ins, Tensor &out,
@@ -433,20 +445,13 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
          next = next->getNextNode()) {
       if (auto quantize = dyn_cast<QuantizeOp>(next);
           quantize && quantize.getFormatAttr()) {
-        FailureOr<std::vector<int64_t>> features =
-            staticFeatures(quantize, quantize.getInput());
-        if (failed(features))
+        size_t nextPoint = 0;
+        FailureOr<std::shared_ptr<fixed::QuantizePlan>> nextPlan =
+            proxyPlan(quantize, lastInfo.frac, nextPoint);
+        if (failed(nextPlan))
           return failure();
-        FixedAttr format = quantize.getFormatAttr();
-        SmallVector<fixed::Format> formats = expandFormats(format, *features);
-        size_t nextPoint =
-            addPoint(quantize, false, *features, format.getBitsShape());
-        auto nextPlan = std::make_shared<fixed::QuantizePlan>(
-            std::vector<fixed::Format>(formats.begin(), formats.end()),
-            toFixed(format.getRounding()), toFixed(format.getOverflow()),
-            lastInfo.frac);
-        stages->push_back({nextPlan, nextPoint});
-        lastInfo = {true, nextPlan->outputFractionalBits()};
+        stages->push_back({*nextPlan, nextPoint});
+        lastInfo = {true, (*nextPlan)->outputFractionalBits()};
       } else if (auto activation = dyn_cast<ActivationOp>(next);
                  activation && !activation.getQuantizerAttr() &&
                  fixed::lookupUnaryFunction(activation.getFn())->function ==

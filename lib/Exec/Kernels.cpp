@@ -109,6 +109,10 @@ ExactMatrix::ExactMatrix(std::vector<int64_t> values, int64_t inner,
   // the bound check in pathFor() makes sure they do before they are used.
   asFloat_.assign(values_.begin(), values_.end());
   asDouble_.assign(values_.begin(), values_.end());
+  asFloatTransposed_.resize(asFloat_.size());
+  for (int64_t j = 0; j < inner; ++j)
+    for (int64_t o = 0; o < cols; ++o)
+      asFloatTransposed_[o * inner + j] = asFloat_[j * cols + o];
 }
 
 double ExactMatrix::productBound(uint64_t maxAbsInput) const {
@@ -357,6 +361,14 @@ int64_t epilogueFrac(const std::vector<EpilogueStage> &stages) {
   return 0;
 }
 
+/// Whether float32 holds every product of `kernel` on `in` plus a bias up
+/// to `maxAbsBias` exactly: the bound (with its margin) below 2^24.
+bool float32Holds(const Tensor &in, const ExactMatrix &kernel,
+                  double maxAbsBias) {
+  uint64_t largest = maxAbs(in.mantissas.data(), in.size());
+  return kernel.productBound(largest) + maxAbsBias * (1.0 + 1e-9) < 16777216.0;
+}
+
 } // namespace
 
 Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
@@ -366,9 +378,7 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
                              bool &done) {
   int64_t inner = kernel.inner(), cols = kernel.cols();
   int64_t rows = in.size() / inner;
-  uint64_t largest = maxAbs(in.mantissas.data(), in.size());
-  // Products and bias below 2^24 (with the bound's margin) add exactly.
-  done = kernel.productBound(largest) + maxAbsBias * (1.0 + 1e-9) < 16777216.0;
+  done = float32Holds(in, kernel, maxAbsBias);
   if (!done)
     return Status::success();
   std::vector<int64_t> shape = in.shape;
@@ -550,8 +560,7 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
                             const std::vector<EpilogueStage> &stages,
                             Tensor &out, std::vector<int64_t> &overflowCounts,
                             bool &done) {
-  uint64_t largest = maxAbs(in.mantissas.data(), in.size());
-  done = kernel.productBound(largest) + maxAbsBias * (1.0 + 1e-9) < 16777216.0;
+  done = float32Holds(in, kernel, maxAbsBias);
   if (!done)
     return Status::success();
   int64_t cols = kernel.cols(), inner = kernel.inner();
@@ -565,14 +574,7 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
   int64_t perBlock =
       std::max<int64_t>(1, 2048 / std::max<int64_t>(positions, 1));
   int64_t imageSize = in.featureSize();
-  thread_local std::vector<float> image, columns, product, transposedProduct,
-      kernelTransposed;
-  if (channels == 1) {
-    kernelTransposed.resize(size_t(inner * cols));
-    for (int64_t j = 0; j < inner; ++j)
-      for (int64_t o = 0; o < cols; ++o)
-        kernelTransposed[o * inner + j] = kernel.floatValues()[j * cols + o];
-  }
+  thread_local std::vector<float> image, columns, product, transposedProduct;
   for (int64_t begin = 0; begin < in.batch(); begin += perBlock) {
     int64_t count = std::min(perBlock, in.batch() - begin);
     const int64_t *source = in.mantissas.data() + begin * imageSize;
@@ -586,7 +588,8 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
       // whose long dimension suits the matrix kernel.
       tapRows(image.data(), count, g, columns);
       transposedProduct.resize(size_t(rows * cols));
-      Eigen::Map<const RowMajorF> kernelT(kernelTransposed.data(), cols, inner);
+      Eigen::Map<const RowMajorF> kernelT(kernel.floatValuesTransposed(), cols,
+                                          inner);
       Eigen::Map<const RowMajorF> taps(columns.data(), inner, rows);
       Eigen::Map<RowMajorF> result(transposedProduct.data(), cols, rows);
       result.noalias() = kernelT * taps;

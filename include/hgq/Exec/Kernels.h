@@ -33,6 +33,10 @@ public:
   /// The values as float32 and float64 (exact where pathFor() selects them).
   const float *floatValues() const { return asFloat_.data(); }
   const double *doubleValues() const { return asDouble_.data(); }
+  /// The float32 values as a (cols x inner) row-major matrix.
+  const float *floatValuesTransposed() const {
+    return asFloatTransposed_.data();
+  }
 
   /// out[r, o] = sum_j a[r, j] * m[j, o] (+ addend[o] when given) for `rows`
   /// rows of `a` (row stride `inner`), exactly. Fails only when a result
@@ -48,7 +52,7 @@ public:
 
 private:
   std::vector<int64_t> values_;
-  std::vector<float> asFloat_;
+  std::vector<float> asFloat_, asFloatTransposed_;
   std::vector<double> asDouble_;
   int64_t inner_ = 0, cols_ = 0;
   /// max over columns of sum_j |m[j, o]|, as a double upper bound.
