@@ -10,7 +10,8 @@ samples:
   * hgq-opt --hgq-trace-minmax over the same samples (wall time);
   * the peak anonymous memory of trace-minmax on those samples and on
     --streaming-samples (10,000,000) samples: the .npy is memory-mapped and
-    read a work item at a time, so it should not grow;
+    read a work item at a time, so it should not grow; the same for hgq-run,
+    which writes its outputs as work items finish;
   * PyTorch float32 inference of the same float network (same weights,
     torch.set_num_threads(cores), inference_mode, batches of 65,536), forward
     passes only: data already in memory. It runs twice in child processes,
@@ -173,6 +174,10 @@ def main():
         del stream
         memory = {str(args.samples): peak_anonymous_mb([hgq_opt, traced, "--hgq-trace-minmax=calibration=%s quiet=true" % data, "-o", os.devnull]),
                   str(args.streaming_samples): peak_anonymous_mb([hgq_opt, traced, "--hgq-trace-minmax=calibration=%s quiet=true" % big, "-o", os.devnull])}
+        # hgq-run writes its outputs as work items finish: its memory
+        # stays flat too (the output file is written, not held).
+        run_memory = {str(samples): peak_anonymous_mb([hgq_run, traced, "--input", path, "--output", os.path.join(work, "y.npy")])
+                      for samples, path in [(args.samples, data), (args.streaming_samples, big)]}
 
     result = {
         "date": datetime.date.today().isoformat(),
@@ -189,6 +194,7 @@ def main():
         "hgq_run_speedup_over_pytorch": pytorch / executor,
         "trace_over_executor": trace / executor,
         "trace_peak_anonymous_mb_by_samples": memory,
+        "hgq_run_peak_anonymous_mb_by_samples": run_memory,
     }
     with open(args.output + ".partial", "w") as out:
         json.dump(result, out, indent=2)
@@ -206,6 +212,8 @@ def main():
     print("trace-minmax time / hgq-run time:   %.2f" % result["trace_over_executor"])
     for samples, megabytes in memory.items():
         print("trace-minmax on %s samples: peak anonymous memory %d MB" % (samples, megabytes))
+    for samples, megabytes in run_memory.items():
+        print("hgq-run on %s samples: peak anonymous memory %d MB" % (samples, megabytes))
     print("wrote", os.path.relpath(args.output, ROOT))
 
 

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #if defined(__GLIBC__)
@@ -1098,11 +1099,36 @@ Status Executor::run(const std::vector<InputView> &inputs,
   std::atomic<bool> failed{false};
   std::mutex errorMutex;
   Status firstError;
+  // Streamed outputs: finished work items wait in `ready` until every
+  // earlier one was handed over; a worker does not start a work item more
+  // than kAhead past the next one to hand over, so memory stays bounded.
+  std::mutex emitMutex;
+  std::condition_variable emitted;
+  std::vector<char> ready(options.consumeOutputs ? chunks : 0, 0);
+  int64_t nextToEmit = 0;
+  const int64_t kAhead = 2 * int64_t(threads);
+  auto stop = [&](const Status &status) {
+    {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      if (!failed.exchange(true))
+        firstError = status;
+    }
+    // Under emitMutex: a worker waiting for its turn sees `failed`.
+    std::lock_guard<std::mutex> lock(emitMutex);
+    emitted.notify_all();
+  };
   auto worker = [&](unsigned t) {
     while (!failed) {
       int64_t chunk = next++;
       if (chunk >= chunks)
         return;
+      if (options.consumeOutputs) {
+        std::unique_lock<std::mutex> lock(emitMutex);
+        emitted.wait(lock,
+                     [&] { return failed || chunk < nextToEmit + kAhead; });
+        if (failed)
+          return;
+      }
       int64_t begin = chunk * chunkRows;
       int64_t end = std::min(batch, begin + chunkRows);
       Status status = runChunk(inputs, begin, end, result.observers[t].get(),
@@ -1123,10 +1149,19 @@ Status Executor::run(const std::vector<InputView> &inputs,
         if (!options.keepOutputs)
           chunkOutputs[chunk].clear();
       }
+      if (status.ok && options.consumeOutputs) {
+        std::lock_guard<std::mutex> lock(emitMutex);
+        ready[chunk] = 1;
+        for (; status.ok && nextToEmit < chunks && ready[nextToEmit];
+             ++nextToEmit) {
+          status = options.consumeOutputs(nextToEmit * chunkRows,
+                                          chunkOutputs[nextToEmit]);
+          std::vector<Tensor>().swap(chunkOutputs[nextToEmit]);
+        }
+        emitted.notify_all();
+      }
       if (!status.ok) {
-        std::lock_guard<std::mutex> lock(errorMutex);
-        if (!failed.exchange(true))
-          firstError = status;
+        stop(status);
         return;
       }
       ++done;
@@ -1165,7 +1200,7 @@ Status Executor::run(const std::vector<InputView> &inputs,
             result.constantOutputs[output] && constantWithin[chunk][output] &&
             firstRows[chunk][output] == firstRows[0][output];
   result.outputs.clear();
-  if (!options.keepOutputs)
+  if (!options.keepOutputs || options.consumeOutputs)
     return Status::success();
   for (size_t output = 0; output < outputSlots_.size(); ++output) {
     Tensor joined = std::move(chunkOutputs.front()[output]);

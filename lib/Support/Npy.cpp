@@ -344,42 +344,74 @@ std::string npyHeader(const std::vector<int64_t> &shape, NpyType type) {
   return std::string(reinterpret_cast<const char *>(preamble), 10) + header;
 }
 
-/// Appends `values` as `type` through `sink(bytes, size)`, a block at a time.
-template <typename Sink>
-void emitValues(const std::vector<double> &values, NpyType type, Sink sink) {
-  if (type == NpyType::Float64) {
-    sink(reinterpret_cast<const char *>(values.data()), values.size() * 8);
-    return;
-  }
-  std::vector<float> block;
-  for (size_t start = 0; start < values.size(); start += 1 << 16) {
-    size_t end = std::min(values.size(), start + (size_t(1) << 16));
-    block.assign(values.begin() + start, values.begin() + end);
-    sink(reinterpret_cast<const char *>(block.data()), block.size() * 4);
-  }
-}
-
 } // namespace
 
 std::string encodeNpy(const std::vector<int64_t> &shape,
                       const std::vector<double> &values, NpyType type) {
   std::string bytes = npyHeader(shape, type);
-  emitValues(values, type,
-             [&](const char *data, size_t size) { bytes.append(data, size); });
+  if (type == NpyType::Float64) {
+    bytes.append(reinterpret_cast<const char *>(values.data()),
+                 values.size() * 8);
+    return bytes;
+  }
+  bytes.reserve(bytes.size() + values.size() * 4);
+  for (double value : values) {
+    float narrow = float(value);
+    bytes.append(reinterpret_cast<const char *>(&narrow), 4);
+  }
   return bytes;
+}
+
+bool NpyWriter::open(const std::string &path, const std::vector<int64_t> &shape,
+                     NpyType type, std::string &error) {
+  path_ = path;
+  type_ = type;
+  expected_ = 1;
+  for (int64_t dim : shape)
+    expected_ *= uint64_t(dim);
+  written_ = 0;
+  return file_.open(path, error) && file_.write(npyHeader(shape, type), error);
+}
+
+bool NpyWriter::append(const double *values, size_t count, std::string &error) {
+  if (written_ + count > expected_) {
+    error = path_ + ": more values than the array's shape holds";
+    return false;
+  }
+  written_ += count;
+  if (type_ == NpyType::Float64)
+    return file_.write(
+        std::string_view(reinterpret_cast<const char *>(values), count * 8),
+        error);
+  constexpr size_t kBlock = 1 << 16;
+  for (size_t start = 0; start < count; start += kBlock) {
+    size_t end = std::min(count, start + kBlock);
+    block_.assign(values + start, values + end);
+    if (!file_.write(
+            std::string_view(reinterpret_cast<const char *>(block_.data()),
+                             block_.size() * 4),
+            error))
+      return false;
+  }
+  return true;
+}
+
+bool NpyWriter::commit(std::string &error) {
+  if (written_ != expected_) {
+    error = path_ + ": " + std::to_string(written_) + " of " +
+            std::to_string(expected_) + " values were written";
+    return false;
+  }
+  return file_.commit(error);
 }
 
 bool writeNpy(const std::string &path, const std::vector<int64_t> &shape,
               const std::vector<double> &values, NpyType type,
               std::string &error) {
-  OutputFile file;
-  if (!file.open(path, error))
-    return false;
-  bool ok = file.write(npyHeader(shape, type), error);
-  emitValues(values, type, [&](const char *data, size_t size) {
-    ok = ok && file.write(std::string_view(data, size), error);
-  });
-  return ok && file.commit(error);
+  NpyWriter writer;
+  return writer.open(path, shape, type, error) &&
+         writer.append(values.data(), values.size(), error) &&
+         writer.commit(error);
 }
 
 } // namespace hgq

@@ -122,20 +122,22 @@ bool bindFiles(const std::vector<std::string> &bindings,
 /// An output without --output: its first samples on standard output, one
 /// line each, every value exactly (17 significant digits), and where the
 /// whole array would go.
-void printOutput(const std::string &name, const hgq::exec::Tensor &tensor) {
+/// `first` holds the first work item's samples of the `batch`.
+void printOutput(const std::string &name, const hgq::exec::Tensor &first,
+                 int64_t batch) {
   constexpr int64_t kShown = 10;
-  int64_t batch = tensor.shape.empty() ? 1 : tensor.shape[0];
-  int64_t perSample = batch ? tensor.size() / batch : 0;
-  llvm::outs() << "output '" << name << "' (";
-  for (size_t d = 0; d < tensor.shape.size(); ++d)
-    llvm::outs() << (d ? " x " : "") << tensor.shape[d];
+  int64_t rows = first.shape.empty() ? 1 : first.shape[0];
+  int64_t perSample = rows ? first.size() / rows : 0;
+  llvm::outs() << "output '" << name << "' (" << batch;
+  for (size_t d = 1; d < first.shape.size(); ++d)
+    llvm::outs() << " x " << first.shape[d];
   llvm::outs() << "):\n";
-  for (int64_t sample = 0; sample < std::min(batch, kShown); ++sample) {
+  for (int64_t sample = 0; sample < std::min(rows, kShown); ++sample) {
     llvm::outs() << "  [" << sample << "]";
     for (int64_t element = 0; element < perSample; ++element)
       llvm::outs() << " "
-                   << llvm::format("%.17g", tensor.valueAt(sample * perSample +
-                                                           element));
+                   << llvm::format("%.17g",
+                                   first.valueAt(sample * perSample + element));
     llvm::outs() << "\n";
   }
   if (batch > kShown)
@@ -231,43 +233,76 @@ int main(int argc, char **argv) {
       if (done == total && total >= 100000)
         llvm::errs() << "\n";
     };
+  // Outputs are written as work items finish, in sample order, so memory
+  // stays flat however many samples run; each file appears whole once the
+  // run succeeded (an error leaves no partial file). An output without a
+  // file keeps its first work item's samples for printing.
+  hgq::NpyType type =
+      outputType == "f32" ? hgq::NpyType::Float32 : hgq::NpyType::Float64;
+  int64_t batch = inputs.empty() ? 0 : inputs.front().batch();
+  size_t outputCount = outputFiles.size();
+  std::vector<hgq::NpyWriter> writers(outputCount);
+  std::vector<hgq::exec::Tensor> shown(outputCount);
+  std::vector<int64_t> inexact(outputCount, 0);
+  std::vector<double> values;
+  options.consumeOutputs =
+      [&](int64_t begin,
+          const std::vector<hgq::exec::Tensor> &outputs) -> hgq::exec::Status {
+    for (size_t index = 0; index < outputCount; ++index) {
+      const hgq::exec::Tensor &tensor = outputs[index];
+      if (outputFiles[index].empty()) {
+        if (begin == 0)
+          shown[index] = tensor;
+        continue;
+      }
+      std::string error;
+      if (begin == 0) {
+        std::vector<int64_t> shape = tensor.shape;
+        shape[0] = batch;
+        if (!writers[index].open(outputFiles[index], shape, type, error))
+          return hgq::exec::Status::error(error);
+      }
+      values.resize(size_t(tensor.size()));
+      // mantissa * 2^-f: one power-of-two product (what valueAt computes
+      // with ldexp, as exactly: fractional bits stay far from double's
+      // exponent limits).
+      double scale = std::ldexp(1.0, -int(tensor.fractionalBits));
+      for (int64_t element = 0; element < tensor.size(); ++element) {
+        values[element] = tensor.exact
+                              ? double(tensor.mantissas[element]) * scale
+                              : double(tensor.floats[element]);
+        if (tensor.exact) {
+          // Exact in double only up to 53 significant bits.
+          int64_t mantissa = tensor.mantissas[element];
+          inexact[index] += mantissa != int64_t(double(mantissa));
+        }
+        if (type == hgq::NpyType::Float32)
+          inexact[index] += double(float(values[element])) != values[element];
+      }
+      if (!writers[index].append(values.data(), values.size(), error))
+        return hgq::exec::Status::error(error);
+    }
+    return hgq::exec::Status::success();
+  };
   hgq::exec::RunResult result;
   hgq::exec::Status status = (*executor)->run(inputs, options, result);
   if (!status.ok)
     return fail(status.message);
 
-  hgq::NpyType type =
-      outputType == "f32" ? hgq::NpyType::Float32 : hgq::NpyType::Float64;
-  for (size_t index = 0; index < outputFiles.size(); ++index) {
+  for (size_t index = 0; index < outputCount; ++index) {
+    const std::string &name = (*executor)->outputNames()[index];
     if (outputFiles[index].empty()) {
-      printOutput((*executor)->outputNames()[index], result.outputs[index]);
+      printOutput(name, shown[index], batch);
       continue;
     }
-    const hgq::exec::Tensor &tensor = result.outputs[index];
-    std::vector<double> values(size_t(tensor.size()));
-    int64_t inexact = 0;
-    // mantissa * 2^-f: one power-of-two product (what valueAt computes with
-    // ldexp, as exactly: fractional bits stay far from double's exponent
-    // limits).
-    double scale = std::ldexp(1.0, -int(tensor.fractionalBits));
-    for (int64_t element = 0; element < tensor.size(); ++element) {
-      values[element] = tensor.exact ? double(tensor.mantissas[element]) * scale
-                                     : double(tensor.floats[element]);
-      if (tensor.exact) {
-        // Exact in double only up to 53 significant bits.
-        int64_t mantissa = tensor.mantissas[element];
-        inexact += mantissa != int64_t(double(mantissa));
-      }
-      if (type == hgq::NpyType::Float32)
-        inexact += double(float(values[element])) != values[element];
-    }
-    if (inexact)
-      llvm::errs() << "hgq-run: warning: output '"
-                   << (*executor)->outputNames()[index] << "': " << inexact
+    if (inexact[index])
+      llvm::errs() << "hgq-run: warning: output '" << name
+                   << "': " << inexact[index]
                    << " values are not exactly representable as "
                    << (type == hgq::NpyType::Float32 ? "float32" : "float64")
                    << " and were rounded\n";
-    if (!hgq::writeNpy(outputFiles[index], tensor.shape, values, type, error))
+    std::string error;
+    if (!writers[index].commit(error))
       return fail(error);
   }
 

@@ -59,6 +59,12 @@ struct RunOptions {
   /// Keep the outputs (false: only observers, overflow counts and which
   /// outputs are constant; memory stays flat however many samples run).
   bool keepOutputs = true;
+  /// When set, receives each work item's outputs (its first sample's index
+  /// and one tensor per output, batch first) in sample order, one call at a
+  /// time, as work items finish; RunResult::outputs then stays empty and
+  /// memory stays flat. An error it returns stops the run.
+  std::function<Status(int64_t begin, const std::vector<Tensor> &outputs)>
+      consumeOutputs;
 };
 
 struct RunResult {

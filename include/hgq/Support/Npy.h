@@ -9,6 +9,8 @@
 #ifndef HGQ_SUPPORT_NPY_H
 #define HGQ_SUPPORT_NPY_H
 
+#include "hgq/Support/OutputFile.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,6 +80,26 @@ private:
 /// The bytes of a .npy file holding `values` (row-major, `shape`) as `type`.
 std::string encodeNpy(const std::vector<int64_t> &shape,
                       const std::vector<double> &values, NpyType type);
+
+/// Writes a .npy file whose shape is known before its values, which come a
+/// block at a time (the executor's outputs as work items finish). The file
+/// appears whole at commit(), or not at all.
+class NpyWriter {
+public:
+  bool open(const std::string &path, const std::vector<int64_t> &shape,
+            NpyType type, std::string &error);
+  /// The next `count` values in row-major order.
+  bool append(const double *values, size_t count, std::string &error);
+  /// Fails, naming the file, unless exactly the shape's values were appended.
+  bool commit(std::string &error);
+
+private:
+  OutputFile file_;
+  std::string path_;
+  NpyType type_ = NpyType::Float64;
+  uint64_t expected_ = 0, written_ = 0;
+  std::vector<float> block_;
+};
 
 /// Writes `values` (row-major, `shape`) as `type`, atomically.
 bool writeNpy(const std::string &path, const std::vector<int64_t> &shape,
