@@ -90,6 +90,13 @@ linearSums(LayerOpInterface op, const LinearConstants &constants,
   sums.outputs.resize(terms.size());
   sums.accumulators.resize(terms.size());
   std::optional<Interval> unbiased = Interval();
+  // A convolution uses each weight and input element at many positions:
+  // their intervals are worked out once.
+  std::vector<std::optional<Interval>> weights(kernel.size());
+  std::vector<char> weightKnown(kernel.size(), 0);
+  std::vector<Interval> cells(inputs.size());
+  for (size_t index = 0; index < inputs.size(); ++index)
+    cells[index] = Interval::of(inputs[index]);
   for (size_t output = 0; output < terms.size(); ++output) {
     Interval running, sumOfProducts;
     if (!bias.empty()) {
@@ -100,9 +107,13 @@ linearSums(LayerOpInterface op, const LinearConstants &constants,
     }
     std::optional<Interval> partials = running;
     for (const LinearTerm &term : terms[output]) {
-      std::optional<Interval> w = Interval::constant(kernel[term.weight]);
+      if (!weightKnown[term.weight]) {
+        weights[term.weight] = Interval::constant(kernel[term.weight]);
+        weightKnown[term.weight] = 1;
+      }
+      const std::optional<Interval> &w = weights[term.weight];
       std::optional<Interval> product =
-          w ? multiply(*w, Interval::of(inputs[term.input])) : std::nullopt;
+          w ? multiply(*w, cells[term.input]) : std::nullopt;
       std::optional<Interval> sum =
           product ? add(running, *product) : std::nullopt;
       if (!sum)

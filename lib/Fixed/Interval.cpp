@@ -14,12 +14,10 @@ using Int = __int128;
 constexpr int kLimitBits = 126;
 
 int bitLength(unsigned __int128 value) {
-  int bits = 0;
-  while (value) {
-    ++bits;
-    value >>= 1;
-  }
-  return bits;
+  uint64_t high = uint64_t(value >> 64), low = uint64_t(value);
+  if (high)
+    return 128 - __builtin_clzll(high);
+  return low ? 64 - __builtin_clzll(low) : 0;
 }
 
 /// Magnitude bits of an integer (sign excluded).
@@ -71,7 +69,7 @@ std::optional<Interval> Interval::at(int target) const {
   int shift = target - fractionalBits;
   Interval result = *this;
   result.fractionalBits = target;
-  if (isZero())
+  if (shift == 0 || isZero())
     return result;
   if (shift >= kLimitBits ||
       std::max(magnitudeBits(low), magnitudeBits(high)) + shift > kLimitBits)
