@@ -33,7 +33,7 @@ if getattr(config, "hgq_sanitize", ""):
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.hgq_tools_dir, config.llvm_tools_dir]
-tools = ["hgq-opt", "hgq-translate", "hgq-run"]
+tools = ["hgq-opt", "hgq-translate", "hgq-run", "hgq-compile"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 

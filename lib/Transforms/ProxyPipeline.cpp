@@ -56,6 +56,52 @@ struct ProxyPipelineOptions : public PassPipelineOptions<ProxyPipelineOptions> {
 
 } // namespace
 
+void hgq::addLayerLevelPasses(OpPassManager &manager,
+                              const ProxyPipelineConfig &config) {
+  // Batch norms fold into float layers before quantizers exist, so the
+  // pre-activation quantizer lands after the fused normalization.
+  manager.addPass(createHGQFuseBatchNorm());
+  if (config.attachQuantizers) {
+    HGQAttachQuantizersOptions attach;
+    attach.configPath = config.config;
+    manager.addPass(createHGQAttachQuantizers(attach));
+  } else {
+    // A float model gets its bits from the data; a model with quantizers is
+    // left as it is.
+    HGQAllocateBitsOptions allocate;
+    allocate.calibration = config.calibration;
+    allocate.target = config.target;
+    allocate.tolerance = config.tolerance;
+    allocate.budgetEbops = config.budgetEbops;
+    allocate.granularity = config.granularity;
+    allocate.onlyFloat = true;
+    allocate.quiet = config.quiet;
+    manager.addPass(createHGQAllocateBits(allocate));
+  }
+  HGQTraceMinMaxOptions trace;
+  trace.calibration = config.calibration;
+  trace.coverFactor = config.coverFactor;
+  trace.quiet = config.quiet;
+  manager.addPass(createHGQTraceMinMax(trace));
+}
+
+void hgq::addProxyPasses(OpPassManager &manager,
+                         const ProxyPipelineConfig &config) {
+  HGQToProxyOptions proxy;
+  proxy.aggressive = config.aggressive;
+  proxy.ioType = config.ioType;
+  manager.addPass(createHGQToProxy(proxy));
+  if (config.maxTableSize > 0) {
+    HGQLowerUnaryLutOptions lut;
+    lut.maxTableSize = config.maxTableSize;
+    manager.addPass(createHGQLowerUnaryLut(lut));
+  }
+  HGQEstimateBopsOptions bops;
+  bops.jsonPath = config.bopsJson;
+  bops.quiet = config.quiet;
+  manager.addPass(createHGQEstimateBops(bops));
+}
+
 void hgq::registerProxyPipeline() {
   PassPipelineRegistration<ProxyPipelineOptions>(
       "hgq-proxy-pipeline",
@@ -63,39 +109,19 @@ void hgq::registerProxyPipeline() {
       "quantizers), trace on calibration data, "
       "convert to the proxy, (lower lookup tables,) estimate BOPs",
       [](OpPassManager &manager, const ProxyPipelineOptions &options) {
-        // Batch norms fold into float layers before quantizers exist, so
-        // the pre-activation quantizer lands after the fused normalization.
-        manager.addPass(createHGQFuseBatchNorm());
-        if (options.attach) {
-          HGQAttachQuantizersOptions attach;
-          attach.configPath = options.config;
-          manager.addPass(createHGQAttachQuantizers(attach));
-        } else {
-          // A float model gets its bits from the data; a model with
-          // quantizers is left as it is.
-          HGQAllocateBitsOptions allocate;
-          allocate.calibration = options.calibration;
-          allocate.target = options.target;
-          allocate.tolerance = options.tolerance;
-          allocate.budgetEbops = options.budgetEbops;
-          allocate.granularity = options.granularity;
-          allocate.onlyFloat = true;
-          manager.addPass(createHGQAllocateBits(allocate));
-        }
-        HGQTraceMinMaxOptions trace;
-        trace.calibration = options.calibration;
-        trace.coverFactor = options.coverFactor;
-        manager.addPass(createHGQTraceMinMax(trace));
-        HGQToProxyOptions proxy;
-        proxy.aggressive = options.aggressive;
-        manager.addPass(createHGQToProxy(proxy));
-        if (options.maxTableSize > 0) {
-          HGQLowerUnaryLutOptions lut;
-          lut.maxTableSize = options.maxTableSize;
-          manager.addPass(createHGQLowerUnaryLut(lut));
-        }
-        HGQEstimateBopsOptions bops;
-        bops.jsonPath = options.bopsJson;
-        manager.addPass(createHGQEstimateBops(bops));
+        ProxyPipelineConfig config;
+        config.calibration = options.calibration;
+        config.coverFactor = options.coverFactor;
+        config.attachQuantizers = options.attach;
+        config.config = options.config;
+        config.target = options.target;
+        config.tolerance = options.tolerance;
+        config.budgetEbops = options.budgetEbops;
+        config.granularity = options.granularity;
+        config.aggressive = options.aggressive;
+        config.maxTableSize = options.maxTableSize;
+        config.bopsJson = options.bopsJson;
+        addLayerLevelPasses(manager, config);
+        addProxyPasses(manager, config);
       });
 }

@@ -10,6 +10,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx python3-torch
   libonnx-testdata libhdf5-dev python3-h5py
   clang-format-22 clang-22 libclang-rt-22-dev
+  chromium
 )
 
 missing=()

@@ -38,6 +38,11 @@ struct HlsOptions {
 mlir::FailureOr<std::map<std::string, std::string>>
 emitHlsProject(mlir::ModuleOp module, const HlsOptions &options);
 
+/// Writes the files emitHlsProject() returned under `directory` (created
+/// as needed); false with `error` naming the file that could not be written.
+bool writeHlsFiles(const std::map<std::string, std::string> &files,
+                   llvm::StringRef directory, std::string &error);
+
 /// Registers --emit-hls (with its options) with mlir-translate.
 void registerHlsTranslation();
 

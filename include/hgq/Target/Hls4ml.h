@@ -9,6 +9,7 @@
 #define HGQ_TARGET_HLS4ML_H
 
 #include "hgq/Dialect/HGQ.h"
+#include "hgq/Target/Translation.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
@@ -25,7 +26,12 @@ std::string precisionString(fixed::Format format, RoundingMode rounding,
                             OverflowMode overflow);
 } // namespace hls4ml
 
+/// The document with the hardware settings of hgq-translate's command line.
 mlir::LogicalResult emitHls4ml(mlir::ModuleOp module, llvm::raw_ostream &os);
+/// The document with the given hardware settings (io type, reuse factor,
+/// strategy; the io type the proxy was converted for unless `ioTypeGiven`).
+mlir::LogicalResult emitHls4ml(mlir::ModuleOp module, llvm::raw_ostream &os,
+                               const HardwareOptions &hardware);
 
 /// Registers --emit-hls4ml.
 void registerHls4mlExportTranslation();

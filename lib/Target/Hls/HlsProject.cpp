@@ -631,28 +631,38 @@ LogicalResult writeProject(ModuleOp module, raw_ostream &os) {
     }
     return success();
   }
-  for (auto &[path, text] : *files) {
-    SmallString<256> full(cl.outputDir.getValue());
-    llvm::sys::path::append(full, path);
-    if (std::error_code ec = llvm::sys::fs::create_directories(
-            llvm::sys::path::parent_path(full)))
-      return mlir::emitError(module.getLoc())
-             << "--emit-hls: cannot create the directory of " << full << ": "
-             << ec.message();
-    if (llvm::Error error =
-            llvm::writeToOutput(full, [&](raw_ostream &out) -> llvm::Error {
-              out << text;
-              return llvm::Error::success();
-            }))
-      return mlir::emitError(module.getLoc())
-             << "--emit-hls: cannot write " << full << ": "
-             << llvm::toString(std::move(error));
-  }
+  std::string error;
+  if (!writeHlsFiles(*files, cl.outputDir, error))
+    return mlir::emitError(module.getLoc()) << "--emit-hls: " << error;
   os << "wrote " << files->size() << " files to " << cl.outputDir << "\n";
   return success();
 }
 
 } // namespace
+
+bool writeHlsFiles(const std::map<std::string, std::string> &files,
+                   StringRef directory, std::string &error) {
+  for (auto &[path, text] : files) {
+    SmallString<256> full(directory);
+    llvm::sys::path::append(full, path);
+    if (std::error_code ec = llvm::sys::fs::create_directories(
+            llvm::sys::path::parent_path(full))) {
+      error = "cannot create the directory of " + full.str().str() + ": " +
+              ec.message();
+      return false;
+    }
+    if (llvm::Error failure =
+            llvm::writeToOutput(full, [&](raw_ostream &out) -> llvm::Error {
+              out << text;
+              return llvm::Error::success();
+            })) {
+      error = "cannot write " + full.str().str() + ": " +
+              llvm::toString(std::move(failure));
+      return false;
+    }
+  }
+  return true;
+}
 
 void registerHlsTranslation() {
   commandLine();

@@ -36,7 +36,8 @@ using hls4ml::kSchema;
 
 class Emitter {
 public:
-  Emitter(llvm::json::OStream &json) : json(json) {}
+  Emitter(llvm::json::OStream &json, const HardwareOptions &hardware)
+      : json(json), hardware(hardware) {}
   LogicalResult emit(func::FuncOp function);
 
 private:
@@ -113,6 +114,7 @@ private:
   void writeConfig(const HardwareOptions &hardware, StringRef ioType);
 
   llvm::json::OStream &json;
+  const HardwareOptions &hardware;
   llvm::DenseMap<Value, std::string> names;
   std::set<std::string> used;
   std::map<std::string, std::map<std::string, std::string>> precisions;
@@ -431,7 +433,6 @@ LogicalResult Emitter::emit(func::FuncOp function) {
   });
   // The IO type: --io-type when given, else the one the proxy was
   // converted for (hgq-to-proxy records it), else io_parallel.
-  HardwareOptions hardware = hardwareOptions();
   std::string ioType = hardware.ioType;
   if (!hardware.ioTypeGiven)
     if (auto recorded =
@@ -445,10 +446,14 @@ LogicalResult Emitter::emit(func::FuncOp function) {
 } // namespace
 
 LogicalResult emitHls4ml(ModuleOp module, raw_ostream &os) {
+  return emitHls4ml(module, os, hardwareOptions());
+}
+
+LogicalResult emitHls4ml(ModuleOp module, raw_ostream &os,
+                         const HardwareOptions &hardware) {
   func::FuncOp function = findEntryFunction(module);
   if (!function)
     return module.emitError() << "--emit-hls4ml needs one function, or @main";
-  HardwareOptions hardware = hardwareOptions();
   if (hardware.ioType != "io_parallel" && hardware.ioType != "io_stream")
     return module.emitError() << "--emit-hls4ml: io-type must be io_parallel "
                                  "or io_stream, got '"
@@ -465,7 +470,7 @@ LogicalResult emitHls4ml(ModuleOp module, raw_ostream &os) {
   llvm::raw_string_ostream buffer(text);
   llvm::json::OStream json(buffer, 1);
   LogicalResult result = success();
-  json.object([&] { result = Emitter(json).emit(function); });
+  json.object([&] { result = Emitter(json, hardware).emit(function); });
   if (failed(result))
     return failure();
   os << text << "\n";
