@@ -83,56 +83,12 @@ FailureOr<LinearSums>
 linearSums(LayerOpInterface op, const LinearConstants &constants,
            ArrayRef<Format> inputs,
            const std::vector<std::vector<LinearTerm>> &terms) {
-  const std::vector<double> &kernel = constants.kernel;
-  const std::vector<double> &bias = constants.bias;
-  int64_t outputs = op.getOutputChannels();
-  LinearSums sums;
-  sums.outputs.resize(terms.size());
-  sums.accumulators.resize(terms.size());
-  std::optional<Interval> unbiased = Interval();
-  // A convolution uses each weight and input element at many positions:
-  // their intervals are worked out once.
-  std::vector<std::optional<Interval>> weights(kernel.size());
-  std::vector<char> weightKnown(kernel.size(), 0);
-  std::vector<Interval> cells(inputs.size());
-  for (size_t index = 0; index < inputs.size(); ++index)
-    cells[index] = Interval::of(inputs[index]);
-  for (size_t output = 0; output < terms.size(); ++output) {
-    Interval running, sumOfProducts;
-    if (!bias.empty()) {
-      std::optional<Interval> b = Interval::constant(bias[output % outputs]);
-      if (!b)
-        return failure();
-      running = *b;
-    }
-    std::optional<Interval> partials = running;
-    for (const LinearTerm &term : terms[output]) {
-      if (!weightKnown[term.weight]) {
-        weights[term.weight] = Interval::constant(kernel[term.weight]);
-        weightKnown[term.weight] = 1;
-      }
-      const std::optional<Interval> &w = weights[term.weight];
-      std::optional<Interval> product =
-          w ? multiply(*w, cells[term.input]) : std::nullopt;
-      std::optional<Interval> sum =
-          product ? add(running, *product) : std::nullopt;
-      if (!sum)
-        return failure();
-      running = *sum;
-      partials = hull(*partials, running);
-      std::optional<Interval> products = add(sumOfProducts, *product);
-      if (!partials || !products)
-        return failure();
-      sumOfProducts = *products;
-      unbiased = hull(*unbiased, sumOfProducts);
-      if (!unbiased)
-        return failure();
-    }
-    sums.outputs[output] = running.format();
-    sums.accumulators[output] = partials->format();
-  }
-  sums.unbiased = *unbiased;
-  return sums;
+  std::optional<LinearSums> sums = fixed::linearSumFormats(
+      {op.getOutputChannels(), &constants.kernel, &constants.bias,
+       inputs.data(), inputs.size(), &terms});
+  if (!sums)
+    return failure();
+  return std::move(*sums);
 }
 
 FailureOr<std::vector<PoolWindow>> poolWindows(Operation *pool,

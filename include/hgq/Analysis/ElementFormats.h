@@ -13,6 +13,7 @@
 #define HGQ_ANALYSIS_ELEMENTFORMATS_H
 
 #include "hgq/Fixed/Interval.h"
+#include "hgq/Fixed/LinearSums.h"
 
 #include "mlir/IR/Value.h"
 #include "mlir/Support/LLVM.h"
@@ -27,12 +28,8 @@ namespace hgq {
 
 class LayerOpInterface;
 
-/// One term of a dense or convolution output: input element `input` times
-/// kernel element `weight` (row-major indices, features without batch).
-struct LinearTerm {
-  int64_t input;
-  int64_t weight;
-};
+/// One term of a dense or convolution output (lib/Fixed/LinearSums).
+using LinearTerm = fixed::LinearTerm;
 
 /// A dense or convolution layer's kernel and bias as doubles (the bias empty
 /// when it has none), read once for the functions below.
@@ -52,10 +49,7 @@ linearTerms(LayerOpInterface op, const LinearConstants &constants,
 /// interval of the whole sum, bias included), each output's accumulator (the
 /// hull of all its partial sums), and the hull over every output of the sums
 /// without the bias. Failure when 126 bits do not hold them.
-struct LinearSums {
-  std::vector<fixed::Format> outputs, accumulators;
-  fixed::Interval unbiased;
-};
+using LinearSums = fixed::LinearSumFormats;
 mlir::FailureOr<LinearSums>
 linearSums(LayerOpInterface op, const LinearConstants &constants,
            llvm::ArrayRef<fixed::Format> inputs,
