@@ -43,6 +43,10 @@ linearTerms(LayerOpInterface op, const LinearConstants &constants,
   for (int64_t dim : featuresOf(op.getOutput()))
     outSize *= dim;
   std::vector<std::vector<LinearTerm>> terms(outSize);
+  // At most the fan-in each: one allocation per output, not a doubling
+  // series (a convolution has as many outputs as positions x channels).
+  for (std::vector<LinearTerm> &outputTerms : terms)
+    outputTerms.reserve(kernel.size() / size_t(std::max<int64_t>(outputs, 1)));
   skipped = 0;
   auto addTerm = [&](int64_t output, int64_t input, int64_t weight) {
     if (kernel[weight] == 0 || inputs[input].isDead()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace hgq::fixed {
 namespace {
@@ -76,48 +77,92 @@ std::optional<LinearSumFormats> int128Path(const LinearLayer &layer,
   return sums;
 }
 
-/// The same intervals when every value of the layer, at the finest scale
-/// any of its products or biases has, fits int64 with room for every sum:
-/// plain additions and min/max at one scale instead of aligned 128-bit
-/// arithmetic per term. Each interval is then brought back to the scale the
-/// 128-bit path reaches (the finest of what it has summed, at least the
-/// starting value's, 0 without a bias), where it is exact.
+/// The same intervals when every value of the layer, at one fine enough
+/// scale, fits int64 with room for every sum: plain integer products,
+/// additions and min/max instead of aligned 128-bit arithmetic per term.
+/// The scale is the finest weight fraction plus the finest input fraction
+/// (at least the biases' and 0), so that weights and inputs are each
+/// rescaled once and every product lands on it. Each interval is then
+/// brought back to the scale the 128-bit path reaches (the finest of what it
+/// has summed, at least the starting value's, 0 without a bias), where it is
+/// a whole number.
 std::optional<LinearSumFormats> int64Path(const LinearLayer &layer,
                                           const Operands &operands) {
   const std::vector<std::vector<LinearTerm>> &terms = *layer.terms;
-  auto magnitude = [](const Interval &v) {
-    return std::max(std::fabs(double(v.low)), std::fabs(double(v.high)));
-  };
-  int scale = 0;
-  for (const std::optional<Interval> &b : operands.bias)
-    scale = std::max(scale, b->fractionalBits);
+  int weightScale = 0, inputScale = 0, biasScale = 0;
+  bool first = true;
   for (const std::vector<LinearTerm> &outputTerms : terms)
-    for (const LinearTerm &term : outputTerms)
-      scale = std::max(scale, operands.weights[term.weight]->fractionalBits +
-                                  operands.cells[term.input].fractionalBits);
+    for (const LinearTerm &term : outputTerms) {
+      int fw = operands.weights[term.weight]->fractionalBits;
+      int fx = operands.cells[term.input].fractionalBits;
+      weightScale = first ? fw : std::max(weightScale, fw);
+      inputScale = first ? fx : std::max(inputScale, fx);
+      first = false;
+    }
+  for (const std::optional<Interval> &b : operands.bias)
+    biasScale = std::max(biasScale, b->fractionalBits);
+  int scale = std::max({weightScale + inputScale, biasScale, 0});
+  // The rescaled values, each checked to fit; a term's product then bounds
+  // both its factors (neither is zero).
+  constexpr __int128 kFits = __int128(1) << 62;
+  auto rescale = [&](__int128 value, int shift) -> std::optional<int64_t> {
+    if (value == 0)
+      return int64_t(0);
+    if (shift >= 62)
+      return std::nullopt;
+    __int128 scaled = value * (__int128(1) << shift);
+    if (scaled >= kFits || scaled <= -kFits)
+      return std::nullopt;
+    return int64_t(scaled);
+  };
+  size_t weightCount = operands.weights.size();
+  std::vector<int64_t> weight(weightCount, 0);
+  std::vector<int> weightFraction(weightCount, 0);
+  for (size_t index = 0; index < weightCount; ++index)
+    if (const std::optional<Interval> &w = operands.weights[index]) {
+      std::optional<int64_t> value =
+          rescale(w->low, scale - inputScale - w->fractionalBits);
+      if (!value)
+        return std::nullopt;
+      weight[index] = *value;
+      weightFraction[index] = w->fractionalBits;
+    }
+  size_t cellCount = operands.cells.size();
+  std::vector<int64_t> cellLow(cellCount), cellHigh(cellCount);
+  std::vector<int> cellFraction(cellCount);
+  std::vector<double> cellMagnitude(cellCount);
+  for (size_t index = 0; index < cellCount; ++index) {
+    const Interval &x = operands.cells[index];
+    int shift = inputScale - x.fractionalBits;
+    std::optional<int64_t> low = rescale(x.low, shift),
+                           high = rescale(x.high, shift);
+    // An input no term uses may not fit; one that is used must.
+    cellLow[index] = low.value_or(0);
+    cellHigh[index] = high.value_or(0);
+    cellFraction[index] = x.fractionalBits;
+    cellMagnitude[index] = low && high ? std::max(std::fabs(double(*low)),
+                                                  std::fabs(double(*high)))
+                                       : INFINITY;
+  }
+  std::vector<int64_t> bias;
+  for (const std::optional<Interval> &b : operands.bias) {
+    std::optional<int64_t> value = rescale(b->low, scale - b->fractionalBits);
+    if (!value)
+      return std::nullopt;
+    bias.push_back(*value);
+  }
   // Every partial sum is at most the sum of the magnitudes; doubles round
   // that bound by far less than the margin to 2^63.
   constexpr double kLimit = 0x1p60;
   for (size_t output = 0; output < terms.size(); ++output) {
-    double bound = 0;
-    if (!operands.bias.empty()) {
-      const Interval &b = *operands.bias[output % layer.channels];
-      bound = std::ldexp(magnitude(b), scale - b.fractionalBits);
-    }
-    for (const LinearTerm &term : terms[output]) {
-      const Interval &w = *operands.weights[term.weight];
-      const Interval &x = operands.cells[term.input];
-      bound += std::ldexp(magnitude(w) * magnitude(x),
-                          scale - w.fractionalBits - x.fractionalBits);
-    }
+    double bound =
+        bias.empty() ? 0.0 : std::fabs(double(bias[output % layer.channels]));
+    for (const LinearTerm &term : terms[output])
+      bound +=
+          std::fabs(double(weight[term.weight])) * cellMagnitude[term.input];
     if (!(bound < kLimit))
       return std::nullopt;
   }
-  // `value` * 2^-fractional at `scale`: exact by the bound.
-  auto at = [&](__int128 value, int fractional) {
-    return value == 0 ? int64_t(0)
-                      : int64_t(value) * (int64_t(1) << (scale - fractional));
-  };
   // Back at `fractional` (<= scale), where every value is a whole number.
   auto interval = [&](int64_t low, int64_t high, int fractional) {
     Interval result;
@@ -134,21 +179,17 @@ std::optional<LinearSumFormats> int64Path(const LinearLayer &layer,
   for (size_t output = 0; output < terms.size(); ++output) {
     int64_t low = 0, high = 0, productsLow = 0, productsHigh = 0;
     int fractional = 0;
-    if (!operands.bias.empty()) {
-      const Interval &b = *operands.bias[output % layer.channels];
-      low = at(b.low, b.fractionalBits);
-      high = at(b.high, b.fractionalBits);
-      fractional = b.fractionalBits;
+    if (!bias.empty()) {
+      low = high = bias[output % layer.channels];
+      fractional = operands.bias[output % layer.channels]->fractionalBits;
     }
     int64_t partialsLow = low, partialsHigh = high;
     for (const LinearTerm &term : terms[output]) {
-      const Interval &w = *operands.weights[term.weight];
-      const Interval &x = operands.cells[term.input];
-      int product = w.fractionalBits + x.fractionalBits;
-      // A constant weight (low == high) scales the input's ends, swapped
-      // when it is negative.
-      int64_t a = at(w.low * x.low, product), b = at(w.low * x.high, product);
+      // A constant weight scales the input's ends, swapped when negative.
+      int64_t w = weight[term.weight];
+      int64_t a = w * cellLow[term.input], b = w * cellHigh[term.input];
       int64_t productLow = std::min(a, b), productHigh = std::max(a, b);
+      int product = weightFraction[term.weight] + cellFraction[term.input];
       low += productLow;
       high += productHigh;
       fractional = std::max(fractional, product);

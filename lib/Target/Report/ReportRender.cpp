@@ -237,9 +237,15 @@ struct Layout {
   std::string caption;
 };
 
-Layout layoutOf(const std::vector<int64_t> &shape, bool activation,
-                int64_t elements) {
+Layout layoutOf(std::vector<int64_t> shape, bool activation, int64_t elements) {
   Layout layout;
+  // A shape that does not describe the elements (not static) draws them as
+  // a vector.
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count = dim > 0 ? count * dim : -1;
+  if (count != elements)
+    shape = {elements};
   if (activation && shape.size() == 3) {
     int64_t height = shape[0], width = shape[1], channels = shape[2];
     layout.rows = height;
@@ -278,6 +284,8 @@ std::string heatmapHtml(const std::vector<int64_t> &widths,
                         const std::vector<int64_t> &shape, bool activation,
                         int maxWidth) {
   Layout layout = layoutOf(shape, activation, int64_t(widths.size()));
+  // A palette PNG has 256 colours: padding, dead, and up to 254 widths.
+  maxWidth = std::min(maxWidth, 254);
   std::vector<Rgb> palette{{255, 255, 255}};
   for (int width = 0; width <= maxWidth; ++width)
     palette.push_back(widthColor(width, maxWidth));
@@ -300,7 +308,7 @@ std::string heatmapHtml(const std::vector<int64_t> &widths,
 
 /// The colour scale: dead, then every width up to the widest.
 std::string legendSvg(int maxWidth) {
-  int steps = std::max(maxWidth, 1);
+  int steps = std::clamp(maxWidth, 1, 254); // as the heatmaps' palette
   int box = std::clamp(360 / (steps + 1), 8, 28);
   std::string svg;
   llvm::raw_string_ostream os(svg);
@@ -308,7 +316,7 @@ std::string legendSvg(int maxWidth) {
      << "\" height=\"42\" role=\"img\" aria-label=\"width colour scale\">";
   for (int width = 0; width <= steps; ++width) {
     os << "<rect x=\"" << width * box << "\" y=\"0\" width=\"" << box
-       << "\" height=\"18\" fill=\"" << hexColor(widthColor(width, maxWidth))
+       << "\" height=\"18\" fill=\"" << hexColor(widthColor(width, steps))
        << "\"/>";
     bool label = width == 0 || width == steps || width == 1 ||
                  (steps > 8 ? width % 4 == 0 : true);
@@ -588,7 +596,7 @@ void hgq::writeReportHtml(const json::Value &value, llvm::raw_ostream &os) {
         ".graph text{font-size:12px}.graph .op{fill:#555}.edge{stroke:#666;"
         "stroke-width:1.3}\n"
         ".heat{image-rendering:pixelated;border:1px solid "
-        "#ccc;display:block}\n"
+        "#ccc;display:block;max-width:100%;height:auto}\n"
         ".maps{display:flex;flex-wrap:wrap;gap:22px}.map "
         "h3{font-size:14px;margin:0 0 4px}.caption,.stats{font-size:12px;"
         "color:#555}\n"
