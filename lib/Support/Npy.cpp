@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -344,21 +345,33 @@ std::string npyHeader(const std::vector<int64_t> &shape, NpyType type) {
   return std::string(reinterpret_cast<const char *>(preamble), 10) + header;
 }
 
+/// Passes `count` values as `type` to `sink(bytes)` (returning false to
+/// stop), a block at a time; false when the sink stopped.
+template <typename Sink>
+bool emitValues(const double *values, size_t count, NpyType type, Sink sink) {
+  if (type == NpyType::Float64)
+    return sink(
+        std::string_view(reinterpret_cast<const char *>(values), count * 8));
+  constexpr size_t kBlock = 1 << 16;
+  std::vector<float> block;
+  for (size_t start = 0; start < count; start += kBlock) {
+    block.assign(values + start, values + std::min(count, start + kBlock));
+    if (!sink(std::string_view(reinterpret_cast<const char *>(block.data()),
+                               block.size() * 4)))
+      return false;
+  }
+  return true;
+}
+
 } // namespace
 
 std::string encodeNpy(const std::vector<int64_t> &shape,
                       const std::vector<double> &values, NpyType type) {
   std::string bytes = npyHeader(shape, type);
-  if (type == NpyType::Float64) {
-    bytes.append(reinterpret_cast<const char *>(values.data()),
-                 values.size() * 8);
-    return bytes;
-  }
-  bytes.reserve(bytes.size() + values.size() * 4);
-  for (double value : values) {
-    float narrow = float(value);
-    bytes.append(reinterpret_cast<const char *>(&narrow), 4);
-  }
+  emitValues(values.data(), values.size(), type, [&](std::string_view data) {
+    bytes.append(data);
+    return true;
+  });
   return bytes;
 }
 
@@ -379,21 +392,9 @@ bool NpyWriter::append(const double *values, size_t count, std::string &error) {
     return false;
   }
   written_ += count;
-  if (type_ == NpyType::Float64)
-    return file_.write(
-        std::string_view(reinterpret_cast<const char *>(values), count * 8),
-        error);
-  constexpr size_t kBlock = 1 << 16;
-  for (size_t start = 0; start < count; start += kBlock) {
-    size_t end = std::min(count, start + kBlock);
-    block_.assign(values + start, values + end);
-    if (!file_.write(
-            std::string_view(reinterpret_cast<const char *>(block_.data()),
-                             block_.size() * 4),
-            error))
-      return false;
-  }
-  return true;
+  return emitValues(values, count, type_, [&](std::string_view data) {
+    return file_.write(data, error);
+  });
 }
 
 bool NpyWriter::commit(std::string &error) {

@@ -98,7 +98,6 @@ private:
   std::string path_;
   NpyType type_ = NpyType::Float64;
   uint64_t expected_ = 0, written_ = 0;
-  std::vector<float> block_;
 };
 
 /// Writes `values` (row-major, `shape`) as `type`, atomically.
