@@ -103,12 +103,13 @@ std::optional<LinearSumFormats> int64Path(const LinearLayer &layer,
     biasScale = std::max(biasScale, b->fractionalBits);
   int scale = std::max({weightScale + inputScale, biasScale, 0});
   // The rescaled values, each checked to fit; a term's product then bounds
-  // both its factors (neither is zero).
+  // both its factors (neither is zero). An input no term uses may be finer
+  // than the scale (a negative shift): it has no value there.
   constexpr __int128 kFits = __int128(1) << 62;
   auto rescale = [&](__int128 value, int shift) -> std::optional<int64_t> {
     if (value == 0)
       return int64_t(0);
-    if (shift >= 62)
+    if (shift < 0 || shift >= 62)
       return std::nullopt;
     __int128 scaled = value * (__int128(1) << shift);
     if (scaled >= kFits || scaled <= -kFits)
