@@ -142,11 +142,11 @@ int internalError(const llvm::Twine &message) {
   return kInternalError;
 }
 
-/// The location as a reader names it: a layer or node name, file:line:col,
-/// or nothing.
+/// The location as a reader names it: a layer or node name (as every tool
+/// names it, hgq::locationName), else file:line:col, or nothing.
 std::string whereText(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
+  if (std::string name = hgq::locationName(loc); !name.empty())
+    return name;
   if (auto file = dyn_cast<FileLineColLoc>(loc))
     return (file.getFilename().strref() + ":" + llvm::Twine(file.getLine()) +
             ":" + llvm::Twine(file.getColumn()))
