@@ -42,6 +42,10 @@ struct StepContext {
 
 using StepFunction = std::function<Status(
     const std::vector<const Tensor *> &inputs, Tensor &out, StepContext &)>;
+/// A step reading its one float32 operand in place (a model input).
+using FloatsFunction =
+    std::function<Status(const float *values, std::vector<int64_t> shape,
+                         Tensor &out, StepContext &)>;
 
 /// What the compiler knows of a value: exact or float, and its fractional
 /// bits when exact.
@@ -110,6 +114,12 @@ struct Executor::Step {
   std::vector<int> operands;
   int result = -1;
   StepFunction run;
+  /// Whether `run` reads exact operands with float-held mantissas; other
+  /// steps see them expanded to int64 first.
+  bool takesFloatStorage = false;
+  /// When set, what the step does with a model input read where it is (no
+  /// copy of the work item's rows).
+  FloatsFunction runOnFloats;
 };
 
 Executor::Executor() = default;
@@ -138,7 +148,8 @@ private:
   ValueInfo &infoOf(Value value) { return infos[slotOf(value)]; }
 
   void addStep(Operation *op, std::vector<Value> operands, Value result,
-               ValueInfo info, StepFunction run) {
+               ValueInfo info, StepFunction run,
+               bool takesFloatStorage = false) {
     auto step = std::make_unique<Executor::Step>();
     std::string name = hgq::layerName(op);
     step->name = (name.empty() ? std::string("") : name + " ") + "(" +
@@ -147,6 +158,7 @@ private:
       step->operands.push_back(slotOf(operand));
     step->result = newSlot(result, info);
     step->run = std::move(run);
+    step->takesFloatStorage = takesFloatStorage;
     steps.push_back(std::move(step));
   }
 
@@ -243,7 +255,8 @@ private:
 /// see the result.
 Status quantizeInto(const Tensor &in, const fixed::QuantizePlan &plan,
                     size_t point, Tensor &out, StepContext &context) {
-  if (Status status = applyPlan(in, plan, out, context.overflowCounts[point]);
+  if (Status status = applyPlan(in, plan, out, context.overflowCounts[point],
+                                /*floatStorage=*/true);
       !status.ok)
     return status;
   if (context.observer)
@@ -271,11 +284,24 @@ LogicalResult Compiler::compileQuantize(QuantizeOp op) {
       return failure();
     plan = *built;
   }
-  addStep(op, {input}, op.getOutput(), {true, plan->outputFractionalBits()},
-          [plan, point](const std::vector<const Tensor *> &ins, Tensor &out,
-                        StepContext &context) {
-            return quantizeInto(*ins[0], *plan, point, out, context);
-          });
+  addStep(
+      op, {input}, op.getOutput(), {true, plan->outputFractionalBits()},
+      [plan, point](const std::vector<const Tensor *> &ins, Tensor &out,
+                    StepContext &context) {
+        return quantizeInto(*ins[0], *plan, point, out, context);
+      },
+      /*takesFloatStorage=*/true);
+  steps.back()->runOnFloats = [plan, point](const float *values,
+                                            std::vector<int64_t> shape,
+                                            Tensor &out, StepContext &context) {
+    if (Status status = applyPlanToFloats(values, std::move(shape), *plan, out,
+                                          context.overflowCounts[point], true);
+        !status.ok)
+      return status;
+    if (context.observer)
+      context.observer->observe(point, out);
+    return Status::success();
+  };
   return success();
 }
 
@@ -506,10 +532,12 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
                 isConv
                     ? convQuantizedFloat32(*ins[0], geometry, channels,
                                            matrices->front(), bias, maxAbsBias,
-                                           run, z, context.overflowCounts, done)
+                                           run, z, context.overflowCounts, done,
+                                           /*floatStorage=*/true)
                     : denseQuantizedFloat32(*ins[0], matrices->front(), bias,
                                             maxAbsBias, run, z,
-                                            context.overflowCounts, done);
+                                            context.overflowCounts, done,
+                                            /*floatStorage=*/true);
             if (!status.ok)
               return status;
             if (done) {
@@ -522,11 +550,15 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
               return Status::success();
             }
           }
+          Tensor expanded;
+          const Tensor &source = ins[0]->floatStorage
+                                     ? (expanded = expandedCopy(*ins[0]))
+                                     : *ins[0];
           if (isConv)
-            status = convExact(*ins[0], geometry, channels, *matrices,
+            status = convExact(source, geometry, channels, *matrices,
                                kernelFracValue, z);
           else
-            status = denseExact(*ins[0], matrices->front(), kernelFracValue, z,
+            status = denseExact(source, matrices->front(), kernelFracValue, z,
                                 biasFused ? fusedBias->data() : nullptr);
           if (!status.ok)
             return status;
@@ -548,7 +580,8 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
           }
           out = std::move(z);
           return Status::success();
-        });
+        },
+        /*takesFloatStorage=*/true);
     return success();
   }
 
@@ -802,14 +835,16 @@ LogicalResult Compiler::compilePool(PoolOp op, bool average) {
          (int64_t(1) << extraBits) < window[0] * (spatial == 2 ? window[1] : 1))
     ++extraBits;
   ValueInfo result = in.exact ? ValueInfo{true, in.frac + extraBits} : in;
-  addStep(op, {input}, op.getOutput(), result,
-          [=](const std::vector<const Tensor *> &ins, Tensor &out,
-              StepContext &) -> Status {
-            if (average)
-              return avgPool(*ins[0], geometry, channels, out);
-            maxPool(*ins[0], geometry, channels, out);
-            return Status::success();
-          });
+  addStep(
+      op, {input}, op.getOutput(), result,
+      [=](const std::vector<const Tensor *> &ins, Tensor &out,
+          StepContext &) -> Status {
+        if (average)
+          return avgPool(*ins[0], geometry, channels, out);
+        maxPool(*ins[0], geometry, channels, out);
+        return Status::success();
+      },
+      /*takesFloatStorage=*/true);
   return success();
 }
 
@@ -836,14 +871,16 @@ LogicalResult Compiler::compileReshape(Operation *op, Value input,
   if (!ShapedType::isStaticShape(features))
     return op->emitOpError() << "the bit-accurate executor needs static "
                                 "non-batch dimensions here";
-  addStep(op, {input}, output, infoOf(input),
-          [features](const std::vector<const Tensor *> &ins, Tensor &out,
-                     StepContext &) {
-            out = *ins[0];
-            out.shape.assign(1, ins[0]->batch());
-            out.shape.insert(out.shape.end(), features.begin(), features.end());
-            return Status::success();
-          });
+  addStep(
+      op, {input}, output, infoOf(input),
+      [features](const std::vector<const Tensor *> &ins, Tensor &out,
+                 StepContext &) {
+        out = *ins[0];
+        out.shape.assign(1, ins[0]->batch());
+        out.shape.insert(out.shape.end(), features.begin(), features.end());
+        return Status::success();
+      },
+      /*takesFloatStorage=*/true);
   return success();
 }
 
@@ -999,22 +1036,49 @@ Status Executor::runChunk(const std::vector<InputView> &inputs, int64_t begin,
                           int64_t end, Observer *observer,
                           std::vector<int64_t> &overflowCounts,
                           std::vector<Tensor> &outputs) const {
+  // The inputs' slots are the first; a work item's rows are copied into
+  // them only for a step that cannot read them in place.
   std::vector<Tensor> slots(slotCount_);
-  for (size_t index = 0; index < inputs.size(); ++index)
-    slots[index] = sliceRows(inputs[index], begin, end);
+  std::vector<bool> copied(inputs.size(), false);
+  auto slot = [&](int index) -> Tensor & {
+    if (size_t(index) < inputs.size() && !copied[index]) {
+      slots[index] = sliceRows(inputs[index], begin, end);
+      copied[index] = true;
+    }
+    return slots[index];
+  };
   StepContext context{observer, overflowCounts};
   std::vector<const Tensor *> operands;
   for (const std::unique_ptr<Step> &step : steps_) {
-    operands.clear();
-    for (int slot : step->operands)
-      operands.push_back(&slots[slot]);
-    Status status = step->run(operands, slots[step->result], context);
+    Status status;
+    int first = step->operands.empty() ? -1 : step->operands.front();
+    if (step->runOnFloats && step->operands.size() == 1 && first >= 0 &&
+        size_t(first) < inputs.size() && !copied[first]) {
+      const InputView &input = inputs[first];
+      std::vector<int64_t> shape = input.shape;
+      shape[0] = end - begin;
+      status =
+          step->runOnFloats(input.floats + begin * input.featureSize(),
+                            std::move(shape), slots[step->result], context);
+    } else {
+      operands.clear();
+      for (int index : step->operands) {
+        Tensor &operand = slot(index);
+        if (!step->takesFloatStorage)
+          operand.expandMantissas();
+        operands.push_back(&operand);
+      }
+      status = step->run(operands, slots[step->result], context);
+    }
     if (!status.ok)
       return Status::error(step->name + ": " + status.message);
   }
   outputs.clear();
-  for (int slot : outputSlots_)
-    outputs.push_back(slots[slot]);
+  for (int index : outputSlots_) {
+    Tensor &output = slot(index);
+    output.expandMantissas();
+    outputs.push_back(output);
+  }
   return Status::success();
 }
 

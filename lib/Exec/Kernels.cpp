@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace hgq::exec {
@@ -32,6 +33,23 @@ Tensor Tensor::makeExact(std::vector<int64_t> shape, int64_t fractionalBits) {
   tensor.fractionalBits = fractionalBits;
   tensor.mantissas.resize(size_t(tensor.size()));
   return tensor;
+}
+
+Tensor Tensor::makeExactFloat(std::vector<int64_t> shape,
+                              int64_t fractionalBits) {
+  Tensor tensor = Tensor::makeFloat(std::move(shape));
+  tensor.exact = true;
+  tensor.floatStorage = true;
+  tensor.fractionalBits = fractionalBits;
+  return tensor;
+}
+
+void Tensor::expandMantissas() {
+  if (!floatStorage)
+    return;
+  mantissas.assign(floats.begin(), floats.end());
+  floats = {};
+  floatStorage = false;
 }
 
 int64_t Tensor::size() const {
@@ -60,6 +78,24 @@ uint64_t maxAbs(const int64_t *values, int64_t count) {
     largest = std::max(largest, magnitude);
   }
   return largest;
+}
+
+/// The largest |mantissa| of an exact tensor, either storage.
+uint64_t maxAbsMantissa(const Tensor &tensor) {
+  if (!tensor.floatStorage)
+    return maxAbs(tensor.mantissas.data(), tensor.size());
+  // Float-held mantissas are finite: their magnitudes order as their bits
+  // without the sign (an integer maximum, which vectorizes).
+  uint32_t largest = 0;
+  const float *values = tensor.floats.data();
+  for (int64_t index = 0, count = tensor.size(); index < count; ++index) {
+    uint32_t bits;
+    std::memcpy(&bits, &values[index], sizeof bits);
+    largest = std::max(largest, bits & 0x7fffffffu);
+  }
+  float magnitude;
+  std::memcpy(&magnitude, &largest, sizeof magnitude);
+  return uint64_t(magnitude);
 }
 
 /// Multiplies by 2^shift (shift >= 0) with an overflow check.
@@ -109,10 +145,6 @@ ExactMatrix::ExactMatrix(std::vector<int64_t> values, int64_t inner,
   // the bound check in pathFor() makes sure they do before they are used.
   asFloat_.assign(values_.begin(), values_.end());
   asDouble_.assign(values_.begin(), values_.end());
-  asFloatTransposed_.resize(asFloat_.size());
-  for (int64_t j = 0; j < inner; ++j)
-    for (int64_t o = 0; o < cols; ++o)
-      asFloatTransposed_[o * inner + j] = asFloat_[j * cols + o];
 }
 
 double ExactMatrix::productBound(uint64_t maxAbsInput) const {
@@ -237,25 +269,64 @@ void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
 // Quantization, alignment, conversion
 //===----------------------------------------------------------------------===//
 
-Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan, Tensor &out,
-                 int64_t &overflowCount) {
-  assert(int64_t(plan.size()) == in.featureSize() &&
-         "plan does not match tensor");
-  out = Tensor::makeExact(in.shape, plan.outputFractionalBits());
-  int64_t batch = in.batch();
+Tensor expandedCopy(const Tensor &in) {
+  Tensor copy = in;
+  copy.expandMantissas();
+  return copy;
+}
+
+Status applyPlanToFloats(const float *values, std::vector<int64_t> shape,
+                         const fixed::QuantizePlan &plan, Tensor &out,
+                         int64_t &overflowCount, bool floatStorage) {
+  int64_t batch = shape.empty() ? 1 : shape[0];
   int64_t changed = 0;
-  bool ok = in.exact ? plan.applyRows(in.mantissas.data(), batch,
-                                      out.mantissas.data(), changed)
-                     : plan.applyRows(in.floats.data(), batch,
-                                      out.mantissas.data(), changed);
-  if (!ok) {
-    if (!in.exact)
-      for (float value : in.floats)
-        if (!std::isfinite(value))
-          return Status::error(
-              "quantizer: input is not finite (NaN or infinity)");
+  if (floatStorage && plan.floatRowsPlanned()) {
+    Tensor result = Tensor::makeExactFloat(shape, plan.outputFractionalBits());
+    if (plan.applyRowsToFloat(values, true, batch, result.floats.data(),
+                              changed)) {
+      overflowCount += changed;
+      out = std::move(result);
+      return Status::success();
+    }
+  }
+  out = Tensor::makeExact(std::move(shape), plan.outputFractionalBits());
+  if (!plan.applyRows(values, batch, out.mantissas.data(), changed)) {
+    for (int64_t index = 0; index < out.size(); ++index)
+      if (!std::isfinite(values[index]))
+        return Status::error(
+            "quantizer: input is not finite (NaN or infinity)");
     return tooWide("quantizer");
   }
+  overflowCount += changed;
+  return Status::success();
+}
+
+Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan, Tensor &out,
+                 int64_t &overflowCount, bool floatStorage) {
+  assert(int64_t(plan.size()) == in.featureSize() &&
+         "plan does not match tensor");
+  if (!in.exact)
+    return applyPlanToFloats(in.floats.data(), in.shape, plan, out,
+                             overflowCount, floatStorage);
+  int64_t batch = in.batch();
+  int64_t changed = 0;
+  if (in.floatStorage) {
+    if (floatStorage && plan.floatRowsPlanned()) {
+      Tensor result =
+          Tensor::makeExactFloat(in.shape, plan.outputFractionalBits());
+      if (plan.applyRowsToFloat(in.floats.data(), false, batch,
+                                result.floats.data(), changed)) {
+        overflowCount += changed;
+        out = std::move(result);
+        return Status::success();
+      }
+    }
+    return applyPlan(expandedCopy(in), plan, out, overflowCount, false);
+  }
+  out = Tensor::makeExact(in.shape, plan.outputFractionalBits());
+  if (!plan.applyRows(in.mantissas.data(), batch, out.mantissas.data(),
+                      changed))
+    return tooWide("quantizer");
   overflowCount += changed;
   return Status::success();
 }
@@ -353,6 +424,53 @@ Status runEpilogue(float *product, int64_t planRows, int64_t cols,
   return Status::success();
 }
 
+/// runEpilogue keeping the mantissas in float32: `target` receives them.
+/// Returns false when a value leaves the range float32 holds exactly (the
+/// caller redoes the layer with int64 results); overflows are added to
+/// `counts`.
+bool runEpilogueFloat(float *product, int64_t planRows, int64_t cols,
+                      const std::vector<float> *bias,
+                      const std::vector<EpilogueStage> &stages, float *target,
+                      std::vector<int64_t> &counts) {
+  int64_t count = planRows * int64_t(stages.front().plan->size());
+  if (bias)
+    for (int64_t r = 0; r < count / cols; ++r)
+      for (int64_t o = 0; o < cols; ++o)
+        product[r * cols + o] += (*bias)[o];
+  // Each quantizer writes a buffer other than the one it reads, the last
+  // one `target`: counted back from the end, they alternate between
+  // `target` and a scratch buffer.
+  thread_local std::vector<float> scratch;
+  size_t quantizers = 0;
+  for (const EpilogueStage &stage : stages)
+    quantizers += stage.plan != nullptr;
+  if (quantizers > 1)
+    scratch.resize(size_t(count));
+  const float *input = product;
+  float *current = nullptr;
+  for (const EpilogueStage &stage : stages) {
+    if (!stage.plan) {
+      for (int64_t e = 0; e < count; ++e)
+        current[e] = current[e] > 0.0f ? current[e] : 0.0f;
+      continue;
+    }
+    float *output = --quantizers % 2 == 0 ? target : scratch.data();
+    if (!stage.plan->applyRowsToFloat(input, false, planRows, output,
+                                      counts[stage.point]))
+      return false;
+    input = current = output;
+  }
+  return true;
+}
+
+/// Whether every quantizer of `stages` allows float-held results.
+bool floatEpilogue(const std::vector<EpilogueStage> &stages) {
+  for (const EpilogueStage &stage : stages)
+    if (stage.plan && !stage.plan->floatRowsPlanned())
+      return false;
+  return true;
+}
+
 /// The fractional bits after the stages: the last quantizer's.
 int64_t epilogueFrac(const std::vector<EpilogueStage> &stages) {
   for (size_t index = stages.size(); index-- > 0;)
@@ -365,7 +483,7 @@ int64_t epilogueFrac(const std::vector<EpilogueStage> &stages) {
 /// to `maxAbsBias` exactly: the bound (with its margin) below 2^24.
 bool float32Holds(const Tensor &in, const ExactMatrix &kernel,
                   double maxAbsBias) {
-  uint64_t largest = maxAbs(in.mantissas.data(), in.size());
+  uint64_t largest = maxAbsMantissa(in);
   return kernel.productBound(largest) + maxAbsBias * (1.0 + 1e-9) < 16777216.0;
 }
 
@@ -375,7 +493,7 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
                              const std::vector<float> *bias, double maxAbsBias,
                              const std::vector<EpilogueStage> &stages,
                              Tensor &out, std::vector<int64_t> &overflowCounts,
-                             bool &done) {
+                             bool &done, bool floatStorage) {
   int64_t inner = kernel.inner(), cols = kernel.cols();
   int64_t rows = in.size() / inner;
   done = float32Holds(in, kernel, maxAbsBias);
@@ -383,18 +501,42 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
     return Status::success();
   std::vector<int64_t> shape = in.shape;
   shape.back() = cols;
-  out = Tensor::makeExact(shape, epilogueFrac(stages));
   // A block of rows at a time stays in the caches from the product to the
   // quantized result.
   constexpr int64_t kBlockRows = 256;
   thread_local std::vector<float> left, product;
+  auto multiply = [&](int64_t begin, int64_t count) {
+    const float *a;
+    if (in.floatStorage) {
+      a = in.floats.data() + begin * inner;
+    } else {
+      const int64_t *source = in.mantissas.data() + begin * inner;
+      left.assign(source, source + count * inner);
+      a = left.data();
+    }
+    product.resize(size_t(count * cols));
+    floatMatMul(a, count, inner, kernel.floatValues(), cols, product.data());
+  };
+  if (floatStorage && floatEpilogue(stages)) {
+    out = Tensor::makeExactFloat(shape, epilogueFrac(stages));
+    std::vector<int64_t> counts(overflowCounts.size(), 0);
+    bool held = true;
+    for (int64_t begin = 0; held && begin < rows; begin += kBlockRows) {
+      int64_t count = std::min(kBlockRows, rows - begin);
+      multiply(begin, count);
+      held = runEpilogueFloat(product.data(), count, cols, bias, stages,
+                              out.floats.data() + begin * cols, counts);
+    }
+    if (held) {
+      for (size_t point = 0; point < counts.size(); ++point)
+        overflowCounts[point] += counts[point];
+      return Status::success();
+    }
+  }
+  out = Tensor::makeExact(shape, epilogueFrac(stages));
   for (int64_t begin = 0; begin < rows; begin += kBlockRows) {
     int64_t count = std::min(kBlockRows, rows - begin);
-    const int64_t *source = in.mantissas.data() + begin * inner;
-    left.assign(source, source + count * inner);
-    product.resize(size_t(count * cols));
-    floatMatMul(left.data(), count, inner, kernel.floatValues(), cols,
-                product.data());
+    multiply(begin, count);
     if (Status status =
             runEpilogue(product.data(), count, cols, bias, stages,
                         out.mantissas.data() + begin * cols, overflowCounts);
@@ -458,9 +600,8 @@ void im2col(const In *input, int64_t batch, const WindowGeometry &g,
   int64_t taps = g.window[0] * g.window[1];
   int64_t rowLength = taps * cinPerGroup;
   columns.resize(size_t(batch * positions * rowLength));
-  bool padded = g.padBegin[0] || g.padBegin[1] || g.padEnd[0] || g.padEnd[1];
-  if (padded)
-    std::fill(columns.begin(), columns.end(), Out(0));
+  // The buffer is reused: taps in the padding are written as zeros.
+  int64_t windowRow = g.window[1] * cinPerGroup;
   Out *row = columns.data();
   int64_t imageSize = g.input[0] * g.input[1] * channels;
   for (int64_t n = 0; n < batch; ++n) {
@@ -469,8 +610,10 @@ void im2col(const In *input, int64_t batch, const WindowGeometry &g,
       for (int64_t ow = 0; ow < output[1]; ++ow, row += rowLength)
         for (int64_t kh = 0; kh < g.window[0]; ++kh) {
           int64_t ih = oh * g.strides[0] + kh * g.dilations[0] - g.padBegin[0];
-          if (ih < 0 || ih >= g.input[0])
+          if (ih < 0 || ih >= g.input[0]) {
+            std::fill(row + kh * windowRow, row + (kh + 1) * windowRow, Out(0));
             continue;
+          }
           // A window row inside the image with consecutive taps over every
           // channel is one contiguous run of the NHWC input.
           int64_t firstColumn = ow * g.strides[1] - g.padBegin[1];
@@ -485,11 +628,13 @@ void im2col(const In *input, int64_t batch, const WindowGeometry &g,
           for (int64_t kw = 0; kw < g.window[1]; ++kw) {
             int64_t iw =
                 ow * g.strides[1] + kw * g.dilations[1] - g.padBegin[1];
-            if (iw < 0 || iw >= g.input[1])
+            Out *target = row + (kh * g.window[1] + kw) * cinPerGroup;
+            if (iw < 0 || iw >= g.input[1]) {
+              std::fill(target, target + cinPerGroup, Out(0));
               continue;
+            }
             const In *pixel =
                 image + (ih * g.input[1] + iw) * channels + firstChannel;
-            Out *target = row + (kh * g.window[1] + kw) * cinPerGroup;
             for (int64_t c = 0; c < cinPerGroup; ++c)
               target[c] = Out(pixel[c]);
           }
@@ -559,7 +704,7 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
                             const std::vector<float> *bias, double maxAbsBias,
                             const std::vector<EpilogueStage> &stages,
                             Tensor &out, std::vector<int64_t> &overflowCounts,
-                            bool &done) {
+                            bool &done, bool floatStorage) {
   done = float32Holds(in, kernel, maxAbsBias);
   if (!done)
     return Status::success();
@@ -568,17 +713,22 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
   int64_t positions = size[0] * size[1];
   assert(int64_t(stages.front().plan->size()) == positions * cols &&
          "plan does not match the convolution's output");
-  out = Tensor::makeExact(convOutputShape(in, g, cols), epilogueFrac(stages));
   // A few samples at a time: their windows, products and results stay in
   // the caches. A sample's positions x channels are one row of the plans.
   int64_t perBlock =
       std::max<int64_t>(1, 2048 / std::max<int64_t>(positions, 1));
   int64_t imageSize = in.featureSize();
-  thread_local std::vector<float> image, columns, product, transposedProduct;
-  for (int64_t begin = 0; begin < in.batch(); begin += perBlock) {
-    int64_t count = std::min(perBlock, in.batch() - begin);
-    const int64_t *source = in.mantissas.data() + begin * imageSize;
-    image.assign(source, source + count * imageSize);
+  thread_local std::vector<float> image, columns, product;
+  // The product of samples [begin, begin + count) into `product`.
+  auto multiply = [&](int64_t begin, int64_t count) {
+    const float *images;
+    if (in.floatStorage) {
+      images = in.floats.data() + begin * imageSize;
+    } else {
+      const int64_t *source = in.mantissas.data() + begin * imageSize;
+      image.assign(source, source + count * imageSize);
+      images = image.data();
+    }
     int64_t rows = count * positions;
     product.resize(size_t(rows * cols));
     if (channels == 1) {
@@ -586,24 +736,44 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
       // of the image, copied whole (im2col would copy one to three values at
       // a time), and the product is taken transposed, kernel^T x columns^T,
       // whose long dimension suits the matrix kernel.
-      tapRows(image.data(), count, g, columns);
-      transposedProduct.resize(size_t(rows * cols));
-      Eigen::Map<const RowMajorF> kernelT(kernel.floatValuesTransposed(), cols,
-                                          inner);
-      Eigen::Map<const RowMajorF> taps(columns.data(), inner, rows);
-      Eigen::Map<RowMajorF> result(transposedProduct.data(), cols, rows);
-      result.noalias() = kernelT * taps;
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t o = 0; o < cols; ++o)
-          product[r * cols + o] = transposedProduct[o * rows + r];
+      tapRows(images, count, g, columns);
+      // The (inner x rows) row-major tap rows are the (rows x inner)
+      // column-major left operand.
+      Eigen::Map<const Eigen::MatrixXf> left(columns.data(), rows, inner);
+      Eigen::Map<const RowMajorF> right(kernel.floatValues(), inner, cols);
+      Eigen::Map<RowMajorF> result(product.data(), rows, cols);
+      result.noalias() = left * right;
     } else {
-      im2col(image.data(), count, g, channels, 0, channels, columns);
+      im2col(images, count, g, channels, 0, channels, columns);
       floatMatMul(columns.data(), rows, inner, kernel.floatValues(), cols,
                   product.data());
     }
-    if (Status status = runEpilogue(
-            product.data(), count, cols, bias, stages,
-            out.mantissas.data() + begin * positions * cols, overflowCounts);
+  };
+  std::vector<int64_t> shape = convOutputShape(in, g, cols);
+  int64_t outputSize = positions * cols;
+  if (floatStorage && floatEpilogue(stages)) {
+    out = Tensor::makeExactFloat(shape, epilogueFrac(stages));
+    std::vector<int64_t> counts(overflowCounts.size(), 0);
+    bool held = true;
+    for (int64_t begin = 0; held && begin < in.batch(); begin += perBlock) {
+      int64_t count = std::min(perBlock, in.batch() - begin);
+      multiply(begin, count);
+      held = runEpilogueFloat(product.data(), count, cols, bias, stages,
+                              out.floats.data() + begin * outputSize, counts);
+    }
+    if (held) {
+      for (size_t point = 0; point < counts.size(); ++point)
+        overflowCounts[point] += counts[point];
+      return Status::success();
+    }
+  }
+  out = Tensor::makeExact(shape, epilogueFrac(stages));
+  for (int64_t begin = 0; begin < in.batch(); begin += perBlock) {
+    int64_t count = std::min(perBlock, in.batch() - begin);
+    multiply(begin, count);
+    if (Status status = runEpilogue(product.data(), count, cols, bias, stages,
+                                    out.mantissas.data() + begin * outputSize,
+                                    overflowCounts);
         !status.ok)
       return status;
   }
@@ -742,34 +912,82 @@ void forEachWindow(const Tensor &in, const WindowGeometry &g, int64_t channels,
 
 } // namespace
 
+namespace {
+
+/// Pooling with every window inside the input, a channel vector at a time:
+/// the maximum, or the sum, of each window. `Channels` > 0 fixes the channel
+/// count at compile time (a few channels are then one vector operation).
+template <typename T, int64_t Channels>
+void unpaddedPoolFixed(const T *in, int64_t batch, const WindowGeometry &g,
+                       int64_t runtimeChannels, bool sum, T *out) {
+  const int64_t channels = Channels > 0 ? Channels : runtimeChannels;
+  std::array<int64_t, 2> size = g.output();
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t oh = 0; oh < size[0]; ++oh)
+      for (int64_t ow = 0; ow < size[1]; ++ow) {
+        T *__restrict target =
+            out + ((n * size[0] + oh) * size[1] + ow) * channels;
+        for (int64_t kh = 0; kh < g.window[0]; ++kh)
+          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+            int64_t ih = oh * g.strides[0] + kh * g.dilations[0];
+            int64_t iw = ow * g.strides[1] + kw * g.dilations[1];
+            const T *__restrict source =
+                in + ((n * g.input[0] + ih) * g.input[1] + iw) * channels;
+            if (kh == 0 && kw == 0)
+              for (int64_t c = 0; c < channels; ++c)
+                target[c] = source[c];
+            else if (sum)
+              for (int64_t c = 0; c < channels; ++c)
+                target[c] += source[c];
+            else
+              for (int64_t c = 0; c < channels; ++c)
+                target[c] = std::max(target[c], source[c]);
+          }
+      }
+}
+
+template <typename T>
+void unpaddedPool(const T *in, int64_t batch, const WindowGeometry &g,
+                  int64_t channels, bool sum, T *out) {
+  switch (channels) {
+  case 1:
+    return unpaddedPoolFixed<T, 1>(in, batch, g, channels, sum, out);
+  case 2:
+    return unpaddedPoolFixed<T, 2>(in, batch, g, channels, sum, out);
+  case 4:
+    return unpaddedPoolFixed<T, 4>(in, batch, g, channels, sum, out);
+  case 8:
+    return unpaddedPoolFixed<T, 8>(in, batch, g, channels, sum, out);
+  case 16:
+    return unpaddedPoolFixed<T, 16>(in, batch, g, channels, sum, out);
+  case 32:
+    return unpaddedPoolFixed<T, 32>(in, batch, g, channels, sum, out);
+  default:
+    return unpaddedPoolFixed<T, 0>(in, batch, g, channels, sum, out);
+  }
+}
+
+bool padded(const WindowGeometry &g) {
+  return g.padBegin[0] || g.padBegin[1] || g.padEnd[0] || g.padEnd[1];
+}
+
+} // namespace
+
 void maxPool(const Tensor &in, const WindowGeometry &g, int64_t channels,
              Tensor &out) {
   std::vector<int64_t> shape = poolOutputShape(in, g, channels);
-  bool padded = g.padBegin[0] || g.padBegin[1] || g.padEnd[0] || g.padEnd[1];
-  if (in.exact && !padded) {
-    // Every window inside the input: a channel vector at a time.
+  if (in.floatStorage && !padded(g)) {
+    out = Tensor::makeExactFloat(shape, in.fractionalBits);
+    unpaddedPool(in.floats.data(), in.batch(), g, channels, false,
+                 out.floats.data());
+    return;
+  }
+  if (in.floatStorage)
+    return maxPool(expandedCopy(in), g, channels, out);
+  if (in.exact && !padded(g)) {
     out = Tensor::makeExact(shape, in.fractionalBits);
-    std::array<int64_t, 2> size = g.output();
-    for (int64_t n = 0; n < in.batch(); ++n)
-      for (int64_t oh = 0; oh < size[0]; ++oh)
-        for (int64_t ow = 0; ow < size[1]; ++ow) {
-          int64_t *__restrict target =
-              out.mantissas.data() +
-              ((n * size[0] + oh) * size[1] + ow) * channels;
-          for (int64_t kh = 0; kh < g.window[0]; ++kh)
-            for (int64_t kw = 0; kw < g.window[1]; ++kw) {
-              int64_t ih = oh * g.strides[0] + kh * g.dilations[0];
-              int64_t iw = ow * g.strides[1] + kw * g.dilations[1];
-              const int64_t *__restrict source =
-                  in.mantissas.data() +
-                  ((n * g.input[0] + ih) * g.input[1] + iw) * channels;
-              if (kh == 0 && kw == 0)
-                std::copy(source, source + channels, target);
-              else
-                for (int64_t c = 0; c < channels; ++c)
-                  target[c] = std::max(target[c], source[c]);
-            }
-        }
+    unpaddedPool(in.mantissas.data(), in.batch(), g, channels, false,
+                 out.mantissas.data());
     return;
   }
   if (in.exact) {
@@ -811,6 +1029,21 @@ Status avgPool(const Tensor &in, const WindowGeometry &g, int64_t channels,
   int64_t extraBits = 0;
   while ((int64_t(1) << extraBits) < windowSize)
     ++extraBits;
+  if (in.floatStorage) {
+    // Every window full: the sum of windowSize values times
+    // 2^extraBits / windowSize, exact in float32 while the largest value
+    // times 2^extraBits stays below 2^24.
+    if (!padded(g) && (maxAbsMantissa(in) << extraBits) < (uint64_t(1) << 24)) {
+      out = Tensor::makeExactFloat(shape, in.fractionalBits + extraBits);
+      unpaddedPool(in.floats.data(), in.batch(), g, channels, true,
+                   out.floats.data());
+      float scale = float(int64_t(1) << extraBits) / float(windowSize);
+      for (float &value : out.floats)
+        value *= scale;
+      return Status::success();
+    }
+    return avgPool(expandedCopy(in), g, channels, out);
+  }
   out = Tensor::makeExact(shape, in.fractionalBits + extraBits);
   bool ok = true;
   forEachWindow(
@@ -870,11 +1103,21 @@ void activationFloat(const Tensor &in, fixed::UnaryFunction function,
 }
 
 void reluExactInPlace(Tensor &tensor) {
+  if (tensor.floatStorage) {
+    for (float &mantissa : tensor.floats)
+      mantissa = mantissa > 0.0f ? mantissa : 0.0f;
+    return;
+  }
   for (int64_t &mantissa : tensor.mantissas)
     mantissa = std::max<int64_t>(mantissa, 0);
 }
 
 void reluExact(const Tensor &in, Tensor &out) {
+  if (in.floatStorage) {
+    out = in;
+    reluExactInPlace(out);
+    return;
+  }
   out = Tensor::makeExact(in.shape, in.fractionalBits);
   for (size_t index = 0; index < in.mantissas.size(); ++index)
     out.mantissas[index] = std::max<int64_t>(in.mantissas[index], 0);

@@ -16,11 +16,41 @@
 
 namespace hgq::fixed {
 
+namespace {
+
+/// The number of leading formats a plan needs to store: the smallest
+/// multiple of the formats' period that divides their count and is at least
+/// 1024 (long enough for the row loops), or the count itself.
+size_t storedLength(const std::vector<Format> &formats) {
+  constexpr size_t kRun = 1024, kLongestPeriod = 4096;
+  size_t count = formats.size();
+  if (count <= kRun)
+    return count;
+  for (size_t period = 1; period <= kLongestPeriod && period < count;
+       ++period) {
+    if (count % period != 0)
+      continue;
+    bool repeats = true;
+    for (size_t e = period; e < count && repeats; ++e)
+      repeats = formats[e] == formats[e - period];
+    if (!repeats)
+      continue;
+    for (size_t length = period; length < count; length += period)
+      if (length >= kRun && count % length == 0)
+        return length;
+    return count;
+  }
+  return count;
+}
+
+} // namespace
+
 QuantizePlan::QuantizePlan(std::vector<Format> formats, Rounding rounding,
                            std::optional<Overflow> overflow,
                            int64_t inputFractionalBits)
-    : formats_(std::move(formats)), rounding_(rounding), overflow_(overflow),
-      inputFractionalBits_(inputFractionalBits) {
+    : size_(formats.size()), formats_(std::move(formats)), rounding_(rounding),
+      overflow_(overflow), inputFractionalBits_(inputFractionalBits) {
+  formats_.resize(storedLength(formats_));
   // Without an overflow mode only f matters: nothing is dead at layer level.
   auto isDead = [&](const Format &format) {
     return overflow_ && format.isDead();
@@ -57,6 +87,7 @@ QuantizePlan::QuantizePlan(std::vector<Format> formats, Rounding rounding,
     elements_.push_back(plan);
   }
   planRows();
+  planFloatRows();
 }
 
 //===----------------------------------------------------------------------===//
@@ -194,6 +225,7 @@ bool QuantizePlan::applyRowsElementwise(const Input *in, int64_t rows,
 
 bool QuantizePlan::applyRows(const int64_t *in, int64_t rows, int64_t *out,
                              int64_t &overflowCount) const {
+  rows = storedRows(rows);
   if (!rows_)
     return applyRowsElementwise(in, rows, out, overflowCount);
   return integerRows(in, rows, out, overflowCount);
@@ -259,8 +291,137 @@ bool QuantizePlan::integerRows(const Input *in, int64_t rows, int64_t *out,
       });
 }
 
+//===----------------------------------------------------------------------===//
+// Rows held in float32
+//===----------------------------------------------------------------------===//
+//
+// applyRowsToFloat computes applyRows' results in float32 arithmetic, for
+// inputs and outputs that are integers below 2^24 (exact in float32):
+//   mantissa input m: t = (m + half) * 2^-shift, q = floor(t): m + half is
+//     an integer below 2^24 while |m| + half < 2^24, the scaling by a power
+//     of two is exact, so q = floor((m + half) / 2^shift) exactly (for a
+//     left shift half = 0 and q = m * 2^-shift).
+//   float input x: q = floor(x * 2^f + 1/2 or 0) in double (exact, see the
+//     top of this file), kept while |x * 2^f| < 2^23.
+//   overflow: with |q| < 2^23 and low, high within +-2^23, q - low is an
+//     integer below 2^24, and WRAP's q - floor((q - low) / 2^W) * 2^W
+//     subtracts an exact multiple; SAT is min/max.
+//   output: v * 2^outShift, kept while below 2^24.
+// A value past these bounds makes the call return false.
+
+void QuantizePlan::planFloatRows() {
+  size_t count = elements_.size();
+  FloatArrays &a = floatArrays_;
+  for (std::vector<float> *array : {&a.scale, &a.half, &a.outScale, &a.high,
+                                    &a.low, &a.inverseModulus, &a.floatScale})
+    array->assign(count, 0.0f);
+  floatRows_ = false;
+  constexpr float kTwo23 = 0x1p23f;
+  for (size_t e = 0; e < count; ++e) {
+    const Element &plan = elements_[e];
+    // Dead: scale and output scale 0 compute 0 and count nothing.
+    a.high[e] = kTwo23;
+    a.low[e] = -kTwo23;
+    a.inverseModulus[e] = 0x1p-24f;
+    if (plan.dead)
+      continue;
+    int64_t fractionalBits = formats_[e].fractionalBits;
+    if (!plan.fast || plan.shift > 24 || plan.shift < -24 ||
+        plan.outShift > 24 || fractionalBits > 100 || fractionalBits < -100)
+      return;
+    a.scale[e] = std::ldexp(1.0f, int(-plan.shift));
+    a.floatScale[e] = std::ldexp(1.0f, int(fractionalBits));
+    a.half[e] = rounding_ == Rounding::RND && plan.shift > 0
+                    ? std::ldexp(1.0f, int(plan.shift) - 1)
+                    : 0.0f;
+    a.outScale[e] = std::ldexp(1.0f, int(plan.outShift));
+    if (overflow_) {
+      if (plan.high > (int64_t(1) << 23) || -plan.low > (int64_t(1) << 23))
+        return;
+      a.high[e] = float(plan.high);
+      a.low[e] = float(plan.low);
+      a.inverseModulus[e] = std::ldexp(1.0f, -int(formats_[e].width()));
+    }
+  }
+  floatRows_ = true;
+}
+
+template <bool FloatInput, int Mode>
+bool QuantizePlan::floatStorageRows(const float *in, int64_t rows, float *out,
+                                    int64_t &overflowCount) const {
+  const int64_t count = int64_t(elements_.size());
+  const FloatArrays &a = floatArrays_;
+  const float *__restrict scale = a.scale.data();
+  const float *__restrict half = a.half.data();
+  const float *__restrict outScale = a.outScale.data();
+  const float *__restrict high = a.high.data();
+  const float *__restrict low = a.low.data();
+  const float *__restrict inverseModulus = a.inverseModulus.data();
+  const float *__restrict floatScale = a.floatScale.data();
+  const double floatHalf = rounding_ == Rounding::RND ? 0.5 : 0.0;
+  int64_t changed = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *__restrict x = in + r * count;
+    float *__restrict y = out + r * count;
+    // Flags and counts as ints, conditions as selects: the loop vectorizes.
+    int bad = 0, rowChanged = 0;
+    for (int64_t e = 0; e < count; ++e) {
+      float q;
+      if constexpr (FloatInput) {
+        double scaled = double(x[e]) * double(floatScale[e]);
+        bad |= int(!(std::fabs(scaled) < 0x1p23)); // also NaN
+        q = float(std::floor(scaled + floatHalf));
+      } else {
+        bad |= int(!(std::fabs(x[e]) + half[e] < 0x1p24f));
+        float t = (x[e] + half[e]) * scale[e];
+        bad |= int(!(std::fabs(t) < 0x1p23f));
+        q = std::floor(t);
+      }
+      float v = q;
+      if constexpr (Mode == int(RowOverflow::Sat)) {
+        v = v > high[e] ? high[e] : v;
+        v = v < low[e] ? low[e] : v;
+        rowChanged += int(v != q);
+      } else if constexpr (Mode == int(RowOverflow::Wrap)) {
+        rowChanged += int(q > high[e]) + int(q < low[e]);
+        float modulus = high[e] - low[e] + 1.0f;
+        v = q - std::floor((q - low[e]) * inverseModulus[e]) * modulus;
+      }
+      float result = v * outScale[e];
+      bad |= int(!(std::fabs(result) < 0x1p24f));
+      y[e] = result + 0.0f; // never -0
+    }
+    if (bad)
+      return false;
+    changed += rowChanged;
+  }
+  overflowCount += changed;
+  return true;
+}
+
+bool QuantizePlan::applyRowsToFloat(const float *in, bool floatInput,
+                                    int64_t rows, float *out,
+                                    int64_t &overflowCount) const {
+  if (!floatRows_)
+    return false;
+  rows = storedRows(rows);
+  // Dead elements count nothing; without an overflow mode nothing counts.
+  auto run = [&](auto mode) {
+    constexpr int Mode = decltype(mode)::value;
+    return floatInput
+               ? floatStorageRows<true, Mode>(in, rows, out, overflowCount)
+               : floatStorageRows<false, Mode>(in, rows, out, overflowCount);
+  };
+  if (!overflow_)
+    return run(std::integral_constant<int, int(RowOverflow::None)>());
+  if (*overflow_ == Overflow::SAT)
+    return run(std::integral_constant<int, int(RowOverflow::Sat)>());
+  return run(std::integral_constant<int, int(RowOverflow::Wrap)>());
+}
+
 bool QuantizePlan::applyRows(const float *in, int64_t rows, int64_t *out,
                              int64_t &overflowCount) const {
+  rows = storedRows(rows);
   if (!rows_)
     return applyRowsElementwise(in, rows, out, overflowCount);
   return floatRows(in, rows, out, overflowCount);
@@ -269,11 +430,13 @@ bool QuantizePlan::applyRows(const float *in, int64_t rows, int64_t *out,
 bool QuantizePlan::applyMantissaRows(const float *in, int64_t rows,
                                      int64_t *out,
                                      int64_t &overflowCount) const {
+  rows = storedRows(rows);
   if (!rows_) {
-    for (int64_t index = 0; index < rows * int64_t(size()); ++index) {
+    int64_t count = int64_t(storedSize());
+    for (int64_t index = 0; index < rows * count; ++index) {
       bool overflowed = false;
-      if (!apply(size_t(index % int64_t(size())), int64_t(in[index]),
-                 out[index], overflowed))
+      if (!apply(size_t(index % count), int64_t(in[index]), out[index],
+                 overflowed))
         return false;
       overflowCount += overflowed;
     }
@@ -329,6 +492,7 @@ bool QuantizePlan::slowPath(size_t element, int64_t mantissa, int64_t &out,
 
 bool QuantizePlan::applyDouble(size_t element, double value, int64_t &out,
                                bool &overflowed) const {
+  element = stored(element);
   overflowed = false;
   if (elements_[element].dead) {
     out = 0;

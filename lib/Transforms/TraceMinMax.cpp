@@ -64,43 +64,10 @@ public:
     if (!points[point].layerLevel)
       return;
     fractionalBits[point] = quantized.fractionalBits;
-    const std::vector<int64_t> &map = points[point].featureToBits;
-    std::vector<int64_t> &low = minima[point];
-    std::vector<int64_t> &high = maxima[point];
-    int64_t features = int64_t(map.size());
-    if (periodicMap[point]) {
-      int64_t period = int64_t(low.size());
-      int64_t *__restrict lows = low.data();
-      int64_t *__restrict highs = high.data();
-      int64_t rows = quantized.batch() * (features / period);
-      if (period == 1) { // one record for the whole tensor
-        int64_t smallest = lows[0], largest = highs[0];
-        const int64_t *__restrict values = quantized.mantissas.data();
-        for (int64_t index = 0; index < rows; ++index) {
-          smallest = std::min(smallest, values[index]);
-          largest = std::max(largest, values[index]);
-        }
-        lows[0] = smallest;
-        highs[0] = largest;
-        return;
-      }
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t *__restrict row = quantized.mantissas.data() + r * period;
-        for (int64_t b = 0; b < period; ++b) {
-          lows[b] = std::min(lows[b], row[b]);
-          highs[b] = std::max(highs[b], row[b]);
-        }
-      }
-      return;
-    }
-    for (int64_t n = 0; n < quantized.batch(); ++n) {
-      const int64_t *row = quantized.mantissas.data() + n * features;
-      for (int64_t e = 0; e < features; ++e) {
-        int64_t bits = map[e];
-        low[bits] = std::min(low[bits], row[e]);
-        high[bits] = std::max(high[bits], row[e]);
-      }
-    }
+    if (quantized.floatStorage) // integers, exact in float32
+      record(point, quantized.floats.data(), quantized.batch());
+    else
+      record(point, quantized.mantissas.data(), quantized.batch());
   }
 
   void merge(const MinMaxObserver &other) {
@@ -116,6 +83,50 @@ public:
     }
   }
 
+private:
+  /// Updates the records of `point` from `batch` samples of mantissas.
+  template <typename T>
+  void record(size_t point, const T *mantissas, int64_t batch) {
+    const std::vector<int64_t> &map = points[point].featureToBits;
+    std::vector<int64_t> &low = minima[point];
+    std::vector<int64_t> &high = maxima[point];
+    int64_t features = int64_t(map.size());
+    if (periodicMap[point]) {
+      int64_t period = int64_t(low.size());
+      int64_t *__restrict lows = low.data();
+      int64_t *__restrict highs = high.data();
+      int64_t rows = batch * (features / period);
+      if (period == 1) { // one record for the whole tensor
+        int64_t smallest = lows[0], largest = highs[0];
+        const T *__restrict values = mantissas;
+        for (int64_t index = 0; index < rows; ++index) {
+          smallest = std::min(smallest, int64_t(values[index]));
+          largest = std::max(largest, int64_t(values[index]));
+        }
+        lows[0] = smallest;
+        highs[0] = largest;
+        return;
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        const T *__restrict row = mantissas + r * period;
+        for (int64_t b = 0; b < period; ++b) {
+          lows[b] = std::min(lows[b], int64_t(row[b]));
+          highs[b] = std::max(highs[b], int64_t(row[b]));
+        }
+      }
+      return;
+    }
+    for (int64_t n = 0; n < batch; ++n) {
+      const T *row = mantissas + n * features;
+      for (int64_t e = 0; e < features; ++e) {
+        int64_t bits = map[e];
+        low[bits] = std::min(low[bits], int64_t(row[e]));
+        high[bits] = std::max(high[bits], int64_t(row[e]));
+      }
+    }
+  }
+
+public:
   const std::vector<exec::QuantizationPoint> &points;
   std::vector<bool> periodicMap; ///< per point: map[e] == e % bits elements
   std::vector<std::vector<int64_t>> minima, maxima;

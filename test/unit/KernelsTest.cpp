@@ -201,6 +201,69 @@ TEST(Kernels, ConvExactAndFloatAgainstNaive) {
             << "element " << index;
       }
       EXPECT_EQ(overflows[0], expectedOverflows);
+
+      // Results held in float32, from int64 and from float-held inputs,
+      // through the proxy form's epilogue: quantizer, relu, a second
+      // quantizer (unsigned, WRAP: some values wrap).
+      std::vector<fixed::Format> after;
+      for (int64_t e = 0; e < perSample; ++e)
+        after.push_back(fixed::Format{0, int(3 + e % 5), int(e % 3)});
+      fixed::QuantizePlan second(after, fixed::Rounding::TRN,
+                                 fixed::Overflow::WRAP,
+                                 plan.outputFractionalBits());
+      for (bool floatInput : {false, true}) {
+        Tensor source = in;
+        if (floatInput) {
+          source.floats.assign(input.begin(), input.end());
+          source.mantissas.clear();
+          source.floatStorage = true;
+        }
+        Tensor held;
+        std::vector<int64_t> counts(2, 0);
+        bool heldDone = false;
+        ASSERT_TRUE(
+            convQuantizedFloat32(source, g, c.cin, matrices.front(), &floatBias,
+                                 900, {{&plan, 0}, {nullptr, 0}, {&second, 1}},
+                                 held, counts, heldDone, /*floatStorage=*/true)
+                .ok);
+        ASSERT_TRUE(heldDone);
+        ASSERT_TRUE(held.floatStorage);
+        EXPECT_EQ(held.fractionalBits, second.outputFractionalBits());
+        int64_t firstOverflows = 0, secondOverflows = 0;
+        for (size_t index = 0; index < expected.size(); ++index) {
+          int64_t value = int64_t(expected[index]) + bias[index % c.cout];
+          int64_t first = 0, want = 0;
+          bool overflowed = false;
+          ASSERT_TRUE(plan.apply(index % perSample, value, first, overflowed));
+          firstOverflows += overflowed;
+          ASSERT_TRUE(second.apply(index % perSample,
+                                   std::max<int64_t>(first, 0), want,
+                                   overflowed));
+          secondOverflows += overflowed;
+          ASSERT_EQ(double(held.floats[index]), double(want))
+              << "element " << index;
+        }
+        EXPECT_EQ(counts[0], firstOverflows);
+        EXPECT_EQ(counts[1], secondOverflows);
+        EXPECT_GT(secondOverflows, 0);
+      }
+
+      // A quantizer wider than float32's integers: the int64 results.
+      fixed::QuantizePlan wide(std::vector<fixed::Format>(
+                                   size_t(perSample), fixed::Format{1, 30, 5}),
+                               fixed::Rounding::TRN, fixed::Overflow::WRAP, 5);
+      Tensor wideOut;
+      std::vector<int64_t> wideCounts(1, 0);
+      bool wideDone = false;
+      ASSERT_TRUE(convQuantizedFloat32(in, g, c.cin, matrices.front(),
+                                       &floatBias, 900, {{&wide, 0}}, wideOut,
+                                       wideCounts, wideDone, true)
+                      .ok);
+      ASSERT_TRUE(wideDone);
+      ASSERT_FALSE(wideOut.floatStorage);
+      for (size_t index = 0; index < expected.size(); ++index)
+        ASSERT_EQ(wideOut.mantissas[index],
+                  int64_t(expected[index]) + bias[index % c.cout]);
     }
 
     // The float kernel on the same integers (exact in float32 here).
@@ -279,37 +342,60 @@ TEST(Kernels, MaxPoolUnpaddedAgainstNaive) {
   struct Case {
     int64_t h, w, kh, kw, sh, sw, channels;
   };
-  for (Case c : {Case{7, 9, 2, 2, 2, 2, 3}, Case{6, 5, 3, 2, 2, 1, 4}}) {
-    WindowGeometry g;
-    g.input = {c.h, c.w};
-    g.window = {c.kh, c.kw};
-    g.strides = {c.sh, c.sw};
-    const int64_t batch = 2;
-    Tensor in = Tensor::makeExact({batch, c.h, c.w, c.channels}, 1);
-    in.mantissas = randomIntegers(random, size_t(in.size()), 1000);
-    Tensor out;
-    maxPool(in, g, c.channels, out);
-    auto size = g.output();
-    ASSERT_EQ(out.shape,
-              (std::vector<int64_t>{batch, size[0], size[1], c.channels}));
-    for (int64_t n = 0; n < batch; ++n)
-      for (int64_t oh = 0; oh < size[0]; ++oh)
-        for (int64_t ow = 0; ow < size[1]; ++ow)
-          for (int64_t ch = 0; ch < c.channels; ++ch) {
-            int64_t largest = INT64_MIN;
-            for (int64_t kh = 0; kh < c.kh; ++kh)
-              for (int64_t kw = 0; kw < c.kw; ++kw)
-                largest = std::max(
-                    largest, in.mantissas[((n * c.h + oh * c.sh + kh) * c.w +
-                                           ow * c.sw + kw) *
-                                              c.channels +
-                                          ch]);
-            ASSERT_EQ(
-                out.mantissas[((n * size[0] + oh) * size[1] + ow) * c.channels +
-                              ch],
-                largest);
-          }
-  }
+  for (Case c : {Case{7, 9, 2, 2, 2, 2, 3}, Case{6, 5, 3, 2, 2, 1, 4},
+                 Case{5, 6, 2, 2, 2, 2, 16}})
+    for (bool floatHeld : {false, true}) {
+      WindowGeometry g;
+      g.input = {c.h, c.w};
+      g.window = {c.kh, c.kw};
+      g.strides = {c.sh, c.sw};
+      const int64_t batch = 2;
+      Tensor in = Tensor::makeExact({batch, c.h, c.w, c.channels}, 1);
+      in.mantissas = randomIntegers(random, size_t(in.size()), 1000);
+      Tensor source = in;
+      if (floatHeld) { // the executor's float-held mantissas
+        source.floats.assign(in.mantissas.begin(), in.mantissas.end());
+        source.mantissas.clear();
+        source.floatStorage = true;
+      }
+      Tensor out, average;
+      maxPool(source, g, c.channels, out);
+      ASSERT_EQ(out.floatStorage, floatHeld);
+      out.expandMantissas();
+      bool powerOfTwoWindow = ((c.kh * c.kw) & (c.kh * c.kw - 1)) == 0;
+      if (powerOfTwoWindow) {
+        ASSERT_TRUE(avgPool(source, g, c.channels, average).ok);
+        ASSERT_EQ(average.floatStorage, floatHeld);
+        EXPECT_EQ(average.fractionalBits, 3); // 2x2 windows: 2 more bits
+        average.expandMantissas();
+      }
+      auto size = g.output();
+      ASSERT_EQ(out.shape,
+                (std::vector<int64_t>{batch, size[0], size[1], c.channels}));
+      for (int64_t n = 0; n < batch; ++n)
+        for (int64_t oh = 0; oh < size[0]; ++oh)
+          for (int64_t ow = 0; ow < size[1]; ++ow)
+            for (int64_t ch = 0; ch < c.channels; ++ch) {
+              int64_t largest = INT64_MIN, sum = 0;
+              for (int64_t kh = 0; kh < c.kh; ++kh)
+                for (int64_t kw = 0; kw < c.kw; ++kw) {
+                  int64_t value =
+                      in.mantissas[((n * c.h + oh * c.sh + kh) * c.w +
+                                    ow * c.sw + kw) *
+                                       c.channels +
+                                   ch];
+                  largest = std::max(largest, value);
+                  sum += value;
+                }
+              int64_t index =
+                  ((n * size[0] + oh) * size[1] + ow) * c.channels + ch;
+              ASSERT_EQ(out.mantissas[index], largest);
+              // sum / 4 at 1 fractional bit is sum at 3.
+              if (powerOfTwoWindow) {
+                ASSERT_EQ(average.mantissas[index], sum);
+              }
+            }
+    }
 }
 
 TEST(Kernels, AddAlignsFractionalBits) {
@@ -396,35 +482,76 @@ TEST(Kernels, DenseInOnePassMatchesDefinition) {
         if (c.relu)
           stages.push_back({nullptr, 0});
         stages.push_back({&after, 1});
-        Tensor out;
-        std::vector<int64_t> overflows(2, 0);
-        bool done = false;
-        ASSERT_TRUE(denseQuantizedFloat32(in, kernel, &floatBias, maxBias,
-                                          stages, out, overflows, done)
-                        .ok);
-        ASSERT_TRUE(done);
-        ASSERT_EQ(out.shape, (std::vector<int64_t>{c.rows, c.cols}));
-        std::vector<int64_t> expectedOverflows(2, 0);
-        for (int64_t r = 0; r < c.rows; ++r)
-          for (int64_t o = 0; o < c.cols; ++o) {
-            int64_t value = int64_t(product[r * c.cols + o]) + bias[o];
-            int64_t expected = 0;
-            bool overflowed = false;
-            ASSERT_TRUE(plan.apply(size_t(o), value, expected, overflowed));
-            expectedOverflows[0] += overflowed;
-            if (c.relu)
-              expected = std::max<int64_t>(expected, 0);
-            int64_t second = 0;
-            ASSERT_TRUE(after.apply(size_t(o), expected, second, overflowed));
-            expectedOverflows[1] += overflowed;
-            ASSERT_EQ(out.mantissas[r * c.cols + o], second)
-                << "row " << r << " column " << o;
-          }
-        EXPECT_EQ(overflows, expectedOverflows);
-        overflowsSeen += expectedOverflows[0] + expectedOverflows[1];
+        // int64 results, and results held in float32.
+        for (bool floatHeld : {false, true}) {
+          Tensor out;
+          std::vector<int64_t> overflows(2, 0);
+          bool done = false;
+          ASSERT_TRUE(denseQuantizedFloat32(in, kernel, &floatBias, maxBias,
+                                            stages, out, overflows, done,
+                                            floatHeld)
+                          .ok);
+          ASSERT_TRUE(done);
+          ASSERT_EQ(out.floatStorage, floatHeld);
+          out.expandMantissas();
+          ASSERT_EQ(out.shape, (std::vector<int64_t>{c.rows, c.cols}));
+          std::vector<int64_t> expectedOverflows(2, 0);
+          for (int64_t r = 0; r < c.rows; ++r)
+            for (int64_t o = 0; o < c.cols; ++o) {
+              int64_t value = int64_t(product[r * c.cols + o]) + bias[o];
+              int64_t expected = 0;
+              bool overflowed = false;
+              ASSERT_TRUE(plan.apply(size_t(o), value, expected, overflowed));
+              expectedOverflows[0] += overflowed;
+              if (c.relu)
+                expected = std::max<int64_t>(expected, 0);
+              int64_t second = 0;
+              ASSERT_TRUE(after.apply(size_t(o), expected, second, overflowed));
+              expectedOverflows[1] += overflowed;
+              ASSERT_EQ(out.mantissas[r * c.cols + o], second)
+                  << "row " << r << " column " << o;
+            }
+          EXPECT_EQ(overflows, expectedOverflows);
+          overflowsSeen += expectedOverflows[0] + expectedOverflows[1];
+        }
       }
   }
   EXPECT_GT(overflowsSeen, 1000); // the overflow modes were exercised
+  {
+    // Float-held results asked for, but a layer-level quantizer moves some
+    // values past 2^23 (11 more fractional bits): the whole result is
+    // redone in int64, each overflow counted once.
+    ExactMatrix kernel(randomIntegers(random, 16 * 4, 40), 16, 4);
+    Tensor in = Tensor::makeExact({50, 16}, 0);
+    in.mantissas = randomIntegers(random, 50 * 16, 20000);
+    std::vector<fixed::Format> formats(4, fixed::Format{1, 8, 11});
+    fixed::QuantizePlan plan(formats, fixed::Rounding::TRN, std::nullopt, 0);
+    fixed::QuantizePlan after(formats, fixed::Rounding::TRN,
+                              fixed::Overflow::WRAP, 11);
+    ASSERT_TRUE(plan.floatRowsPlanned());
+    Tensor out;
+    std::vector<int64_t> overflows(2, 0);
+    bool done = false;
+    ASSERT_TRUE(denseQuantizedFloat32(in, kernel, nullptr, 0,
+                                      {{&plan, 0}, {&after, 1}}, out, overflows,
+                                      done, true)
+                    .ok);
+    ASSERT_TRUE(done);
+    EXPECT_FALSE(out.floatStorage);
+    std::vector<Int128> product =
+        naiveProduct(in.mantissas, 50, kernel.values(), 16, 4);
+    int64_t wrapped = 0;
+    for (size_t index = 0; index < product.size(); ++index) {
+      int64_t expected = 0;
+      bool overflowed = false;
+      ASSERT_TRUE(after.apply(index % 4, int64_t(product[index]) << 11,
+                              expected, overflowed));
+      wrapped += overflowed;
+      ASSERT_EQ(out.mantissas[index], expected);
+    }
+    EXPECT_EQ(overflows, (std::vector<int64_t>{0, wrapped}));
+    EXPECT_GT(wrapped, 0);
+  }
   // Products beyond 2^24: not done, nothing written.
   ExactMatrix wide(std::vector<int64_t>(4, int64_t(1) << 20), 2, 2);
   Tensor in = Tensor::makeExact({1, 2}, 0);

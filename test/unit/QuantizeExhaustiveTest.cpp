@@ -431,6 +431,203 @@ TEST(QuantizeExhaustive, RowsMatchElementwise) {
   EXPECT_EQ(planned, 30);
 }
 
+/// applyRowsToFloat (results held in float32) agrees with apply() and
+/// applyFloat() element by element, overflow counts included, on every
+/// format up to 8 bits, TRN and RND, no overflow mode, SAT and WRAP; a row
+/// is refused only when a value is past float32's exact range, and then the
+/// call counts nothing.
+TEST(QuantizeExhaustive, FloatStorageRowsMatchElementwise) {
+  std::vector<Format> formats = formatsUpTo8Bits();
+  formats.push_back(Format{0, -2, 12}); // negative integer bits
+  const int64_t count = int64_t(formats.size());
+  int64_t checked = 0, refused = 0, planned = 0;
+  for (int inputFrac : {-4, 0, 3, 9, 14})
+    for (Rounding rounding : {Rounding::TRN, Rounding::RND})
+      for (int o : {-1, int(Overflow::SAT), int(Overflow::WRAP)}) {
+        std::optional<Overflow> overflow;
+        if (o >= 0)
+          overflow = Overflow(o);
+        QuantizePlan plan(formats, rounding, overflow, inputFrac);
+        ASSERT_TRUE(plan.floatRowsPlanned())
+            << "input f " << inputFrac << " mode " << o;
+        ++planned;
+        // Mantissa rows: one row per call, so each refusal is one row's.
+        for (int64_t n = -900; n <= 900; n += 7) {
+          std::vector<float> row(size_t(count), 0.0f);
+          for (int64_t e = 0; e < count; ++e) {
+            int64_t m = n * 131 + e * 17 - (n % 5);
+            if (n == 900) // the edge of float32's integers
+              m = e % 2 ? (int64_t(1) << 24) - 1 - e : -(int64_t(1) << 23);
+            row[size_t(e)] = float(m);
+          }
+          std::vector<float> out(size_t(count), -7.0f);
+          int64_t overflowCount = 0;
+          bool ok = plan.applyRowsToFloat(row.data(), false, 1, out.data(),
+                                          overflowCount);
+          int64_t expectedOverflows = 0;
+          bool large = false;
+          for (int64_t e = 0; e < count; ++e) {
+            int64_t expected = 0;
+            bool overflowed = false;
+            bool elementOk = plan.apply(size_t(e), int64_t(row[size_t(e)]),
+                                        expected, overflowed);
+            expectedOverflows += overflowed;
+            // The causes of a refusal: the value at f before the overflow
+            // mode, or the result, past float32's exact integers.
+            int shift = inputFrac - formats[size_t(e)].fractionalBits;
+            double half = rounding == Rounding::RND && shift > 0
+                              ? std::ldexp(1.0, shift - 1)
+                              : 0.0;
+            double before =
+                std::floor(std::ldexp(double(row[size_t(e)]) + half, -shift));
+            large |= !elementOk || std::fabs(before) >= 0x1p23 ||
+                     std::llabs(expected) >= (int64_t(1) << 24) ||
+                     std::fabs(row[size_t(e)]) + half >= 0x1p24;
+            if (ok) {
+              ASSERT_TRUE(elementOk);
+              ASSERT_EQ(double(out[size_t(e)]), double(expected))
+                  << formats[size_t(e)].str() << " mantissa " << row[size_t(e)]
+                  << "*2^-" << inputFrac << " mode " << o;
+              ASSERT_FALSE(out[size_t(e)] == 0.0f &&
+                           std::signbit(out[size_t(e)])); // no -0
+              ++checked;
+            }
+          }
+          if (ok) {
+            ASSERT_EQ(overflowCount, expectedOverflows);
+          } else {
+            ASSERT_TRUE(large) << "row " << n << " refused without cause";
+            ASSERT_EQ(overflowCount, 0);
+            ++refused;
+          }
+        }
+        // float32 rows, with values that cannot be held.
+        for (int64_t n = -600; n <= 600; n += 11) {
+          std::vector<float> row(static_cast<size_t>(count));
+          for (int64_t e = 0; e < count; ++e)
+            row[size_t(e)] =
+                std::ldexp(float(n * 37 + e * 5), -8 - inputFrac / 2);
+          if (n == 600)
+            row[3] = std::numeric_limits<float>::quiet_NaN();
+          if (n == 589)
+            row[5] = 1e30f;
+          std::vector<float> out(size_t(count), -7.0f);
+          int64_t overflowCount = 0;
+          bool ok = plan.applyRowsToFloat(row.data(), true, 1, out.data(),
+                                          overflowCount);
+          if (n == 600 || n == 589) {
+            ASSERT_FALSE(ok);
+            ASSERT_EQ(overflowCount, 0);
+            continue;
+          }
+          if (!ok) { // only when a scaled value is past 2^23
+            bool large = false;
+            for (int64_t e = 0; e < count; ++e)
+              large |=
+                  std::fabs(std::ldexp(double(row[size_t(e)]),
+                                       formats[size_t(e)].fractionalBits)) >=
+                  0x1p23;
+            ASSERT_TRUE(large) << "float row " << n << " refused without cause";
+            ASSERT_EQ(overflowCount, 0);
+            ++refused;
+            continue;
+          }
+          int64_t expectedOverflows = 0;
+          for (int64_t e = 0; e < count; ++e) {
+            int64_t expected = 0;
+            bool overflowed = false;
+            ASSERT_TRUE(plan.applyFloat(size_t(e), row[size_t(e)], expected,
+                                        overflowed));
+            expectedOverflows += overflowed;
+            ASSERT_EQ(double(out[size_t(e)]), double(expected))
+                << formats[size_t(e)].str() << " value " << row[size_t(e)]
+                << " mode " << o;
+            ++checked;
+          }
+          ASSERT_EQ(overflowCount, expectedOverflows);
+        }
+      }
+  EXPECT_EQ(planned, 30);
+  EXPECT_GT(checked, 500'000);
+  EXPECT_GT(refused, 0);
+  // 24 bits is the widest format planned; other rounding modes, wider
+  // formats and shifts past 24 bits are not.
+  EXPECT_TRUE(QuantizePlan({Format{1, 3, 20}}, Rounding::RND, Overflow::WRAP, 0)
+                  .floatRowsPlanned());
+  EXPECT_FALSE(QuantizePlan(formats, Rounding::RND_CONV, Overflow::WRAP, 0)
+                   .floatRowsPlanned());
+  EXPECT_FALSE(
+      QuantizePlan({Format{1, 10, 20}}, Rounding::TRN, Overflow::WRAP, 0)
+          .floatRowsPlanned());
+  EXPECT_FALSE(QuantizePlan({Format{1, 3, 4}}, Rounding::TRN, Overflow::SAT, 40)
+                   .floatRowsPlanned());
+}
+
+/// Formats that repeat (one per channel, one for the whole tensor) are
+/// stored for one run of at least 1024 elements; every element of every
+/// row still gets its own format: rows of int64, float32 and float-held
+/// mantissas against `quantize`.
+TEST(QuantizePlan, RepeatingFormatsMatchReference) {
+  struct Case {
+    std::vector<Format> period;
+    size_t count, stored;
+  };
+  const Case cases[] = {
+      {{Format{1, 2, 3}}, 12544, 1568},                     // one format
+      {{Format{1, 2, 3}, Format{0, 4, 1}, Format{1, 0, 6}}, // 3 channels
+       6144,
+       1536},
+      {{Format{1, 2, 3}, Format{0, 4, 1}}, 1000, 1000}, // short: as is
+  };
+  for (const Case &c : cases) {
+    std::vector<Format> formats;
+    for (size_t e = 0; e < c.count; ++e)
+      formats.push_back(c.period[e % c.period.size()]);
+    // A format that breaks the period: nothing is shared.
+    std::vector<Format> broken = formats;
+    broken.back() = Format{1, 5, 5};
+    EXPECT_EQ(
+        QuantizePlan(broken, Rounding::TRN, Overflow::WRAP, 4).storedSize(),
+        c.count);
+    for (Rounding rounding : {Rounding::TRN, Rounding::RND})
+      for (Overflow overflow : {Overflow::SAT, Overflow::WRAP}) {
+        QuantizePlan plan(formats, rounding, overflow, 4);
+        ASSERT_EQ(plan.size(), c.count);
+        ASSERT_EQ(plan.storedSize(), c.stored);
+        const int64_t rows = 2;
+        std::vector<int64_t> in(rows * c.count);
+        for (size_t index = 0; index < in.size(); ++index)
+          in[index] = int64_t(index % 977) * 3 - 1400;
+        std::vector<int64_t> out(in.size());
+        std::vector<float> held(in.size());
+        std::vector<float> asFloat(in.begin(), in.end());
+        int64_t overflows = 0, heldOverflows = 0, expectedOverflows = 0;
+        ASSERT_TRUE(plan.applyRows(in.data(), rows, out.data(), overflows));
+        ASSERT_TRUE(plan.applyRowsToFloat(asFloat.data(), false, rows,
+                                          held.data(), heldOverflows));
+        for (size_t index = 0; index < in.size(); ++index) {
+          const Format &format = formats[index % c.count];
+          ASSERT_EQ(plan.format(index % c.count), format);
+          Quantized<Int128> want =
+              quantize<Int128>(in[index], 4, format, rounding, overflow);
+          ASSERT_TRUE(want.ok());
+          expectedOverflows += want.overflowed;
+          int64_t shift = plan.outputFractionalBits() - format.fractionalBits;
+          int64_t expected = int64_t(want.mantissa) * (int64_t(1) << shift);
+          ASSERT_EQ(out[index], expected) << "element " << index;
+          ASSERT_EQ(double(held[index]), double(expected));
+          int64_t single = 0;
+          bool overflowed = false;
+          ASSERT_TRUE(
+              plan.apply(index % c.count, in[index], single, overflowed));
+          ASSERT_EQ(single, expected);
+        }
+        EXPECT_EQ(overflows, expectedOverflows);
+        EXPECT_EQ(heldOverflows, expectedOverflows);
+      }
+  }
+}
+
 TEST(QuantizePlan, ReportsMantissasThatDoNotFit) {
   // Round-only plan whose output needs more than 63 bits.
   QuantizePlan plan({Format{1, 0, 0}, Format{1, 0, 40}}, Rounding::RND,

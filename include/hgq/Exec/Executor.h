@@ -42,6 +42,7 @@ struct QuantizationPoint {
 };
 
 /// Watches the output of every quantizer (one instance per worker thread).
+/// The tensor is exact; its mantissas may be float-held (floatStorage).
 class Observer {
 public:
   virtual ~Observer();

@@ -33,10 +33,6 @@ public:
   /// The values as float32 and float64 (exact where pathFor() selects them).
   const float *floatValues() const { return asFloat_.data(); }
   const double *doubleValues() const { return asDouble_.data(); }
-  /// The float32 values as a (cols x inner) row-major matrix.
-  const float *floatValuesTransposed() const {
-    return asFloatTransposed_.data();
-  }
 
   /// out[r, o] = sum_j a[r, j] * m[j, o] (+ addend[o] when given) for `rows`
   /// rows of `a` (row stride `inner`), exactly. Fails only when a result
@@ -52,7 +48,7 @@ public:
 
 private:
   std::vector<int64_t> values_;
-  std::vector<float> asFloat_, asFloatTransposed_;
+  std::vector<float> asFloat_;
   std::vector<double> asDouble_;
   int64_t inner_ = 0, cols_ = 0;
   /// max over columns of sum_j |m[j, o]|, as a double upper bound.
@@ -64,9 +60,19 @@ void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
                  int64_t cols, float *out);
 
 /// Applies a per-feature-element plan to `in` (exact or float), writing an
-/// exact tensor; counts elements the overflow mode changed.
+/// exact tensor; counts elements the overflow mode changed. With
+/// `floatStorage` the result may hold its mantissas in float32 (when the
+/// plan and the values allow it).
 Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan, Tensor &out,
-                 int64_t &overflowCount);
+                 int64_t &overflowCount, bool floatStorage = false);
+
+/// applyPlan on float32 values read in place (a tensor of `shape`).
+Status applyPlanToFloats(const float *values, std::vector<int64_t> shape,
+                         const fixed::QuantizePlan &plan, Tensor &out,
+                         int64_t &overflowCount, bool floatStorage);
+
+/// A copy of an exact tensor with its mantissas in int64.
+Tensor expandedCopy(const Tensor &in);
 
 /// Adds a per-channel (last dimension) exact bias given at `biasFrac`
 /// fractional bits to an exact tensor, in place; the tensor's fractional
@@ -100,12 +106,14 @@ struct EpilogueStage {
 /// below 2^24): `bias` is aligned to the product's fractional bits and the
 /// first plan planned for them. Adds each quantizer's overflows to
 /// overflowCounts[stage.point]. Sets `done` = false, writing nothing, when
-/// the bound does not allow it (the caller takes the general path).
+/// the bound does not allow it (the caller takes the general path). With
+/// `floatStorage` the result holds its mantissas in float32 when every
+/// quantizer's plan and every value allow it.
 Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
                              const std::vector<float> *bias, double maxAbsBias,
                              const std::vector<EpilogueStage> &stages,
                              Tensor &out, std::vector<int64_t> &overflowCounts,
-                             bool &done);
+                             bool &done, bool floatStorage = false);
 void denseFloat(const Tensor &in, const std::vector<float> &kernel,
                 int64_t inputs, int64_t outputs, const std::vector<float> *bias,
                 Tensor &out);
@@ -124,7 +132,7 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &geometry,
                             const std::vector<float> *bias, double maxAbsBias,
                             const std::vector<EpilogueStage> &stages,
                             Tensor &out, std::vector<int64_t> &overflowCounts,
-                            bool &done);
+                            bool &done, bool floatStorage = false);
 void convFloat(const Tensor &in, const WindowGeometry &geometry,
                int64_t channels,
                const std::vector<std::vector<float>> &groupKernels,
@@ -150,7 +158,7 @@ Status avgPool(const Tensor &in, const WindowGeometry &geometry,
 void activationFloat(const Tensor &in, fixed::UnaryFunction function,
                      const fixed::UnaryParams &params, int64_t axis,
                      Tensor &out);
-/// relu on an exact tensor (exact); in place.
+/// relu on an exact tensor (exact), either storage; in place.
 void reluExact(const Tensor &in, Tensor &out);
 void reluExactInPlace(Tensor &tensor);
 

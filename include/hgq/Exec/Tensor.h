@@ -4,7 +4,10 @@
 // framework) or exact: int64 mantissas with one fractional-bit count for the
 // whole tensor, value = mantissa * 2^-fractionalBits. Per-element formats are
 // aligned to the largest fractional bits, so every exact value is held
-// without loss. Dimension 0 is the batch.
+// without loss. Between the steps that understand it, an exact tensor whose
+// mantissas are all below 2^24 in magnitude may hold them in `floats`
+// (float32 represents each exactly): half the memory, and the form the
+// float32 matrix products read. Dimension 0 is the batch.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,9 +27,14 @@ struct Tensor {
   int64_t fractionalBits = 0;
   std::vector<float> floats;      ///< when !exact
   std::vector<int64_t> mantissas; ///< when exact
+  /// Exact, with the mantissas held in `floats` (integers, |m| < 2^24).
+  bool floatStorage = false;
 
   static Tensor makeFloat(std::vector<int64_t> shape);
   static Tensor makeExact(std::vector<int64_t> shape, int64_t fractionalBits);
+  /// An exact tensor with float-held mantissas (all 0).
+  static Tensor makeExactFloat(std::vector<int64_t> shape,
+                               int64_t fractionalBits);
 
   int64_t batch() const { return shape.empty() ? 1 : shape[0]; }
   int64_t size() const;
@@ -35,9 +43,14 @@ struct Tensor {
   /// The value of element `index` (rounded to double when it has more than
   /// 53 significant bits).
   double valueAt(int64_t index) const {
-    return exact ? std::ldexp(double(mantissas[index]), -int(fractionalBits))
-                 : double(floats[index]);
+    if (!exact)
+      return double(floats[index]);
+    return std::ldexp(floatStorage ? double(floats[index])
+                                   : double(mantissas[index]),
+                      -int(fractionalBits));
   }
+  /// Moves float-held mantissas to `mantissas` (a no-op otherwise).
+  void expandMantissas();
 };
 
 /// Float32 batch-first samples the executor reads its work items from

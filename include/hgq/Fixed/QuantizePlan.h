@@ -32,13 +32,21 @@ public:
                std::optional<Overflow> overflow, int64_t inputFractionalBits);
 
   int64_t outputFractionalBits() const { return outputFractionalBits_; }
-  size_t size() const { return elements_.size(); }
-  const Format &format(size_t element) const { return formats_[element]; }
+  size_t size() const { return size_; }
+  const Format &format(size_t element) const {
+    return formats_[stored(element)];
+  }
+  /// How many elements the plan holds: formats that repeat with a period
+  /// (one format for a whole tensor, one per channel) are planned for one
+  /// run of at least 1024 elements (or the whole), every row of the tensor
+  /// being size() / storedSize() such runs.
+  size_t storedSize() const { return elements_.size(); }
 
   /// Quantizes one element. Returns false when the result does not fit an
   /// int64 mantissa at the output fractional bits (the caller reports it).
   bool apply(size_t element, int64_t mantissa, int64_t &out,
              bool &overflowed) const {
+    element = stored(element);
     const Element &plan = elements_[element];
     overflowed = false;
     if (plan.dead) {
@@ -72,6 +80,7 @@ public:
   /// exact for float32 inputs below 2^50 after scaling (see the .cpp).
   bool applyFloat(size_t element, float value, int64_t &out,
                   bool &overflowed) const {
+    element = stored(element);
     const Element &plan = elements_[element];
     overflowed = false;
     if (plan.dead) {
@@ -109,8 +118,32 @@ public:
   /// apply() element by element.
   bool rowsPlanned() const { return rows_; }
 
+  /// Results held in float32 (the executor's compact storage of exact
+  /// tensors): quantizes `rows` rows of integer mantissas at the plan's
+  /// input fractional bits held in float32 (|m| < 2^24) or, with
+  /// `floatInput`, of float32 values, and writes the output mantissas as
+  /// float32. Every step is float arithmetic that is exact while the values
+  /// stay below 2^23, which is checked element by element: returns false,
+  /// counting nothing, when some value is past it (the caller takes the
+  /// int64 path), or when !floatRowsPlanned(). Otherwise the same results
+  /// and overflow count as applyRows.
+  bool applyRowsToFloat(const float *in, bool floatInput, int64_t rows,
+                        float *out, int64_t &overflowCount) const;
+  /// Whether every element's format allows applyRowsToFloat (fast, shifts
+  /// and output range within float32's 24 bits).
+  bool floatRowsPlanned() const { return floatRows_; }
+
 private:
   static constexpr int64_t kMax = INT64_MAX;
+
+  /// The stored element that element `element` of a row repeats.
+  size_t stored(size_t element) const {
+    return element < elements_.size() ? element : element % elements_.size();
+  }
+  /// Rows of the tensor as rows of stored elements.
+  int64_t storedRows(int64_t rows) const {
+    return rows * int64_t(size_ / elements_.size());
+  }
 
   struct Element {
     double scale;     ///< 2^f, for float inputs
@@ -167,6 +200,18 @@ private:
     std::vector<double> scale, halfScaled, safeScaled;
   };
   void planRows();
+  /// The float32 arrays of applyRowsToFloat, per element: 2^-shift, the
+  /// rounding half at the input's scale, 2^outShift (0 when dead), the
+  /// range limits, 2^-width (WRAP; the modulus is high - low + 1) and 2^f
+  /// (float inputs).
+  struct FloatArrays {
+    std::vector<float> scale, half, outScale, high, low, inverseModulus,
+        floatScale;
+  };
+  void planFloatRows();
+  template <bool FloatInput, int Mode>
+  bool floatStorageRows(const float *in, int64_t rows, float *out,
+                        int64_t &overflowCount) const;
   bool floatRows(const float *in, int64_t rows, int64_t *out,
                  int64_t &overflowCount) const;
   /// The row structure both share: round(x, e, bad) gives an element's value
@@ -182,10 +227,13 @@ private:
   bool applyRowsElementwise(const Input *in, int64_t rows, int64_t *out,
                             int64_t &overflowCount) const;
 
-  std::vector<Format> formats_;
+  size_t size_ = 0;
+  std::vector<Format> formats_; ///< the stored elements' formats
   std::vector<Element> elements_;
   RowArrays arrays_;
+  FloatArrays floatArrays_;
   bool rows_ = false;
+  bool floatRows_ = false;
   Rounding rounding_;
   std::optional<Overflow> overflow_;
   int64_t inputFractionalBits_;
