@@ -331,6 +331,51 @@ Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan, Tensor &out,
   return Status::success();
 }
 
+void updateRanges(const Tensor &tensor, int64_t period, int64_t *lows,
+                  int64_t *highs) {
+  int64_t rows = tensor.size() / period;
+  if (!tensor.floatStorage) {
+    const int64_t *values = tensor.mantissas.data();
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t *__restrict row = values + r * period;
+      int64_t *__restrict low = lows;
+      int64_t *__restrict high = highs;
+      for (int64_t b = 0; b < period; ++b) {
+        low[b] = std::min(low[b], row[b]);
+        high[b] = std::max(high[b], row[b]);
+      }
+    }
+    return;
+  }
+  // Float-held mantissas: the extremes in float32 (at least 16 running
+  // records, so the loop vectorizes however short the period), then the
+  // int64 records. The values are integers below 2^24: exact both ways.
+  int64_t lanes = period;
+  while (lanes < 16 && (rows * period) % (lanes * 2) == 0)
+    lanes *= 2;
+  int64_t laneRows = tensor.size() / lanes;
+  thread_local std::vector<float> smallest, largest;
+  smallest.assign(size_t(lanes), std::numeric_limits<float>::infinity());
+  largest.assign(size_t(lanes), -std::numeric_limits<float>::infinity());
+  const float *values = tensor.floats.data();
+  for (int64_t r = 0; r < laneRows; ++r) {
+    const float *__restrict row = values + r * lanes;
+    float *__restrict low = smallest.data();
+    float *__restrict high = largest.data();
+    for (int64_t b = 0; b < lanes; ++b) {
+      low[b] = row[b] < low[b] ? row[b] : low[b];
+      high[b] = row[b] > high[b] ? row[b] : high[b];
+    }
+  }
+  for (int64_t lane = 0; lane < lanes; ++lane) {
+    if (smallest[size_t(lane)] > largest[size_t(lane)])
+      continue; // no value
+    int64_t b = lane % period;
+    lows[b] = std::min(lows[b], int64_t(smallest[size_t(lane)]));
+    highs[b] = std::max(highs[b], int64_t(largest[size_t(lane)]));
+  }
+}
+
 Status alignExact(Tensor &tensor, int64_t fractionalBits) {
   int64_t shift = fractionalBits - tensor.fractionalBits;
   assert(shift >= 0 && "alignment only adds fractional bits");

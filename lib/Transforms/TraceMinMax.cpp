@@ -10,6 +10,7 @@
 #include "hgq/Dialect/EntryFunction.h"
 #include "hgq/Dialect/HGQ.h"
 #include "hgq/Exec/Executor.h"
+#include "hgq/Exec/Kernels.h"
 #include "hgq/Fixed/Range.h"
 #include "hgq/Transforms/Calibration.h"
 #include "hgq/Transforms/Passes.h"
@@ -64,6 +65,9 @@ public:
     if (!points[point].layerLevel)
       return;
     fractionalBits[point] = quantized.fractionalBits;
+    if (periodicMap[point]) // strided loops, in the executor's kernels
+      return exec::updateRanges(quantized, int64_t(minima[point].size()),
+                                minima[point].data(), maxima[point].data());
     if (quantized.floatStorage) // integers, exact in float32
       record(point, quantized.floats.data(), quantized.batch());
     else
@@ -84,38 +88,14 @@ public:
   }
 
 private:
-  /// Updates the records of `point` from `batch` samples of mantissas.
+  /// Updates the records of `point` from `batch` samples of mantissas,
+  /// each feature element into its bits element.
   template <typename T>
   void record(size_t point, const T *mantissas, int64_t batch) {
     const std::vector<int64_t> &map = points[point].featureToBits;
     std::vector<int64_t> &low = minima[point];
     std::vector<int64_t> &high = maxima[point];
     int64_t features = int64_t(map.size());
-    if (periodicMap[point]) {
-      int64_t period = int64_t(low.size());
-      int64_t *__restrict lows = low.data();
-      int64_t *__restrict highs = high.data();
-      int64_t rows = batch * (features / period);
-      if (period == 1) { // one record for the whole tensor
-        int64_t smallest = lows[0], largest = highs[0];
-        const T *__restrict values = mantissas;
-        for (int64_t index = 0; index < rows; ++index) {
-          smallest = std::min(smallest, int64_t(values[index]));
-          largest = std::max(largest, int64_t(values[index]));
-        }
-        lows[0] = smallest;
-        highs[0] = largest;
-        return;
-      }
-      for (int64_t r = 0; r < rows; ++r) {
-        const T *__restrict row = mantissas + r * period;
-        for (int64_t b = 0; b < period; ++b) {
-          lows[b] = std::min(lows[b], int64_t(row[b]));
-          highs[b] = std::max(highs[b], int64_t(row[b]));
-        }
-      }
-      return;
-    }
     for (int64_t n = 0; n < batch; ++n) {
       const T *row = mantissas + n * features;
       for (int64_t e = 0; e < features; ++e) {

@@ -398,6 +398,35 @@ TEST(Kernels, MaxPoolUnpaddedAgainstNaive) {
     }
 }
 
+/// The range records trace-minmax keeps, against a naive min/max, for
+/// both storages and periods below, at and above the float loop's 16 lanes.
+TEST(Kernels, UpdateRangesAgainstNaive) {
+  std::mt19937_64 random(13);
+  for (int64_t period : {1, 3, 4, 16, 40})
+    for (int64_t rows : {0, 1, 7, 64})
+      for (bool floatHeld : {false, true}) {
+        Tensor tensor = Tensor::makeExact({rows, period}, 2);
+        tensor.mantissas =
+            randomIntegers(random, size_t(rows * period), 1 << 20);
+        std::vector<int64_t> lows(size_t(period), 5), highs(size_t(period), 6);
+        std::vector<int64_t> wantLows = lows, wantHighs = highs;
+        for (int64_t index = 0; index < rows * period; ++index) {
+          size_t b = size_t(index % period);
+          wantLows[b] = std::min(wantLows[b], tensor.mantissas[index]);
+          wantHighs[b] = std::max(wantHighs[b], tensor.mantissas[index]);
+        }
+        if (floatHeld) {
+          tensor.floats.assign(tensor.mantissas.begin(),
+                               tensor.mantissas.end());
+          tensor.mantissas.clear();
+          tensor.floatStorage = true;
+        }
+        updateRanges(tensor, period, lows.data(), highs.data());
+        ASSERT_EQ(lows, wantLows) << "period " << period << " rows " << rows;
+        ASSERT_EQ(highs, wantHighs) << "period " << period << " rows " << rows;
+      }
+}
+
 TEST(Kernels, AddAlignsFractionalBits) {
   Tensor lhs = Tensor::makeExact({1, 2}, 1), rhs = Tensor::makeExact({1, 2}, 3);
   lhs.mantissas = {3, -1}; // 1.5, -0.5

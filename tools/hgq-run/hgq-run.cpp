@@ -262,12 +262,13 @@ int main(int argc, char **argv) {
         if (!writers[index].open(outputFiles[index], shape, type, error))
           return hgq::exec::Status::error(error);
       }
-      values.resize(size_t(tensor.size()));
+      int64_t count = tensor.size();
+      values.resize(size_t(count));
       // mantissa * 2^-f: one power-of-two product (what valueAt computes
       // with ldexp, as exactly: fractional bits stay far from double's
       // exponent limits).
       double scale = std::ldexp(1.0, -int(tensor.fractionalBits));
-      for (int64_t element = 0; element < tensor.size(); ++element) {
+      for (int64_t element = 0; element < count; ++element) {
         values[element] = tensor.exact
                               ? double(tensor.mantissas[element]) * scale
                               : double(tensor.floats[element]);

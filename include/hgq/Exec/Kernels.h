@@ -71,6 +71,13 @@ Status applyPlanToFloats(const float *values, std::vector<int64_t> shape,
                          const fixed::QuantizePlan &plan, Tensor &out,
                          int64_t &overflowCount, bool floatStorage);
 
+/// Lowers lows[b] and raises highs[b] (b < period) to the smallest and
+/// largest mantissa of `tensor` (exact, either storage) at the elements
+/// b, b + period, b + 2 period, ...; the tensor's size is a multiple of
+/// `period`.
+void updateRanges(const Tensor &tensor, int64_t period, int64_t *lows,
+                  int64_t *highs);
+
 /// A copy of an exact tensor with its mantissas in int64.
 Tensor expandedCopy(const Tensor &in);
 
