@@ -532,6 +532,59 @@ bool float32Holds(const Tensor &in, const ExactMatrix &kernel,
   return kernel.productBound(largest) + maxAbsBias * (1.0 + 1e-9) < 16777216.0;
 }
 
+/// Rows [begin, begin + count) of `rowLength` mantissas of an exact tensor
+/// as float32: in place when float-held, else converted into `buffer`.
+const float *floatRows(const Tensor &in, int64_t begin, int64_t count,
+                       int64_t rowLength, std::vector<float> &buffer) {
+  if (in.floatStorage)
+    return in.floats.data() + begin * rowLength;
+  const int64_t *source = in.mantissas.data() + begin * rowLength;
+  buffer.assign(source, source + count * rowLength);
+  return buffer.data();
+}
+
+/// The blocks of a one-pass layer: for plan rows [begin, begin + count) in
+/// blocks of `perBlock`, `multiply(begin, count)` leaves their product in
+/// `product` (`cols` outputs per product row) and the epilogue writes
+/// `rowSize` results per plan row to `out` of `shape`: float-held when
+/// `floatStorage`, the quantizers and every value allow it, else int64 (the
+/// float attempt's overflows are then not counted).
+template <typename Multiply>
+Status runBlocks(int64_t planRows, int64_t perBlock, int64_t cols,
+                 int64_t rowSize, const std::vector<int64_t> &shape,
+                 const std::vector<float> *bias,
+                 const std::vector<EpilogueStage> &stages, bool floatStorage,
+                 std::vector<float> &product, Multiply multiply, Tensor &out,
+                 std::vector<int64_t> &overflowCounts) {
+  if (floatStorage && floatEpilogue(stages)) {
+    out = Tensor::makeExactFloat(shape, epilogueFrac(stages));
+    std::vector<int64_t> counts(overflowCounts.size(), 0);
+    bool held = true;
+    for (int64_t begin = 0; held && begin < planRows; begin += perBlock) {
+      int64_t count = std::min(perBlock, planRows - begin);
+      multiply(begin, count);
+      held = runEpilogueFloat(product.data(), count, cols, bias, stages,
+                              out.floats.data() + begin * rowSize, counts);
+    }
+    if (held) {
+      for (size_t point = 0; point < counts.size(); ++point)
+        overflowCounts[point] += counts[point];
+      return Status::success();
+    }
+  }
+  out = Tensor::makeExact(shape, epilogueFrac(stages));
+  for (int64_t begin = 0; begin < planRows; begin += perBlock) {
+    int64_t count = std::min(perBlock, planRows - begin);
+    multiply(begin, count);
+    if (Status status =
+            runEpilogue(product.data(), count, cols, bias, stages,
+                        out.mantissas.data() + begin * rowSize, overflowCounts);
+        !status.ok)
+      return status;
+  }
+  return Status::success();
+}
+
 } // namespace
 
 Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
@@ -551,44 +604,12 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
   constexpr int64_t kBlockRows = 256;
   thread_local std::vector<float> left, product;
   auto multiply = [&](int64_t begin, int64_t count) {
-    const float *a;
-    if (in.floatStorage) {
-      a = in.floats.data() + begin * inner;
-    } else {
-      const int64_t *source = in.mantissas.data() + begin * inner;
-      left.assign(source, source + count * inner);
-      a = left.data();
-    }
+    const float *a = floatRows(in, begin, count, inner, left);
     product.resize(size_t(count * cols));
     floatMatMul(a, count, inner, kernel.floatValues(), cols, product.data());
   };
-  if (floatStorage && floatEpilogue(stages)) {
-    out = Tensor::makeExactFloat(shape, epilogueFrac(stages));
-    std::vector<int64_t> counts(overflowCounts.size(), 0);
-    bool held = true;
-    for (int64_t begin = 0; held && begin < rows; begin += kBlockRows) {
-      int64_t count = std::min(kBlockRows, rows - begin);
-      multiply(begin, count);
-      held = runEpilogueFloat(product.data(), count, cols, bias, stages,
-                              out.floats.data() + begin * cols, counts);
-    }
-    if (held) {
-      for (size_t point = 0; point < counts.size(); ++point)
-        overflowCounts[point] += counts[point];
-      return Status::success();
-    }
-  }
-  out = Tensor::makeExact(shape, epilogueFrac(stages));
-  for (int64_t begin = 0; begin < rows; begin += kBlockRows) {
-    int64_t count = std::min(kBlockRows, rows - begin);
-    multiply(begin, count);
-    if (Status status =
-            runEpilogue(product.data(), count, cols, bias, stages,
-                        out.mantissas.data() + begin * cols, overflowCounts);
-        !status.ok)
-      return status;
-  }
-  return Status::success();
+  return runBlocks(rows, kBlockRows, cols, cols, shape, bias, stages,
+                   floatStorage, product, multiply, out, overflowCounts);
 }
 
 void denseFloat(const Tensor &in, const std::vector<float> &kernel,
@@ -766,14 +787,7 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
   thread_local std::vector<float> image, columns, product;
   // The product of samples [begin, begin + count) into `product`.
   auto multiply = [&](int64_t begin, int64_t count) {
-    const float *images;
-    if (in.floatStorage) {
-      images = in.floats.data() + begin * imageSize;
-    } else {
-      const int64_t *source = in.mantissas.data() + begin * imageSize;
-      image.assign(source, source + count * imageSize);
-      images = image.data();
-    }
+    const float *images = floatRows(in, begin, count, imageSize, image);
     int64_t rows = count * positions;
     product.resize(size_t(rows * cols));
     if (channels == 1) {
@@ -794,35 +808,9 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
                   product.data());
     }
   };
-  std::vector<int64_t> shape = convOutputShape(in, g, cols);
-  int64_t outputSize = positions * cols;
-  if (floatStorage && floatEpilogue(stages)) {
-    out = Tensor::makeExactFloat(shape, epilogueFrac(stages));
-    std::vector<int64_t> counts(overflowCounts.size(), 0);
-    bool held = true;
-    for (int64_t begin = 0; held && begin < in.batch(); begin += perBlock) {
-      int64_t count = std::min(perBlock, in.batch() - begin);
-      multiply(begin, count);
-      held = runEpilogueFloat(product.data(), count, cols, bias, stages,
-                              out.floats.data() + begin * outputSize, counts);
-    }
-    if (held) {
-      for (size_t point = 0; point < counts.size(); ++point)
-        overflowCounts[point] += counts[point];
-      return Status::success();
-    }
-  }
-  out = Tensor::makeExact(shape, epilogueFrac(stages));
-  for (int64_t begin = 0; begin < in.batch(); begin += perBlock) {
-    int64_t count = std::min(perBlock, in.batch() - begin);
-    multiply(begin, count);
-    if (Status status = runEpilogue(product.data(), count, cols, bias, stages,
-                                    out.mantissas.data() + begin * outputSize,
-                                    overflowCounts);
-        !status.ok)
-      return status;
-  }
-  return Status::success();
+  return runBlocks(in.batch(), perBlock, cols, positions * cols,
+                   convOutputShape(in, g, cols), bias, stages, floatStorage,
+                   product, multiply, out, overflowCounts);
 }
 
 Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
