@@ -140,9 +140,10 @@ private:
   size_t stored(size_t element) const {
     return element < elements_.size() ? element : element % elements_.size();
   }
-  /// Rows of the tensor as rows of stored elements.
+  /// Rows of the tensor as rows of stored elements (none for a tensor
+  /// without features).
   int64_t storedRows(int64_t rows) const {
-    return rows * int64_t(size_ / elements_.size());
+    return elements_.empty() ? 0 : rows * int64_t(size_ / elements_.size());
   }
 
   struct Element {
