@@ -573,7 +573,7 @@ TEST(Kernels, DenseInOnePassMatchesDefinition) {
     for (size_t index = 0; index < product.size(); ++index) {
       int64_t expected = 0;
       bool overflowed = false;
-      ASSERT_TRUE(after.apply(index % 4, int64_t(product[index]) << 11,
+      ASSERT_TRUE(after.apply(index % 4, int64_t(product[index]) * 2048,
                               expected, overflowed));
       wrapped += overflowed;
       ASSERT_EQ(out.mantissas[index], expected);
