@@ -275,20 +275,34 @@ Tensor expandedCopy(const Tensor &in) {
   return copy;
 }
 
+namespace {
+
+/// The plan's float-held results of `values` (float32 values, or float-held
+/// mantissas), when the plan and every value allow them.
+bool quantizeHeld(const float *values, bool floatInput,
+                  const std::vector<int64_t> &shape,
+                  const fixed::QuantizePlan &plan, Tensor &out,
+                  int64_t &overflowCount) {
+  if (!plan.floatRowsPlanned())
+    return false;
+  Tensor result = Tensor::makeExactFloat(shape, plan.outputFractionalBits());
+  if (!plan.applyRowsToFloat(values, floatInput, result.batch(),
+                             result.floats.data(), overflowCount))
+    return false;
+  out = std::move(result);
+  return true;
+}
+
+} // namespace
+
 Status applyPlanToFloats(const float *values, std::vector<int64_t> shape,
                          const fixed::QuantizePlan &plan, Tensor &out,
                          int64_t &overflowCount, bool floatStorage) {
   int64_t batch = shape.empty() ? 1 : shape[0];
   int64_t changed = 0;
-  if (floatStorage && plan.floatRowsPlanned()) {
-    Tensor result = Tensor::makeExactFloat(shape, plan.outputFractionalBits());
-    if (plan.applyRowsToFloat(values, true, batch, result.floats.data(),
-                              changed)) {
-      overflowCount += changed;
-      out = std::move(result);
-      return Status::success();
-    }
-  }
+  if (floatStorage &&
+      quantizeHeld(values, true, shape, plan, out, overflowCount))
+    return Status::success();
   out = Tensor::makeExact(std::move(shape), plan.outputFractionalBits());
   if (!plan.applyRows(values, batch, out.mantissas.data(), changed)) {
     for (int64_t index = 0; index < out.size(); ++index)
@@ -311,16 +325,9 @@ Status applyPlan(const Tensor &in, const fixed::QuantizePlan &plan, Tensor &out,
   int64_t batch = in.batch();
   int64_t changed = 0;
   if (in.floatStorage) {
-    if (floatStorage && plan.floatRowsPlanned()) {
-      Tensor result =
-          Tensor::makeExactFloat(in.shape, plan.outputFractionalBits());
-      if (plan.applyRowsToFloat(in.floats.data(), false, batch,
-                                result.floats.data(), changed)) {
-        overflowCount += changed;
-        out = std::move(result);
-        return Status::success();
-      }
-    }
+    if (floatStorage && quantizeHeld(in.floats.data(), false, in.shape, plan,
+                                     out, overflowCount))
+      return Status::success();
     return applyPlan(expandedCopy(in), plan, out, overflowCount, false);
   }
   out = Tensor::makeExact(in.shape, plan.outputFractionalBits());
@@ -433,6 +440,14 @@ Status denseExact(const Tensor &in, const ExactMatrix &kernel,
 
 namespace {
 
+/// Adds `bias` (one value per column) to `rows` rows of `cols` products.
+void addBias(float *product, int64_t rows, int64_t cols,
+             const std::vector<float> &bias) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < cols; ++o)
+      product[r * cols + o] += bias[o];
+}
+
 /// The bias and the stages after the product: `product` holds `planRows`
 /// rows of exact integer mantissas (one plan row each) in rows of `cols`
 /// outputs, `bias` (when given) one value per output; `target` receives the
@@ -442,12 +457,8 @@ Status runEpilogue(float *product, int64_t planRows, int64_t cols,
                    const std::vector<EpilogueStage> &stages, int64_t *target,
                    std::vector<int64_t> &overflowCounts) {
   const fixed::QuantizePlan &first = *stages.front().plan;
-  if (bias) {
-    int64_t productRows = planRows * int64_t(first.size()) / cols;
-    for (int64_t r = 0; r < productRows; ++r)
-      for (int64_t o = 0; o < cols; ++o)
-        product[r * cols + o] += (*bias)[o];
-  }
+  if (bias)
+    addBias(product, planRows * int64_t(first.size()) / cols, cols, *bias);
   int64_t count = planRows * int64_t(first.size());
   if (!first.applyMantissaRows(product, planRows, target,
                                overflowCounts[stages.front().point]))
@@ -479,9 +490,7 @@ bool runEpilogueFloat(float *product, int64_t planRows, int64_t cols,
                       std::vector<int64_t> &counts) {
   int64_t count = planRows * int64_t(stages.front().plan->size());
   if (bias)
-    for (int64_t r = 0; r < count / cols; ++r)
-      for (int64_t o = 0; o < cols; ++o)
-        product[r * cols + o] += (*bias)[o];
+    addBias(product, count / cols, cols, *bias);
   // Each quantizer writes a buffer other than the one it reads, the last
   // one `target`: counted back from the end, they alternate between
   // `target` and a scratch buffer.
