@@ -490,10 +490,31 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
       fusedOps.insert(next);
       last = next->getResult(0);
     }
-    // The same as EpilogueStages for the one-pass kernels.
+    // A quantizer that returns whatever the quantizer before it (and the
+    // relus between) can produce unchanged, as its formats prove
+    // (QuantizePlan::passesThrough), is skipped when no observer looks at
+    // its result: it changes no element, so it has no overflow to count.
+    auto skipped = std::make_shared<std::vector<bool>>(stages->size(), false);
+    const fixed::QuantizePlan *previous = nullptr;
+    bool reluSince = false;
+    for (size_t index = 0; index < stages->size(); ++index) {
+      const Stage &stage = (*stages)[index];
+      if (!stage.plan) {
+        reluSince = true;
+      } else if (previous && stage.plan->passesThrough(*previous, reluSince)) {
+        (*skipped)[index] = true;
+      } else {
+        previous = stage.plan.get();
+        reluSince = false;
+      }
+    }
+    // The same as EpilogueStages for the one-pass kernels, without the
+    // skipped quantizers.
     auto kernelStages = std::make_shared<std::vector<EpilogueStage>>();
-    for (const Stage &stage : *stages)
-      kernelStages->push_back({stage.plan.get(), stage.point});
+    for (size_t index = 0; index < stages->size(); ++index)
+      if (!(*skipped)[index])
+        kernelStages->push_back(
+            {(*stages)[index].plan.get(), (*stages)[index].point});
     // An observer sees each quantizer's result: the one-pass kernels can
     // show it the last one only (a relu after it is applied afterwards).
     size_t lastPlanStage = 0;
@@ -567,11 +588,14 @@ LogicalResult Compiler::compileLinear(LayerOpInterface op) {
             if (status = addExactBias(z, exactBias->mantissas, exactBias->frac);
                 !status.ok)
               return status;
-          for (const Stage &stage : *stages) {
+          for (size_t index = 0; index < stages->size(); ++index) {
+            const Stage &stage = (*stages)[index];
             if (!stage.plan) {
               reluExactInPlace(z);
               continue;
             }
+            if ((*skipped)[index] && !context.observer)
+              continue;
             Tensor q;
             if (status = quantizeInto(z, *stage.plan, stage.point, q, context);
                 !status.ok)

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <type_traits>
 
 namespace hgq::fixed {
@@ -502,6 +503,46 @@ bool QuantizePlan::applyDouble(size_t element, double value, int64_t &out,
   if (!exact)
     return false;
   return wide(element, exact->mantissa, exact->fractionalBits, out, overflowed);
+}
+
+bool QuantizePlan::passesThrough(const QuantizePlan &producer,
+                                 bool nonNegative) const {
+  if (!producer.overflow_ || producer.size_ != size_ ||
+      producer.outputFractionalBits_ != inputFractionalBits_ ||
+      outputFractionalBits_ != inputFractionalBits_)
+    return false;
+  // Mantissa limits at a format's own f: high = 2^(i + f) - 1 and low =
+  // -(high + 1) * k (semantics.md 1); SAT_SYM clips at -high.
+  constexpr int kWidest = 100;
+  auto high = [](const Format &format) {
+    return (Int128(1) << (format.integerBits + format.fractionalBits)) - 1;
+  };
+  // Each plan's formats repeat with its stored length (a divisor of the
+  // size): the pairs repeat with the least common multiple.
+  size_t period = std::lcm(std::max<size_t>(formats_.size(), 1),
+                           std::max<size_t>(producer.formats_.size(), 1));
+  for (size_t e = 0; e < std::min(size_, period); ++e) {
+    const Format &in = producer.format(e), &out = format(e);
+    if (in.isDead())
+      continue; // always 0
+    int shift = out.fractionalBits - in.fractionalBits;
+    if (shift < 0)
+      return false; // this plan would round
+    if (!overflow_)
+      continue; // it only rounds, and nothing is lost
+    if (out.isDead() || in.width() + shift > kWidest || out.width() > kWidest)
+      return false;
+    Int128 inHigh = high(in) << shift;
+    Int128 inLow =
+        nonNegative ? Int128(0) : -((high(in) + 1) << shift) * in.keepNegative;
+    Int128 outHigh = high(out);
+    Int128 outLow = *overflow_ == Overflow::SAT_SYM
+                        ? -outHigh * out.keepNegative
+                        : -(outHigh + 1) * out.keepNegative;
+    if (inHigh > outHigh || inLow < outLow)
+      return false;
+  }
+  return true;
 }
 
 } // namespace hgq::fixed

@@ -628,6 +628,97 @@ TEST(QuantizePlan, RepeatingFormatsMatchReference) {
   }
 }
 
+/// passesThrough against the definition: for every pair of formats up to 5
+/// bits (the producer wrapping, the consumer in every overflow mode and the
+/// round-only mode, with and without a relu between), the consumer, applied
+/// by the reference `quantize` to every value the producer can output, must
+/// give it back at the same fractional bits whenever the proof says so; and
+/// the proof must hold whenever that is the case (it is exact for one
+/// element), except for a dead consumer after a relu that leaves only 0.
+TEST(QuantizePlan, PassesThroughMatchesDefinition) {
+  std::vector<Format> formats;
+  for (int k = 0; k <= 1; ++k)
+    for (int width = 0; width <= 5; ++width)
+      for (int integerWidth = -2; integerWidth <= 5; ++integerWidth)
+        formats.push_back(width == 0 ? Format{}
+                                     : Format::fromKBI(k, width, integerWidth));
+  int64_t proven = 0, identities = 0;
+  for (const Format &in : formats) {
+    QuantizePlan producer({in}, Rounding::TRN, Overflow::WRAP, 7);
+    int64_t frac = producer.outputFractionalBits();
+    // Every output of the producer, as a mantissa at `frac`.
+    std::vector<int64_t> outputs{0};
+    if (!in.isDead()) {
+      int64_t high = (int64_t(1) << (in.integerBits + in.fractionalBits)) - 1;
+      int64_t low = -(high + 1) * in.keepNegative;
+      int64_t shift = frac - in.fractionalBits;
+      outputs.clear();
+      for (int64_t m = low; m <= high; ++m)
+        outputs.push_back(m * (int64_t(1) << shift));
+    }
+    for (const Format &out : formats)
+      for (int o = -1; o <= int(Overflow::SAT_ZERO); ++o)
+        for (bool relu : {false, true}) {
+          std::optional<Overflow> overflow;
+          if (o >= 0)
+            overflow = Overflow(o);
+          QuantizePlan consumer({out}, Rounding::RND, overflow, frac);
+          bool identity = consumer.outputFractionalBits() == frac;
+          for (int64_t value : outputs) {
+            if (!identity)
+              break;
+            int64_t v = relu ? std::max<int64_t>(value, 0) : value;
+            Quantized<Int128> got =
+                overflow
+                    ? quantize<Int128>(v, frac, out, Rounding::RND, *overflow)
+                    : roundTo<Int128>(v, frac, out.fractionalBits,
+                                      Rounding::RND);
+            ASSERT_TRUE(got.ok());
+            bool dead = overflow && out.isDead();
+            int64_t shift =
+                dead ? 0 : consumer.outputFractionalBits() - out.fractionalBits;
+            identity = got.mantissa * (Int128(1) << shift) == Int128(v);
+          }
+          bool passes = consumer.passesThrough(producer, relu);
+          identities += identity;
+          proven += passes;
+          if (passes && !identity)
+            FAIL() << "passesThrough(" << in.str() << " -> " << out.str()
+                   << ", overflow " << o << ", relu " << relu
+                   << ") but some value changes";
+          if (identity && !passes && !(overflow && out.isDead()))
+            FAIL() << "passesThrough missed " << in.str() << " -> " << out.str()
+                   << ", overflow " << o << ", relu " << relu;
+        }
+    // A producer without an overflow mode is unbounded: never proven.
+    QuantizePlan unbounded({in}, Rounding::TRN, std::nullopt, 7);
+    QuantizePlan wide({Format{1, 40, 20}}, Rounding::TRN, Overflow::SAT,
+                      unbounded.outputFractionalBits());
+    EXPECT_FALSE(wide.passesThrough(unbounded, false));
+  }
+  EXPECT_GT(proven, 1000);
+  EXPECT_GT(identities, proven / 2);
+
+  // Formats repeating with different periods (3 and 4 over 3072 elements,
+  // stored as runs of 1536 and 1024): one element that does not fit, late
+  // in the tensor, is found.
+  std::vector<Format> produced, consumed;
+  for (int64_t e = 0; e < 3072; ++e) {
+    produced.push_back(Format{1, int(e % 3), 4});
+    consumed.push_back(Format{1, 2 + int(e % 4 == 3), 4});
+  }
+  QuantizePlan producer(produced, Rounding::TRN, Overflow::WRAP, 9);
+  QuantizePlan fits(consumed, Rounding::TRN, Overflow::SAT,
+                    producer.outputFractionalBits());
+  EXPECT_TRUE(fits.passesThrough(producer, false));
+  consumed[3071] = Format{1, 1, 4}; // element 3071: producer i = 2
+  QuantizePlan misses(consumed, Rounding::TRN, Overflow::SAT,
+                      producer.outputFractionalBits());
+  EXPECT_FALSE(misses.passesThrough(producer, false));
+  // Its positive half does not fit either: a relu does not help.
+  EXPECT_FALSE(misses.passesThrough(producer, true));
+}
+
 TEST(QuantizePlan, ReportsMantissasThatDoNotFit) {
   // Round-only plan whose output needs more than 63 bits.
   QuantizePlan plan({Format{1, 0, 0}, Format{1, 0, 40}}, Rounding::RND,

@@ -133,6 +133,15 @@ public:
   /// and output range within float32's 24 bits).
   bool floatRowsPlanned() const { return floatRows_; }
 
+  /// Whether this plan returns every value `producer` can output unchanged
+  /// (the same mantissa at the same fractional bits), after a relu when
+  /// `nonNegative`: the producer has an overflow mode (its outputs are
+  /// bounded), both plans have as many elements, and element by element the
+  /// producer's format is dead or its range (clipped at 0 by the relu) and
+  /// fractional bits fit this plan's format, which then neither rounds nor
+  /// overflows them. A proof from the formats alone, for skipping the plan.
+  bool passesThrough(const QuantizePlan &producer, bool nonNegative) const;
+
 private:
   static constexpr int64_t kMax = INT64_MAX;
 
