@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 namespace hgq::exec {
 
@@ -772,6 +773,173 @@ void tapRows(const float *image, int64_t batch, const WindowGeometry &g,
     }
 }
 
+/// Whether directConv suits a convolution: stride and dilation 1 along the
+/// width, few output channels (a matrix product of so few columns spends
+/// its time packing operands; from 16 on, Eigen's product was faster on
+/// bench/executor_conv.py's deep CNN), few input channels.
+bool directConvSuits(const WindowGeometry &g, int64_t channels, int64_t cols) {
+  return g.strides[1] == 1 && g.dilations[1] == 1 && cols <= 8 &&
+         channels <= 16;
+}
+
+/// Lanes of directConv's accumulators (one AVX-512 register).
+constexpr int64_t kDirectLanes = 16;
+
+/// Writes `cols` copies of each of `width` values read `step` apart.
+template <int64_t Cols>
+void spreadValues(const float *values, int64_t step, int64_t width,
+                  int64_t cols, float *row) {
+  int64_t copies = Cols ? Cols : cols;
+  for (int64_t w = 0; w < width; ++w)
+    for (int64_t o = 0; o < copies; ++o)
+      row[w * copies + o] = values[w * step];
+}
+
+/// One tap and input channel of directConv: its spread input row (shifted
+/// by the tap's column) and its weight row.
+struct DirectTerm {
+  const float *input, *weights;
+};
+
+/// `Chunks` x kDirectLanes outputs from `chunk` on: `start` plus every
+/// term, summed in registers, stored to `out`.
+template <int64_t Chunks>
+void sumChunks(const std::vector<DirectTerm> &terms, const float *start,
+               int64_t chunk, float *out) {
+  float sums[Chunks][kDirectLanes];
+  for (int64_t k = 0; k < Chunks; ++k)
+    for (int64_t l = 0; l < kDirectLanes; ++l)
+      sums[k][l] = start[chunk + k * kDirectLanes + l];
+  for (const DirectTerm &term : terms)
+    for (int64_t k = 0; k < Chunks; ++k) {
+      const float *in = term.input + chunk + k * kDirectLanes;
+      const float *w = term.weights + chunk + k * kDirectLanes;
+      for (int64_t l = 0; l < kDirectLanes; ++l)
+        sums[k][l] += w[l] * in[l];
+    }
+  for (int64_t k = 0; k < Chunks; ++k)
+    for (int64_t l = 0; l < kDirectLanes; ++l)
+      out[chunk + k * kDirectLanes + l] = sums[k][l];
+}
+
+/// The layout directConv computes in, and its weight and start rows: built
+/// once per layer call, used for every block of images.
+struct DirectConvPlan {
+  DirectConvPlan(const WindowGeometry &g, int64_t channels, int64_t cols,
+                 const float *kernel, const std::vector<float> *bias)
+      : g(g), channels(channels), cols(cols) {
+    std::array<int64_t, 2> size = g.output();
+    rowLength = size[1] * cols;
+    paddedRow = (rowLength + kDirectLanes - 1) / kDirectLanes * kDirectLanes;
+    // Spread rows: (input row, channel) -> (OW + KW - 1) x cols values, and
+    // zeros up to the farthest chunk a tap reads.
+    paddedWidth = size[1] + g.window[1] - 1;
+    spreadLength =
+        std::max(paddedWidth * cols, (g.window[1] - 1) * cols + paddedRow);
+    // Per tap and channel, the cols weights repeated along a row.
+    int64_t terms = g.window[0] * g.window[1] * channels;
+    weights.assign(size_t(terms * paddedRow), 0.0f);
+    for (int64_t t = 0; t < terms; ++t)
+      for (int64_t j = 0; j < rowLength; ++j)
+        weights[t * paddedRow + j] = kernel[t * cols + j % cols];
+    start.assign(size_t(paddedRow), 0.0f);
+    if (bias)
+      for (int64_t j = 0; j < rowLength; ++j)
+        start[j] = (*bias)[j % cols];
+  }
+  WindowGeometry g;
+  int64_t channels, cols, rowLength, paddedRow, paddedWidth, spreadLength;
+  std::vector<float> weights, start;
+};
+
+/// The convolution of `count` NHWC images, one group, computed directly
+/// into `product` (rows of OW x cols per output row, and kDirectLanes
+/// values of slack after the last), starting from the plan's bias or 0.
+/// With stride 1 along the width, output (ow, o) under tap (kh, kw) and
+/// input channel c reads input column ow + kw: with each input row's
+/// channel c spread to cols copies per column (zeros in the padding), a tap
+/// adds weight x spread-row-shifted-by-kw to a whole output row. The row is
+/// taken kDirectLanes values at a time, summed over every tap in registers
+/// (the last chunk writes past the row into the next, rewritten after).
+/// Float32 sums of exact integers whose bound is below 2^24 are exact in
+/// any order.
+void directConv(const DirectConvPlan &plan, const float *images, int64_t count,
+                float *product) {
+  const WindowGeometry &g = plan.g;
+  int64_t channels = plan.channels, cols = plan.cols;
+  int64_t rowLength = plan.rowLength, paddedRow = plan.paddedRow;
+  int64_t paddedWidth = plan.paddedWidth, spreadLength = plan.spreadLength;
+  std::array<int64_t, 2> size = g.output();
+  int64_t kh = g.window[0], kw = g.window[1];
+  const float *start = plan.start.data();
+  thread_local std::vector<float> spread;
+  thread_local std::vector<DirectTerm> terms;
+  spread.assign(size_t(g.input[0] * channels * spreadLength), 0.0f);
+  // The input columns that land inside the spread row (padding outside).
+  int64_t firstColumn = std::max<int64_t>(0, -g.padBegin[1]);
+  int64_t lastColumn = std::min(g.input[1], paddedWidth - g.padBegin[1]);
+  int64_t imageSize = g.input[0] * g.input[1] * channels;
+  for (int64_t n = 0; n < count; ++n) {
+    const float *image = images + n * imageSize;
+    if (lastColumn > firstColumn)
+      for (int64_t ih = 0; ih < g.input[0]; ++ih)
+        for (int64_t c = 0; c < channels; ++c) {
+          const float *values =
+              image + (ih * g.input[1] + firstColumn) * channels + c;
+          float *row = spread.data() + (ih * channels + c) * spreadLength +
+                       (firstColumn + g.padBegin[1]) * cols;
+          int64_t width = lastColumn - firstColumn;
+          switch (cols) {
+          case 1:
+            spreadValues<1>(values, channels, width, cols, row);
+            break;
+          case 2:
+            spreadValues<2>(values, channels, width, cols, row);
+            break;
+          case 4:
+            spreadValues<4>(values, channels, width, cols, row);
+            break;
+          case 8:
+            spreadValues<8>(values, channels, width, cols, row);
+            break;
+          default:
+            spreadValues<0>(values, channels, width, cols, row);
+          }
+        }
+    for (int64_t oh = 0; oh < size[0]; ++oh) {
+      float *out = product + (n * size[0] + oh) * rowLength;
+      // The (spread row, weight row) pairs of this output row's taps.
+      terms.clear();
+      for (int64_t i = 0; i < kh; ++i) {
+        int64_t ih = oh * g.strides[0] + i * g.dilations[0] - g.padBegin[0];
+        if (ih < 0 || ih >= g.input[0])
+          continue;
+        for (int64_t j = 0; j < kw; ++j)
+          for (int64_t c = 0; c < channels; ++c)
+            terms.push_back(
+                {spread.data() + (ih * channels + c) * spreadLength + j * cols,
+                 plan.weights.data() +
+                     ((i * kw + j) * channels + c) * paddedRow});
+      }
+      // Four chunks at a time: four independent chains of additions.
+      int64_t chunk = 0;
+      for (; chunk + 4 * kDirectLanes <= paddedRow; chunk += 4 * kDirectLanes)
+        sumChunks<4>(terms, start, chunk, out);
+      switch ((paddedRow - chunk) / kDirectLanes) {
+      case 3:
+        sumChunks<3>(terms, start, chunk, out);
+        break;
+      case 2:
+        sumChunks<2>(terms, start, chunk, out);
+        break;
+      case 1:
+        sumChunks<1>(terms, start, chunk, out);
+        break;
+      }
+    }
+  }
+}
+
 } // namespace
 
 Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
@@ -794,12 +962,20 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
       std::max<int64_t>(1, 2048 / std::max<int64_t>(positions, 1));
   int64_t imageSize = in.featureSize();
   thread_local std::vector<float> image, columns, product;
+  // Few channels: directly, the bias included.
+  bool direct = directConvSuits(g, channels, cols);
+  std::optional<DirectConvPlan> directPlan;
+  if (direct)
+    directPlan.emplace(g, channels, cols, kernel.floatValues(), bias);
   // The product of samples [begin, begin + count) into `product`.
   auto multiply = [&](int64_t begin, int64_t count) {
     const float *images = floatRows(in, begin, count, imageSize, image);
     int64_t rows = count * positions;
     product.resize(size_t(rows * cols));
-    if (channels == 1) {
+    if (direct) {
+      product.resize(size_t(rows * cols + kDirectLanes));
+      directConv(*directPlan, images, count, product.data());
+    } else if (channels == 1) {
       // One input channel: each tap's values over all positions are rows
       // of the image, copied whole (im2col would copy one to three values at
       // a time), and the product is taken transposed, kernel^T x columns^T,
@@ -818,8 +994,9 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
     }
   };
   return runBlocks(in.batch(), perBlock, cols, positions * cols,
-                   convOutputShape(in, g, cols), bias, stages, floatStorage,
-                   product, multiply, out, overflowCounts);
+                   convOutputShape(in, g, cols), direct ? nullptr : bias,
+                   stages, floatStorage, product, multiply, out,
+                   overflowCounts);
 }
 
 Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
