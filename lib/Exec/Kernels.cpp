@@ -802,8 +802,10 @@ struct DirectTerm {
 };
 
 /// `Chunks` x kDirectLanes outputs from `chunk` on: `start` plus every
-/// term, summed in registers, stored to `out`.
-template <int64_t Chunks>
+/// term, summed in registers, stored to `out`. `Periodic`: the weight rows
+/// repeat every kDirectLanes values (cols divides it), so each term's first
+/// kDirectLanes weights serve every chunk.
+template <int64_t Chunks, bool Periodic>
 void sumChunks(const std::vector<DirectTerm> &terms, const float *start,
                int64_t chunk, float *out) {
   float sums[Chunks][kDirectLanes];
@@ -813,13 +815,31 @@ void sumChunks(const std::vector<DirectTerm> &terms, const float *start,
   for (const DirectTerm &term : terms)
     for (int64_t k = 0; k < Chunks; ++k) {
       const float *in = term.input + chunk + k * kDirectLanes;
-      const float *w = term.weights + chunk + k * kDirectLanes;
+      const float *w = term.weights + (Periodic ? 0 : chunk + k * kDirectLanes);
       for (int64_t l = 0; l < kDirectLanes; ++l)
         sums[k][l] += w[l] * in[l];
     }
   for (int64_t k = 0; k < Chunks; ++k)
     for (int64_t l = 0; l < kDirectLanes; ++l)
       out[chunk + k * kDirectLanes + l] = sums[k][l];
+}
+
+/// An output row of directConv, four chunks at a time (four independent
+/// chains of additions), then the remaining one to three.
+template <bool Periodic>
+void sumRow(const std::vector<DirectTerm> &terms, const float *start,
+            int64_t paddedRow, float *out) {
+  int64_t chunk = 0;
+  for (; chunk + 4 * kDirectLanes <= paddedRow; chunk += 4 * kDirectLanes)
+    sumChunks<4, Periodic>(terms, start, chunk, out);
+  switch ((paddedRow - chunk) / kDirectLanes) {
+  case 3:
+    return sumChunks<3, Periodic>(terms, start, chunk, out);
+  case 2:
+    return sumChunks<2, Periodic>(terms, start, chunk, out);
+  case 1:
+    return sumChunks<1, Periodic>(terms, start, chunk, out);
+  }
 }
 
 /// The layout directConv computes in, and its weight and start rows: built
@@ -921,21 +941,10 @@ void directConv(const DirectConvPlan &plan, const float *images, int64_t count,
                  plan.weights.data() +
                      ((i * kw + j) * channels + c) * paddedRow});
       }
-      // Four chunks at a time: four independent chains of additions.
-      int64_t chunk = 0;
-      for (; chunk + 4 * kDirectLanes <= paddedRow; chunk += 4 * kDirectLanes)
-        sumChunks<4>(terms, start, chunk, out);
-      switch ((paddedRow - chunk) / kDirectLanes) {
-      case 3:
-        sumChunks<3>(terms, start, chunk, out);
-        break;
-      case 2:
-        sumChunks<2>(terms, start, chunk, out);
-        break;
-      case 1:
-        sumChunks<1>(terms, start, chunk, out);
-        break;
-      }
+      if (kDirectLanes % cols == 0)
+        sumRow<true>(terms, start, paddedRow, out);
+      else
+        sumRow<false>(terms, start, paddedRow, out);
     }
   }
 }

@@ -345,9 +345,13 @@ void QuantizePlan::planFloatRows() {
     }
   }
   floatRows_ = true;
+  uniform_ = !formats_.empty() && std::all_of(formats_.begin(), formats_.end(),
+                                              [&](const Format &f) {
+                                                return f == formats_.front();
+                                              });
 }
 
-template <bool FloatInput, int Mode>
+template <bool FloatInput, int Mode, bool Uniform>
 bool QuantizePlan::floatStorageRows(const float *in, int64_t rows, float *out,
                                     int64_t &overflowCount) const {
   const int64_t count = int64_t(elements_.size());
@@ -367,28 +371,29 @@ bool QuantizePlan::floatStorageRows(const float *in, int64_t rows, float *out,
     // Flags and counts as ints, conditions as selects: the loop vectorizes.
     int bad = 0, rowChanged = 0;
     for (int64_t e = 0; e < count; ++e) {
+      const int64_t i = Uniform ? 0 : e; // the element's float arrays
       float q;
       if constexpr (FloatInput) {
-        double scaled = double(x[e]) * double(floatScale[e]);
+        double scaled = double(x[e]) * double(floatScale[i]);
         bad |= int(!(std::fabs(scaled) < 0x1p23)); // also NaN
         q = float(std::floor(scaled + floatHalf));
       } else {
-        bad |= int(!(std::fabs(x[e]) + half[e] < 0x1p24f));
-        float t = (x[e] + half[e]) * scale[e];
+        bad |= int(!(std::fabs(x[e]) + half[i] < 0x1p24f));
+        float t = (x[e] + half[i]) * scale[i];
         bad |= int(!(std::fabs(t) < 0x1p23f));
         q = std::floor(t);
       }
       float v = q;
       if constexpr (Mode == int(RowOverflow::Sat)) {
-        v = v > high[e] ? high[e] : v;
-        v = v < low[e] ? low[e] : v;
+        v = v > high[i] ? high[i] : v;
+        v = v < low[i] ? low[i] : v;
         rowChanged += int(v != q);
       } else if constexpr (Mode == int(RowOverflow::Wrap)) {
-        rowChanged += int(q > high[e]) + int(q < low[e]);
-        float modulus = high[e] - low[e] + 1.0f;
-        v = q - std::floor((q - low[e]) * inverseModulus[e]) * modulus;
+        rowChanged += int(q > high[i]) + int(q < low[i]);
+        float modulus = high[i] - low[i] + 1.0f;
+        v = q - std::floor((q - low[i]) * inverseModulus[i]) * modulus;
       }
-      float result = v * outScale[e];
+      float result = v * outScale[i];
       bad |= int(!(std::fabs(result) < 0x1p24f));
       y[e] = result + 0.0f; // never -0
     }
@@ -409,9 +414,15 @@ bool QuantizePlan::applyRowsToFloat(const float *in, bool floatInput,
   // Dead elements count nothing; without an overflow mode nothing counts.
   auto run = [&](auto mode) {
     constexpr int Mode = decltype(mode)::value;
-    return floatInput
-               ? floatStorageRows<true, Mode>(in, rows, out, overflowCount)
-               : floatStorageRows<false, Mode>(in, rows, out, overflowCount);
+    if (uniform_)
+      return floatInput ? floatStorageRows<true, Mode, true>(in, rows, out,
+                                                             overflowCount)
+                        : floatStorageRows<false, Mode, true>(in, rows, out,
+                                                              overflowCount);
+    return floatInput ? floatStorageRows<true, Mode, false>(in, rows, out,
+                                                            overflowCount)
+                      : floatStorageRows<false, Mode, false>(in, rows, out,
+                                                             overflowCount);
   };
   if (!overflow_)
     return run(std::integral_constant<int, int(RowOverflow::None)>());

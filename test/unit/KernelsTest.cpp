@@ -136,8 +136,9 @@ TEST(Kernels, ConvExactAndFloatAgainstNaive) {
        1}, // one channel, strides, pads, dilation
       {9, 9, 5, 5, 2, 2, 1, 1, 2, 2, 2, 2, 3, 5, 1}, // 5x5, stride, padding
       // Few channels, stride 1 along the width: the direct kernel, output
-      // rows of 7 (4 + 3), 10 (4 + 4 + 2) and 2 chunks of 16 lanes, 16
-      // output channels, padding wider than the window's reach.
+      // rows of 7 (4 + 3), 10 (4 + 4 + 2) and 2 chunks of 16 lanes, weights
+      // repeating every 16 lanes (4, 8, 2 channels) or not (3), padding
+      // wider than the window's reach; 16 output channels: the product.
       {4, 30, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 4, 1},
       {12, 20, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 2, 8, 1},
       {4, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 16, 1},

@@ -567,6 +567,68 @@ TEST(QuantizeExhaustive, FloatStorageRowsMatchElementwise) {
 /// stored for one run of at least 1024 elements; every element of every
 /// row still gets its own format: rows of int64, float32 and float-held
 /// mantissas against `quantize`.
+/// One format for a whole tensor (the float rows then hold its constants in
+/// registers): every format up to 8 bits, alone in a plan of 64 elements,
+/// against apply()/applyFloat() element by element, mantissa and float
+/// inputs, every mode of the float rows.
+TEST(QuantizeExhaustive, UniformFloatRowsMatchElementwise) {
+  int64_t checked = 0;
+  for (const Format &format : formatsUpTo8Bits())
+    for (int inputFrac : {-4, 3, 14})
+      for (Rounding rounding : {Rounding::TRN, Rounding::RND})
+        for (int o : {-1, int(Overflow::SAT), int(Overflow::WRAP)}) {
+          std::optional<Overflow> overflow;
+          if (o >= 0)
+            overflow = Overflow(o);
+          const int64_t count = 64, rows = 3;
+          QuantizePlan plan(std::vector<Format>(count, format), rounding,
+                            overflow, inputFrac);
+          ASSERT_TRUE(plan.floatRowsPlanned());
+          std::vector<float> mantissas(size_t(rows * count)),
+              values(size_t(rows * count));
+          for (int64_t e = 0; e < rows * count; ++e) {
+            mantissas[size_t(e)] = float(e * 523 % 6001 - 3000);
+            values[size_t(e)] = float(e * 37 % 301 - 150) * 0.03125f;
+          }
+          for (bool floatInput : {false, true}) {
+            const std::vector<float> &in = floatInput ? values : mantissas;
+            std::vector<float> out(in.size(), -7.0f);
+            int64_t overflows = 0, expectedOverflows = 0;
+            bool ok = plan.applyRowsToFloat(in.data(), floatInput, rows,
+                                            out.data(), overflows);
+            if (!ok) {
+              // Refused: some value at f is past float32's proven range.
+              bool cause = false;
+              for (float x : in) {
+                double scale = std::ldexp(
+                    1.0, format.fractionalBits - (floatInput ? 0 : inputFrac));
+                cause |= std::fabs(double(x) * scale) >= 0x1p23 - 1;
+              }
+              ASSERT_TRUE(cause) << format.str() << " input f " << inputFrac;
+              EXPECT_EQ(overflows, 0);
+              continue;
+            }
+            for (int64_t e = 0; e < rows * count; ++e) {
+              int64_t expected = 0;
+              bool overflowed = false;
+              ASSERT_TRUE(
+                  floatInput
+                      ? plan.applyFloat(size_t(e % count), in[size_t(e)],
+                                        expected, overflowed)
+                      : plan.apply(size_t(e % count), int64_t(in[size_t(e)]),
+                                   expected, overflowed));
+              expectedOverflows += overflowed;
+              ASSERT_EQ(double(out[size_t(e)]), double(expected))
+                  << format.str() << " input " << in[size_t(e)] << " f "
+                  << inputFrac << " mode " << o;
+              ++checked;
+            }
+            EXPECT_EQ(overflows, expectedOverflows) << format.str();
+          }
+        }
+  EXPECT_GT(checked, 1000000);
+}
+
 TEST(QuantizePlan, RepeatingFormatsMatchReference) {
   struct Case {
     std::vector<Format> period;

@@ -219,7 +219,7 @@ private:
         floatScale;
   };
   void planFloatRows();
-  template <bool FloatInput, int Mode>
+  template <bool FloatInput, int Mode, bool Uniform>
   bool floatStorageRows(const float *in, int64_t rows, float *out,
                         int64_t &overflowCount) const;
   bool floatRows(const float *in, int64_t rows, int64_t *out,
@@ -244,6 +244,10 @@ private:
   FloatArrays floatArrays_;
   bool rows_ = false;
   bool floatRows_ = false;
+  /// Every stored element has the same format (one format for the tensor):
+  /// floatStorageRows reads the float arrays at element 0, held in
+  /// registers.
+  bool uniform_ = false;
   Rounding rounding_;
   std::optional<Overflow> overflow_;
   int64_t inputFractionalBits_;
