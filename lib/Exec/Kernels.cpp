@@ -1142,36 +1142,50 @@ void forEachWindow(const Tensor &in, const WindowGeometry &g, int64_t channels,
 
 namespace {
 
-/// Pooling with every window inside the input, a channel vector at a time:
-/// the maximum, or the sum, of each window. `Channels` > 0 fixes the channel
-/// count at compile time (a few channels are then one vector operation).
+/// Pooling with every window inside the input: the maximum, or the sum, of
+/// each window. Per output row, the window's input rows are combined first
+/// (whole rows, contiguous: vector operations whatever the channel count),
+/// then the columns of that line. `Channels` > 0 fixes the channel count
+/// at compile time (a few channels are then one vector operation).
 template <typename T, int64_t Channels>
 void unpaddedPoolFixed(const T *in, int64_t batch, const WindowGeometry &g,
                        int64_t runtimeChannels, bool sum, T *out) {
   const int64_t channels = Channels > 0 ? Channels : runtimeChannels;
   std::array<int64_t, 2> size = g.output();
+  const int64_t lineLength = g.input[1] * channels;
+  thread_local std::vector<T> buffer;
+  buffer.resize(size_t(lineLength));
+  T *__restrict line = buffer.data();
   for (int64_t n = 0; n < batch; ++n)
-    for (int64_t oh = 0; oh < size[0]; ++oh)
-      for (int64_t ow = 0; ow < size[1]; ++ow) {
-        T *__restrict target =
-            out + ((n * size[0] + oh) * size[1] + ow) * channels;
-        for (int64_t kh = 0; kh < g.window[0]; ++kh)
-          for (int64_t kw = 0; kw < g.window[1]; ++kw) {
-            int64_t ih = oh * g.strides[0] + kh * g.dilations[0];
-            int64_t iw = ow * g.strides[1] + kw * g.dilations[1];
-            const T *__restrict source =
-                in + ((n * g.input[0] + ih) * g.input[1] + iw) * channels;
-            if (kh == 0 && kw == 0)
-              for (int64_t c = 0; c < channels; ++c)
-                target[c] = source[c];
-            else if (sum)
-              for (int64_t c = 0; c < channels; ++c)
-                target[c] += source[c];
-            else
-              for (int64_t c = 0; c < channels; ++c)
-                target[c] = std::max(target[c], source[c]);
-          }
+    for (int64_t oh = 0; oh < size[0]; ++oh) {
+      for (int64_t kh = 0; kh < g.window[0]; ++kh) {
+        int64_t ih = oh * g.strides[0] + kh * g.dilations[0];
+        const T *__restrict source = in + (n * g.input[0] + ih) * lineLength;
+        if (kh == 0)
+          std::copy(source, source + lineLength, line);
+        else if (sum)
+          for (int64_t j = 0; j < lineLength; ++j)
+            line[j] += source[j];
+        else
+          for (int64_t j = 0; j < lineLength; ++j)
+            line[j] = std::max(line[j], source[j]);
       }
+      T *__restrict target = out + (n * size[0] + oh) * size[1] * channels;
+      for (int64_t ow = 0; ow < size[1]; ++ow, target += channels)
+        for (int64_t kw = 0; kw < g.window[1]; ++kw) {
+          const T *__restrict column =
+              line + (ow * g.strides[1] + kw * g.dilations[1]) * channels;
+          if (kw == 0)
+            for (int64_t c = 0; c < channels; ++c)
+              target[c] = column[c];
+          else if (sum)
+            for (int64_t c = 0; c < channels; ++c)
+              target[c] += column[c];
+          else
+            for (int64_t c = 0; c < channels; ++c)
+              target[c] = std::max(target[c], column[c]);
+        }
+    }
 }
 
 template <typename T>
