@@ -200,8 +200,8 @@ Status ExactMatrix::multiply(const int64_t *a, int64_t rows, int64_t *out,
   case Path::Float32: {
     leftF.assign(a, a + rows * inner_);
     productF.resize(size_t(rows * cols_));
-    floatMatMul(leftF.data(), rows, inner_, asFloat_.data(), cols_,
-                productF.data());
+    exactFloatMatMul(leftF.data(), rows, inner_, inner_, 1, asFloat_.data(),
+                     cols_, productF.data());
     return storeProducts(productF.data(), rows, cols_, addend, out);
   }
   case Path::Float64: {
@@ -264,6 +264,103 @@ void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
   Eigen::Map<const RowMajorF> right(m, inner, cols);
   Eigen::Map<RowMajorF> product(out, rows, cols);
   product.noalias() = left * right;
+}
+
+namespace {
+
+/// Columns per register block of exactFloatMatMul (one AVX-512 register).
+constexpr int64_t kPanel = 16;
+
+/// kPanel floats as one vector (GCC/Clang vector extension: one AVX-512
+/// register, or two AVX2 ones); a scalar operand is broadcast.
+using PanelVector = float __attribute__((vector_size(kPanel * sizeof(float))));
+
+/// `Rows` rows of the product against one panel (inner x kPanel values,
+/// zero past the matrix's columns), summed in registers; `width` columns
+/// stored.
+template <int64_t Rows>
+void panelRows(const float *a, int64_t rowStride, int64_t innerStride,
+               int64_t inner, const float *panel, int64_t width, float *out,
+               int64_t outStride) {
+  PanelVector sums[Rows] = {};
+  for (int64_t k = 0; k < inner; ++k) {
+    PanelVector b;
+    std::memcpy(&b, panel + k * kPanel, sizeof b);
+    for (int64_t r = 0; r < Rows; ++r)
+      sums[r] += a[r * rowStride + k * innerStride] * b;
+  }
+  for (int64_t r = 0; r < Rows; ++r) {
+    if (width == kPanel) {
+      std::memcpy(out + r * outStride, &sums[r], sizeof sums[r]);
+      continue;
+    }
+    for (int64_t l = 0; l < width; ++l)
+      out[r * outStride + l] = sums[r][l];
+  }
+}
+
+} // namespace
+
+void exactFloatMatMul(const float *a, int64_t rows, int64_t inner,
+                      int64_t rowStride, int64_t innerStride, const float *m,
+                      int64_t cols, float *out) {
+  constexpr int64_t kWidest = 64;
+  if (cols > kWidest) {
+    using Strides = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>;
+    Eigen::Map<const Eigen::MatrixXf, 0, Strides> left(
+        a, rows, inner, Strides(innerStride, rowStride));
+    Eigen::Map<const RowMajorF> right(m, inner, cols);
+    Eigen::Map<RowMajorF>(out, rows, cols).noalias() = left * right;
+    return;
+  }
+  int64_t panels = (cols + kPanel - 1) / kPanel;
+  thread_local std::vector<float> packed;
+  packed.assign(size_t(panels * inner * kPanel), 0.0f);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t k = 0; k < inner; ++k)
+      for (int64_t l = 0; l < kPanel && p * kPanel + l < cols; ++l)
+        packed[(p * inner + k) * kPanel + l] = m[k * cols + p * kPanel + l];
+  for (int64_t p = 0; p < panels; ++p) {
+    const float *panel = packed.data() + p * inner * kPanel;
+    int64_t width = std::min(kPanel, cols - p * kPanel);
+    float *target = out + p * kPanel;
+    int64_t r = 0;
+    for (; r + 8 <= rows; r += 8)
+      panelRows<8>(a + r * rowStride, rowStride, innerStride, inner, panel,
+                   width, target + r * cols, cols);
+    const float *rest = a + r * rowStride;
+    target += r * cols;
+    switch (rows - r) {
+    case 7:
+      panelRows<7>(rest, rowStride, innerStride, inner, panel, width, target,
+                   cols);
+      break;
+    case 6:
+      panelRows<6>(rest, rowStride, innerStride, inner, panel, width, target,
+                   cols);
+      break;
+    case 5:
+      panelRows<5>(rest, rowStride, innerStride, inner, panel, width, target,
+                   cols);
+      break;
+    case 4:
+      panelRows<4>(rest, rowStride, innerStride, inner, panel, width, target,
+                   cols);
+      break;
+    case 3:
+      panelRows<3>(rest, rowStride, innerStride, inner, panel, width, target,
+                   cols);
+      break;
+    case 2:
+      panelRows<2>(rest, rowStride, innerStride, inner, panel, width, target,
+                   cols);
+      break;
+    case 1:
+      panelRows<1>(rest, rowStride, innerStride, inner, panel, width, target,
+                   cols);
+      break;
+    }
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -616,7 +713,8 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
   auto multiply = [&](int64_t begin, int64_t count) {
     const float *a = floatRows(in, begin, count, inner, left);
     product.resize(size_t(count * cols));
-    floatMatMul(a, count, inner, kernel.floatValues(), cols, product.data());
+    exactFloatMatMul(a, count, inner, inner, 1, kernel.floatValues(), cols,
+                     product.data());
   };
   return runBlocks(rows, kBlockRows, cols, cols, shape, bias, stages,
                    floatStorage, product, multiply, out, overflowCounts);
@@ -992,14 +1090,12 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
       tapRows(images, count, g, columns);
       // The (inner x rows) row-major tap rows are the (rows x inner)
       // column-major left operand.
-      Eigen::Map<const Eigen::MatrixXf> left(columns.data(), rows, inner);
-      Eigen::Map<const RowMajorF> right(kernel.floatValues(), inner, cols);
-      Eigen::Map<RowMajorF> result(product.data(), rows, cols);
-      result.noalias() = left * right;
+      exactFloatMatMul(columns.data(), rows, inner, 1, rows,
+                       kernel.floatValues(), cols, product.data());
     } else {
       im2col(images, count, g, channels, 0, channels, columns);
-      floatMatMul(columns.data(), rows, inner, kernel.floatValues(), cols,
-                  product.data());
+      exactFloatMatMul(columns.data(), rows, inner, inner, 1,
+                       kernel.floatValues(), cols, product.data());
     }
   };
   return runBlocks(in.batch(), perBlock, cols, positions * cols,
@@ -1049,8 +1145,9 @@ Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
       im2col(image.data(), in.batch(), g, channels, group * cinPerGroup,
              cinPerGroup, floatColumns);
       floatProduct.resize(size_t(rows * coutPerGroup));
-      floatMatMul(floatColumns.data(), rows, kernel.inner(),
-                  kernel.floatValues(), coutPerGroup, floatProduct.data());
+      exactFloatMatMul(floatColumns.data(), rows, kernel.inner(),
+                       kernel.inner(), 1, kernel.floatValues(), coutPerGroup,
+                       floatProduct.data());
       place(floatProduct, group);
       break;
     }

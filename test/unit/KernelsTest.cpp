@@ -75,6 +75,39 @@ TEST(Kernels, ExactMatrixEveryArithmeticPath) {
   }
 }
 
+/// The exact float32 product against integer sums: row counts around the
+/// 8-row blocks, column counts around the 16-column panels and past the 64
+/// columns it takes (Eigen then), row- and column-major left operands.
+TEST(Kernels, ExactFloatMatMulAgainstIntegerSums) {
+  std::mt19937_64 random(17);
+  for (int64_t rows : {1, 7, 8, 9, 37})
+    for (int64_t inner : {1, 5, 33})
+      for (int64_t cols : {1, 5, 16, 17, 32, 64, 65})
+        for (bool columnMajor : {false, true}) {
+          std::vector<int64_t> a = randomIntegers(random, rows * inner, 300);
+          std::vector<int64_t> m = randomIntegers(random, inner * cols, 300);
+          // A(r, k) at r * rowStride + k * innerStride.
+          int64_t rowStride = columnMajor ? 1 : inner;
+          int64_t innerStride = columnMajor ? rows : 1;
+          std::vector<float> left(a.size()), right(m.begin(), m.end());
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t k = 0; k < inner; ++k)
+              left[r * rowStride + k * innerStride] = float(a[r * inner + k]);
+          std::vector<float> out(size_t(rows * cols), -1.0f);
+          exactFloatMatMul(left.data(), rows, inner, rowStride, innerStride,
+                           right.data(), cols, out.data());
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t o = 0; o < cols; ++o) {
+              int64_t sum = 0;
+              for (int64_t k = 0; k < inner; ++k)
+                sum += a[r * inner + k] * m[k * cols + o];
+              ASSERT_EQ(double(out[r * cols + o]), double(sum))
+                  << rows << "x" << inner << "x" << cols << " column-major "
+                  << columnMajor << " at " << r << "," << o;
+            }
+        }
+}
+
 TEST(Kernels, ExactMatrixRefusesResultsPast63Bits) {
   ExactMatrix matrix({int64_t(1) << 40, int64_t(1) << 40}, 2, 1);
   std::vector<int64_t> a = {int64_t(1) << 30, int64_t(1) << 30};

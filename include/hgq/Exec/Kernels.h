@@ -58,6 +58,14 @@ private:
 /// Float32 matrix product out = a (rows x inner) * m (inner x cols).
 void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
                  int64_t cols, float *out);
+/// The same for a product proven exact (integers, every partial sum below
+/// 2^24: any order of summation gives the one result), with A(r, k) =
+/// a[r * rowStride + k * innerStride] read in place (row- or column-major
+/// windows, no repacking): up to 64 columns in register blocks of 8 rows x
+/// 16 columns, Eigen above.
+void exactFloatMatMul(const float *a, int64_t rows, int64_t inner,
+                      int64_t rowStride, int64_t innerStride, const float *m,
+                      int64_t cols, float *out);
 
 /// Applies a per-feature-element plan to `in` (exact or float), writing an
 /// exact tensor; counts elements the overflow mode changed. With
