@@ -122,6 +122,15 @@ Status tooWide(const char *what) {
                        "earlier or narrow the formats");
 }
 
+/// Makes a thread's reused buffer hold at least `size` elements. It never
+/// shrinks: layers of different sizes share the buffer, and a resize back
+/// up would zero the regrown part on every call. Callers use the first
+/// `size` elements.
+template <typename T> void growTo(std::vector<T> &buffer, size_t size) {
+  if (buffer.size() < size)
+    buffer.resize(size);
+}
+
 using RowMajorF =
     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using RowMajorD =
@@ -199,14 +208,14 @@ Status ExactMatrix::multiply(const int64_t *a, int64_t rows, int64_t *out,
   switch (path) {
   case Path::Float32: {
     leftF.assign(a, a + rows * inner_);
-    productF.resize(size_t(rows * cols_));
+    growTo(productF, size_t(rows * cols_));
     exactFloatMatMul(leftF.data(), rows, inner_, inner_, 1, asFloat_.data(),
                      cols_, productF.data());
     return storeProducts(productF.data(), rows, cols_, addend, out);
   }
   case Path::Float64: {
     leftD.assign(a, a + rows * inner_);
-    productD.resize(size_t(rows * cols_));
+    growTo(productD, size_t(rows * cols_));
     Eigen::Map<const RowMajorD> left(leftD.data(), rows, inner_);
     Eigen::Map<const RowMajorD> right(asDouble_.data(), inner_, cols_);
     Eigen::Map<RowMajorD> product(productD.data(), rows, cols_);
@@ -569,11 +578,11 @@ Status runEpilogue(float *product, int64_t planRows, int64_t cols,
         target[e] = std::max<int64_t>(target[e], 0);
       continue;
     }
-    scratch.resize(size_t(count));
+    growTo(scratch, size_t(count));
     if (!stage.plan->applyRows(target, planRows, scratch.data(),
                                overflowCounts[stage.point]))
       return tooWide("quantizer");
-    std::copy(scratch.begin(), scratch.end(), target);
+    std::copy(scratch.data(), scratch.data() + count, target);
   }
   return Status::success();
 }
@@ -597,7 +606,7 @@ bool runEpilogueFloat(float *product, int64_t planRows, int64_t cols,
   for (const EpilogueStage &stage : stages)
     quantizers += stage.plan != nullptr;
   if (quantizers > 1)
-    scratch.resize(size_t(count));
+    growTo(scratch, size_t(count));
   const float *input = product;
   float *current = nullptr;
   for (const EpilogueStage &stage : stages) {
@@ -712,7 +721,7 @@ Status denseQuantizedFloat32(const Tensor &in, const ExactMatrix &kernel,
   thread_local std::vector<float> left, product;
   auto multiply = [&](int64_t begin, int64_t count) {
     const float *a = floatRows(in, begin, count, inner, left);
-    product.resize(size_t(count * cols));
+    growTo(product, size_t(count * cols));
     exactFloatMatMul(a, count, inner, inner, 1, kernel.floatValues(), cols,
                      product.data());
   };
@@ -773,7 +782,7 @@ void im2col(const In *input, int64_t batch, const WindowGeometry &g,
   int64_t positions = output[0] * output[1];
   int64_t taps = g.window[0] * g.window[1];
   int64_t rowLength = taps * cinPerGroup;
-  columns.resize(size_t(batch * positions * rowLength));
+  growTo(columns, size_t(batch * positions * rowLength));
   // The buffer is reused: taps in the padding are written as zeros.
   int64_t windowRow = g.window[1] * cinPerGroup;
   Out *row = columns.data();
@@ -841,7 +850,7 @@ void tapRows(const float *image, int64_t batch, const WindowGeometry &g,
   int64_t positions = size[0] * size[1];
   int64_t tapCount = g.window[0] * g.window[1];
   int64_t rowLength = batch * positions;
-  taps.resize(size_t(tapCount * rowLength));
+  growTo(taps, size_t(tapCount * rowLength));
   int64_t imageSize = g.input[0] * g.input[1];
   for (int64_t kh = 0; kh < g.window[0]; ++kh)
     for (int64_t kw = 0; kw < g.window[1]; ++kw) {
@@ -1078,9 +1087,9 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
   auto multiply = [&](int64_t begin, int64_t count) {
     const float *images = floatRows(in, begin, count, imageSize, image);
     int64_t rows = count * positions;
-    product.resize(size_t(rows * cols));
+    growTo(product, size_t(rows * cols));
     if (direct) {
-      product.resize(size_t(rows * cols + kDirectLanes));
+      growTo(product, size_t(rows * cols + kDirectLanes));
       directConv(*directPlan, images, count, product.data());
     } else if (channels == 1) {
       // One input channel: each tap's values over all positions are rows
@@ -1144,7 +1153,7 @@ Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
       }
       im2col(image.data(), in.batch(), g, channels, group * cinPerGroup,
              cinPerGroup, floatColumns);
-      floatProduct.resize(size_t(rows * coutPerGroup));
+      growTo(floatProduct, size_t(rows * coutPerGroup));
       exactFloatMatMul(floatColumns.data(), rows, kernel.inner(),
                        kernel.inner(), 1, kernel.floatValues(), coutPerGroup,
                        floatProduct.data());
@@ -1154,7 +1163,7 @@ Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
     case ExactMatrix::Path::Float64: {
       im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
              cinPerGroup, doubleColumns);
-      doubleProduct.resize(size_t(rows * coutPerGroup));
+      growTo(doubleProduct, size_t(rows * coutPerGroup));
       Eigen::Map<const RowMajorD> left(doubleColumns.data(), rows,
                                        kernel.inner());
       Eigen::Map<const RowMajorD> right(kernel.doubleValues(), kernel.inner(),
@@ -1167,7 +1176,7 @@ Status convExact(const Tensor &in, const WindowGeometry &g, int64_t channels,
     default:
       im2col(in.mantissas.data(), in.batch(), g, channels, group * cinPerGroup,
              cinPerGroup, columns);
-      product.resize(size_t(rows * coutPerGroup));
+      growTo(product, size_t(rows * coutPerGroup));
       if (Status status = kernel.multiply(columns.data(), rows, product.data());
           !status.ok)
         return status;
@@ -1251,7 +1260,7 @@ void unpaddedPoolFixed(const T *in, int64_t batch, const WindowGeometry &g,
   std::array<int64_t, 2> size = g.output();
   const int64_t lineLength = g.input[1] * channels;
   thread_local std::vector<T> buffer;
-  buffer.resize(size_t(lineLength));
+  growTo(buffer, size_t(lineLength));
   T *__restrict line = buffer.data();
   for (int64_t n = 0; n < batch; ++n)
     for (int64_t oh = 0; oh < size[0]; ++oh) {
