@@ -308,6 +308,20 @@ void panelRows(const float *a, int64_t rowStride, int64_t innerStride,
   }
 }
 
+/// The last `count` (< 8) rows: panelRows for that count, chosen at compile
+/// time from `Rows` down.
+template <int64_t Rows>
+void panelTail(int64_t count, const float *a, int64_t rowStride,
+               int64_t innerStride, int64_t inner, const float *panel,
+               int64_t width, float *out, int64_t outStride) {
+  if (count == Rows)
+    return panelRows<Rows>(a, rowStride, innerStride, inner, panel, width, out,
+                           outStride);
+  if constexpr (Rows > 1)
+    panelTail<Rows - 1>(count, a, rowStride, innerStride, inner, panel, width,
+                        out, outStride);
+}
+
 } // namespace
 
 void exactFloatMatMul(const float *a, int64_t rows, int64_t inner,
@@ -337,38 +351,8 @@ void exactFloatMatMul(const float *a, int64_t rows, int64_t inner,
     for (; r + 8 <= rows; r += 8)
       panelRows<8>(a + r * rowStride, rowStride, innerStride, inner, panel,
                    width, target + r * cols, cols);
-    const float *rest = a + r * rowStride;
-    target += r * cols;
-    switch (rows - r) {
-    case 7:
-      panelRows<7>(rest, rowStride, innerStride, inner, panel, width, target,
-                   cols);
-      break;
-    case 6:
-      panelRows<6>(rest, rowStride, innerStride, inner, panel, width, target,
-                   cols);
-      break;
-    case 5:
-      panelRows<5>(rest, rowStride, innerStride, inner, panel, width, target,
-                   cols);
-      break;
-    case 4:
-      panelRows<4>(rest, rowStride, innerStride, inner, panel, width, target,
-                   cols);
-      break;
-    case 3:
-      panelRows<3>(rest, rowStride, innerStride, inner, panel, width, target,
-                   cols);
-      break;
-    case 2:
-      panelRows<2>(rest, rowStride, innerStride, inner, panel, width, target,
-                   cols);
-      break;
-    case 1:
-      panelRows<1>(rest, rowStride, innerStride, inner, panel, width, target,
-                   cols);
-      break;
-    }
+    panelTail<7>(rows - r, a + r * rowStride, rowStride, innerStride, inner,
+                 panel, width, target + r * cols, cols);
   }
 }
 
