@@ -22,7 +22,9 @@ dense 32->10) on 20,000 images of 28x28; "deep" has 16-32 channels, 5x5 and
 hgq-run's fixed cost is measured too: the same command on one image
 (process start -- loading libLLVM.so is most of it --, parsing the model,
 planning its quantizers, the file I/O). The whole command minus it is what
-the images themselves cost; the table shows both ratios.
+the images themselves cost; the table shows both ratios. Process start
+alone is measured as `hgq-run --help` and as an empty C++ program linked
+with and without libLLVM.so.
 
 Each figure is the best of --repeat runs. Results go to
 out/bench/executor_conv.json (--output FILE
@@ -100,6 +102,32 @@ def torch_seconds(name, data, repeat):
     return best
 
 
+def process_start(hgq_run, work, repeat):
+    """What starting a process costs here: `hgq-run --help` (nothing but
+    process start and option parsing) and an empty C++ program, linked
+    with and without libLLVM.so (the link STYLE.md prescribes for every
+    tool). None where no C++ compiler is found."""
+    times = {"hgq_run_help_seconds": best_of(max(repeat, 5), lambda: subprocess.run(
+        [hgq_run, "--help"], check=True, stdout=subprocess.DEVNULL))}
+    source = os.path.join(work, "empty.cpp")
+    with open(source, "w") as f:
+        f.write("int main() { return 0; }\n")
+    libdir = subprocess.run(["llvm-config-22", "--libdir"], capture_output=True, text=True,
+                            check=False).stdout.strip() or "/usr/lib/llvm-22/lib"
+    for key, flags in (("empty_program_seconds", []),
+                       ("empty_program_with_libllvm_seconds",
+                        ["-Wl,--no-as-needed", "-L" + libdir, "-lLLVM", "-Wl,-rpath," + libdir])):
+        program = os.path.join(work, key)
+        try:
+            subprocess.run(["g++", "-O1", source, "-o", program] + flags, check=True,
+                           capture_output=True)
+        except (OSError, subprocess.CalledProcessError):
+            times[key] = None
+            continue
+        times[key] = best_of(max(repeat, 5), lambda: subprocess.run([program], check=True))
+    return {k: (round(v, 4) if v is not None else None) for k, v in times.items()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -119,6 +147,7 @@ def main():
                            "torch": torch.__version__},
                "models": []}
     with tempfile.TemporaryDirectory() as work:
+        results["process_start"] = process_start(binary("hgq-run"), work, args.repeat)
         for name, samples in SAMPLES.items():
             model = make_model(name)
             onnx_path = os.path.join(work, name + ".onnx")
@@ -176,6 +205,10 @@ def main():
             m["model"], m["samples"], m["hgq_run_seconds"], m["hgq_run_one_sample_seconds"],
             m["trace_minmax_seconds"], m["pytorch_seconds"], m["hgq_run_over_pytorch_throughput"],
             m["images_only_over_pytorch_throughput"]))
+    start = results["process_start"]
+    print("process start: hgq-run --help %.4f s; an empty C++ program %s s, linked to libLLVM.so %s s" % (
+        start["hgq_run_help_seconds"], start["empty_program_seconds"],
+        start["empty_program_with_libllvm_seconds"]))
 
 
 if __name__ == "__main__":
