@@ -5,12 +5,17 @@
 
 #include <Eigen/Core>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <type_traits>
 
 namespace hgq::exec {
 
@@ -155,6 +160,20 @@ ExactMatrix::ExactMatrix(std::vector<int64_t> values, int64_t inner,
   // the bound check in pathFor() makes sure they do before they are used.
   asFloat_.assign(values_.begin(), values_.end());
   asDouble_.assign(values_.begin(), values_.end());
+  // exactInt8MatMul's layout: per panel of 16 columns, per group of 4 rows
+  // (j), 16 x 4 bytes: column l's values of rows j..j+3 (zero past cols).
+  bool fits = inner_ % 4 == 0 && cols_ > 0;
+  for (int64_t value : values_)
+    fits &= value >= -128 && value <= 127;
+  if (fits) {
+    int64_t panels = (cols_ + 15) / 16;
+    int8Panels_.assign(size_t(panels * inner_ * 16), 0);
+    for (int64_t p = 0; p < panels; ++p)
+      for (int64_t j = 0; j < inner_; ++j)
+        for (int64_t l = 0; l < 16 && p * 16 + l < cols_; ++l)
+          int8Panels_[size_t(p * inner_ * 16 + (j / 4) * 64 + l * 4 + j % 4)] =
+              int8_t(values_[j * cols_ + p * 16 + l]);
+  }
 }
 
 double ExactMatrix::productBound(uint64_t maxAbsInput) const {
@@ -354,6 +373,79 @@ void exactFloatMatMul(const float *a, int64_t rows, int64_t inner,
     panelTail<7>(rows - r, a + r * rowStride, rowStride, innerStride, inner,
                  panel, width, target + r * cols, cols);
   }
+}
+
+#if defined(__x86_64__)
+namespace {
+
+/// Whether this CPU has AVX-512 VNNI (checked once).
+bool hasVnni() {
+  static const bool available = __builtin_cpu_supports("avx512f") &&
+                                __builtin_cpu_supports("avx512bw") &&
+                                __builtin_cpu_supports("avx512vnni");
+  return available;
+}
+
+/// `Rows` rows of unsigned bytes against one panel of the int8 matrix,
+/// summed in 32-bit lanes (each vpdpbusd adds 4 byte products per lane),
+/// converted to float32; `width` columns stored.
+template <int64_t Rows>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void
+int8PanelRows(const uint8_t *a, int64_t inner, const int8_t *panel,
+              int64_t width, float *out, int64_t outStride) {
+  __m512i sums[Rows];
+  for (int64_t r = 0; r < Rows; ++r)
+    sums[r] = _mm512_set1_epi32(0);
+  for (int64_t j = 0; j < inner; j += 4) {
+    __m512i b = _mm512_loadu_si512(panel + j * 16);
+    for (int64_t r = 0; r < Rows; ++r) {
+      int32_t quad;
+      std::memcpy(&quad, a + r * inner + j, sizeof quad);
+      sums[r] = _mm512_dpbusd_epi32(sums[r], _mm512_set1_epi32(quad), b);
+    }
+  }
+  __mmask16 mask =
+      width >= 16 ? __mmask16(0xffff) : __mmask16((1u << unsigned(width)) - 1);
+  for (int64_t r = 0; r < Rows; ++r)
+    _mm512_mask_storeu_ps(out + r * outStride, mask,
+                          _mm512_maskz_cvtepi32_ps(__mmask16(0xffff), sums[r]));
+}
+
+/// The last `count` (< 8) rows, chosen at compile time from `Rows` down.
+template <int64_t Rows>
+void int8PanelTail(int64_t count, const uint8_t *a, int64_t inner,
+                   const int8_t *panel, int64_t width, float *out,
+                   int64_t outStride) {
+  if (count == Rows)
+    return int8PanelRows<Rows>(a, inner, panel, width, out, outStride);
+  if constexpr (Rows > 1)
+    int8PanelTail<Rows - 1>(count, a, inner, panel, width, out, outStride);
+}
+
+} // namespace
+#endif
+
+bool exactInt8MatMul(const uint8_t *a, int64_t rows, int64_t inner,
+                     const int8_t *panels, int64_t cols, float *out) {
+#if defined(__x86_64__)
+  if (!hasVnni())
+    return false;
+  for (int64_t p = 0; p * 16 < cols; ++p) {
+    const int8_t *panel = panels + p * inner * 16;
+    int64_t width = std::min<int64_t>(16, cols - p * 16);
+    float *target = out + p * 16;
+    int64_t r = 0;
+    for (; r + 8 <= rows; r += 8)
+      int8PanelRows<8>(a + r * inner, inner, panel, width, target + r * cols,
+                       cols);
+    int8PanelTail<7>(rows - r, a + r * inner, inner, panel, width,
+                     target + r * cols, cols);
+  }
+  return true;
+#else
+  (void)a, (void)rows, (void)inner, (void)panels, (void)cols, (void)out;
+  return false;
+#endif
 }
 
 //===----------------------------------------------------------------------===//
@@ -624,6 +716,29 @@ int64_t epilogueFrac(const std::vector<EpilogueStage> &stages) {
   return 0;
 }
 
+/// `count` float-held integers from 0 to 255 as bytes, into `bytes`
+/// (converted once per value, not once per window that reads it). True.
+bool toBytes(const float *values, int64_t count, std::vector<uint8_t> &bytes) {
+  growTo(bytes, size_t(count));
+  uint8_t *__restrict out = bytes.data();
+  for (int64_t index = 0; index < count; ++index)
+    out[index] = uint8_t(int32_t(values[index]));
+  return true;
+}
+
+/// Whether every mantissa of an exact tensor is an integer from 0 to 255.
+bool unsignedBytes(const Tensor &tensor) {
+  int fits = 1;
+  if (tensor.floatStorage) {
+    for (float value : tensor.floats)
+      fits &= int(value >= 0.0f) & int(value <= 255.0f);
+    return fits;
+  }
+  for (int64_t value : tensor.mantissas)
+    fits &= int(value >= 0) & int(value <= 255);
+  return fits;
+}
+
 /// Whether float32 holds every product of `kernel` on `in` plus a bias up
 /// to `maxAbsBias` exactly: the bound (with its margin) below 2^24.
 bool float32Holds(const Tensor &in, const ExactMatrix &kernel,
@@ -755,6 +870,19 @@ splitKernelGroups(const std::vector<float> &, int64_t, int64_t, int64_t,
 
 namespace {
 
+/// `count` values converted to `Out`: a plain copy when the types agree
+/// (bytes may alias anything: an element loop would reload every pointer
+/// after each store).
+template <typename In, typename Out>
+void copyConverted(const In *from, int64_t count, Out *to) {
+  if constexpr (std::is_same_v<In, Out>) {
+    std::memcpy(to, from, size_t(count) * sizeof(Out));
+  } else {
+    for (int64_t k = 0; k < count; ++k)
+      to[k] = Out(from[k]);
+  }
+}
+
 /// Gathers the receptive fields of one group into rows of
 /// (KH*KW*cinPerGroup) values, converted to `Out`; padding contributes
 /// zeros. `columns` keeps its capacity between calls (a thread's buffer).
@@ -788,8 +916,7 @@ void im2col(const In *input, int64_t batch, const WindowGeometry &g,
               firstColumn >= 0 && firstColumn + g.window[1] <= g.input[1]) {
             const In *run = image + (ih * g.input[1] + firstColumn) * channels;
             Out *target = row + kh * g.window[1] * channels;
-            for (int64_t k = 0; k < g.window[1] * channels; ++k)
-              target[k] = Out(run[k]);
+            copyConverted(run, g.window[1] * channels, target);
             continue;
           }
           for (int64_t kw = 0; kw < g.window[1]; ++kw) {
@@ -802,8 +929,7 @@ void im2col(const In *input, int64_t batch, const WindowGeometry &g,
             }
             const In *pixel =
                 image + (ih * g.input[1] + iw) * channels + firstChannel;
-            for (int64_t c = 0; c < cinPerGroup; ++c)
-              target[c] = Out(pixel[c]);
+            copyConverted(pixel, cinPerGroup, target);
           }
         }
   }
@@ -1062,8 +1188,14 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
       std::max<int64_t>(1, 2048 / std::max<int64_t>(positions, 1));
   int64_t imageSize = in.featureSize();
   thread_local std::vector<float> image, columns, product;
+  thread_local std::vector<uint8_t> byteImages, byteColumns;
   // Few channels: directly, the bias included.
   bool direct = directConvSuits(g, channels, cols);
+  // Windows of unsigned bytes against an 8-bit kernel: 8-bit dot products
+  // (exactInt8MatMul; the bound above keeps every sum below 2^24).
+  const std::vector<int8_t> &int8Kernel = kernel.int8Panels();
+  bool bytes =
+      !direct && channels > 1 && !int8Kernel.empty() && unsignedBytes(in);
   std::optional<DirectConvPlan> directPlan;
   if (direct)
     directPlan.emplace(g, channels, cols, kernel.floatValues(), bias);
@@ -1085,6 +1217,12 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
       // column-major left operand.
       exactFloatMatMul(columns.data(), rows, inner, 1, rows,
                        kernel.floatValues(), cols, product.data());
+    } else if (bytes && toBytes(images, count * imageSize, byteImages) &&
+               (im2col(byteImages.data(), count, g, channels, 0, channels,
+                       byteColumns),
+                exactInt8MatMul(byteColumns.data(), rows, inner,
+                                int8Kernel.data(), cols, product.data()))) {
+      // Done in 8-bit dot products (false without VNNI: the float path).
     } else {
       im2col(images, count, g, channels, 0, channels, columns);
       exactFloatMatMul(columns.data(), rows, inner, inner, 1,

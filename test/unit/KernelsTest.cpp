@@ -108,6 +108,49 @@ TEST(Kernels, ExactFloatMatMulAgainstIntegerSums) {
         }
 }
 
+/// The 8-bit products against integer sums: unsigned bytes up to 255,
+/// weights from -128 to 127 (the extremes included), row counts around the
+/// 8-row blocks, column counts around the 16-column panels. Matrices whose
+/// values or inner size do not fit have no int8 panels.
+TEST(Kernels, ExactInt8MatMulAgainstIntegerSums) {
+  EXPECT_TRUE(ExactMatrix({1, 2, 3}, 3, 1).int8Panels().empty()); // inner 3
+  EXPECT_TRUE(ExactMatrix({1, 128, 3, 4}, 4, 1).int8Panels().empty());
+  ASSERT_FALSE(ExactMatrix({1, -128, 3, 127}, 4, 1).int8Panels().empty());
+  std::mt19937_64 random(19);
+  std::uniform_int_distribution<int> byte(0, 255), weight(-128, 127);
+  int64_t ran = 0;
+  for (int64_t rows : {1, 7, 8, 9, 37})
+    for (int64_t inner : {4, 8, 36})
+      for (int64_t cols : {1, 5, 16, 17, 32, 40}) {
+        std::vector<uint8_t> a(size_t(rows * inner));
+        for (uint8_t &value : a)
+          value = uint8_t(byte(random));
+        a[0] = 255;
+        std::vector<int64_t> m(size_t(inner * cols));
+        for (int64_t &value : m)
+          value = weight(random);
+        m[0] = -128;
+        m.back() = 127;
+        ExactMatrix matrix(m, inner, cols);
+        ASSERT_FALSE(matrix.int8Panels().empty());
+        std::vector<float> out(size_t(rows * cols), -1.0f);
+        if (!exactInt8MatMul(a.data(), rows, inner, matrix.int8Panels().data(),
+                             cols, out.data()))
+          GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
+        ++ran;
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t o = 0; o < cols; ++o) {
+            int64_t sum = 0;
+            for (int64_t k = 0; k < inner; ++k)
+              sum += int64_t(a[r * inner + k]) * m[k * cols + o];
+            ASSERT_EQ(double(out[r * cols + o]), double(sum))
+                << rows << "x" << inner << "x" << cols << " at " << r << ","
+                << o;
+          }
+      }
+  EXPECT_EQ(ran, 5 * 3 * 6);
+}
+
 TEST(Kernels, ExactMatrixRefusesResultsPast63Bits) {
   ExactMatrix matrix({int64_t(1) << 40, int64_t(1) << 40}, 2, 1);
   std::vector<int64_t> a = {int64_t(1) << 30, int64_t(1) << 30};
@@ -320,6 +363,68 @@ TEST(Kernels, ConvExactAndFloatAgainstNaive) {
     for (size_t index = 0; index < expected.size(); ++index)
       ASSERT_EQ(floatOut.floats[index], float(int64_t(expected[index])) + 0.5f);
   }
+}
+
+/// Windows of unsigned bytes against 8-bit kernels (the int8 dot-product
+/// path where the CPU has VNNI, float32 otherwise) against the naive sums:
+/// strides, padding, 12-40 output channels, int64 and float-held inputs,
+/// and an input past 255 (the float path) for contrast.
+TEST(Kernels, ConvByteWindowsAgainstNaive) {
+  std::mt19937_64 random(23);
+  struct Case {
+    int64_t h, w, kh, kw, sh, sw, ph, pw, cin, cout;
+  };
+  for (Case c : {Case{6, 6, 3, 3, 2, 2, 1, 1, 4, 12},
+                 Case{5, 5, 1, 1, 1, 1, 0, 0, 8, 20},
+                 Case{7, 6, 3, 3, 1, 1, 1, 1, 4, 40}})
+    for (int64_t largest : {255, 256})
+      for (bool floatHeld : {false, true}) {
+        WindowGeometry g;
+        g.input = {c.h, c.w};
+        g.window = {c.kh, c.kw};
+        g.strides = {c.sh, c.sw};
+        g.padBegin = {c.ph, c.pw};
+        g.padEnd = {c.ph, c.pw};
+        const int64_t batch = 3;
+        std::uniform_int_distribution<int64_t> byte(0, 255), weight(-128, 127);
+        std::vector<int64_t> input(size_t(batch * c.h * c.w * c.cin));
+        for (int64_t &value : input)
+          value = byte(random);
+        input[5] = largest;
+        std::vector<int64_t> kernel(size_t(c.kh * c.kw * c.cin * c.cout));
+        for (int64_t &value : kernel)
+          value = weight(random);
+        kernel[0] = -128;
+        ExactMatrix matrix(kernel, c.kh * c.kw * c.cin, c.cout);
+        ASSERT_FALSE(matrix.int8Panels().empty());
+        Tensor in = Tensor::makeExact({batch, c.h, c.w, c.cin}, 0);
+        in.mantissas = input;
+        if (floatHeld) {
+          in.floats.assign(input.begin(), input.end());
+          in.mantissas.clear();
+          in.floatStorage = true;
+        }
+        std::vector<Int128> expected =
+            naiveConv(input, batch, g, c.cin, kernel, c.cout, 1);
+        int64_t perSample = int64_t(expected.size()) / batch;
+        fixed::QuantizePlan plan(
+            std::vector<fixed::Format>(size_t(perSample), {1, 23, 0}),
+            fixed::Rounding::TRN, fixed::Overflow::SAT, 0);
+        Tensor out;
+        std::vector<int64_t> counts(1, 0);
+        bool done = false;
+        ASSERT_TRUE(convQuantizedFloat32(in, g, c.cin, matrix, nullptr, 0,
+                                         {{&plan, 0}}, out, counts, done,
+                                         floatHeld)
+                        .ok);
+        ASSERT_TRUE(done);
+        out.expandMantissas();
+        ASSERT_EQ(out.mantissas.size(), expected.size());
+        for (size_t index = 0; index < expected.size(); ++index)
+          ASSERT_TRUE(Int128(out.mantissas[index]) == expected[index])
+              << "element " << index << " largest input " << largest;
+        EXPECT_EQ(counts[0], 0);
+      }
 }
 
 TEST(Kernels, DenseOverPositions) {

@@ -33,6 +33,9 @@ public:
   /// The values as float32 and float64 (exact where pathFor() selects them).
   const float *floatValues() const { return asFloat_.data(); }
   const double *doubleValues() const { return asDouble_.data(); }
+  /// The values as signed 8-bit integers in exactInt8MatMul's layout, when
+  /// every value fits and `inner` is a multiple of 4; empty otherwise.
+  const std::vector<int8_t> &int8Panels() const { return int8Panels_; }
 
   /// out[r, o] = sum_j a[r, j] * m[j, o] (+ addend[o] when given) for `rows`
   /// rows of `a` (row stride `inner`), exactly. Fails only when a result
@@ -50,6 +53,7 @@ private:
   std::vector<int64_t> values_;
   std::vector<float> asFloat_;
   std::vector<double> asDouble_;
+  std::vector<int8_t> int8Panels_;
   int64_t inner_ = 0, cols_ = 0;
   /// max over columns of sum_j |m[j, o]|, as a double upper bound.
   double maxColumnAbsSum_ = 0;
@@ -66,6 +70,14 @@ void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
 void exactFloatMatMul(const float *a, int64_t rows, int64_t inner,
                       int64_t rowStride, int64_t innerStride, const float *m,
                       int64_t cols, float *out);
+/// out (rows x cols, float32) = a (rows x inner unsigned 8-bit integers,
+/// row stride `inner`) times a matrix given as ExactMatrix::int8Panels(),
+/// in 32-bit integer dot products (AVX-512 VNNI: 64 products per
+/// instruction). Exact when every result is below 2^24 in magnitude (the
+/// caller's bound). Returns false, writing nothing, where the CPU has no
+/// VNNI.
+bool exactInt8MatMul(const uint8_t *a, int64_t rows, int64_t inner,
+                     const int8_t *panels, int64_t cols, float *out);
 
 /// Applies a per-feature-element plan to `in` (exact or float), writing an
 /// exact tensor; counts elements the overflow mode changed. With
