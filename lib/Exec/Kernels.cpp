@@ -136,6 +136,31 @@ template <typename T> void growTo(std::vector<T> &buffer, size_t size) {
     buffer.resize(size);
 }
 
+/// Columns per register block of the exact products (one AVX-512 register
+/// of float32 or int32 lanes).
+constexpr int64_t kPanel = 16;
+
+/// A matrix in exactInt8MatMul's layout: per panel of kPanel columns, per
+/// group of 4 rows j..j+3, kPanel x 4 bytes (column l's four values; zero
+/// past the matrix's columns). Empty unless every value fits int8 and the
+/// rows come in groups of 4.
+std::vector<int8_t> int8PanelsOf(const std::vector<int64_t> &values,
+                                 int64_t inner, int64_t cols) {
+  bool fits = inner % 4 == 0 && cols > 0;
+  for (int64_t value : values)
+    fits &= value >= -128 && value <= 127;
+  if (!fits)
+    return {};
+  int64_t panels = (cols + kPanel - 1) / kPanel;
+  std::vector<int8_t> packed(size_t(panels * inner * kPanel), 0);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t j = 0; j < inner; ++j)
+      for (int64_t l = 0; l < kPanel && p * kPanel + l < cols; ++l)
+        packed[size_t(p * inner * kPanel + j / 4 * 4 * kPanel + l * 4 +
+                      j % 4)] = int8_t(values[j * cols + p * kPanel + l]);
+  return packed;
+}
+
 using RowMajorF =
     Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using RowMajorD =
@@ -160,20 +185,7 @@ ExactMatrix::ExactMatrix(std::vector<int64_t> values, int64_t inner,
   // the bound check in pathFor() makes sure they do before they are used.
   asFloat_.assign(values_.begin(), values_.end());
   asDouble_.assign(values_.begin(), values_.end());
-  // exactInt8MatMul's layout: per panel of 16 columns, per group of 4 rows
-  // (j), 16 x 4 bytes: column l's values of rows j..j+3 (zero past cols).
-  bool fits = inner_ % 4 == 0 && cols_ > 0;
-  for (int64_t value : values_)
-    fits &= value >= -128 && value <= 127;
-  if (fits) {
-    int64_t panels = (cols_ + 15) / 16;
-    int8Panels_.assign(size_t(panels * inner_ * 16), 0);
-    for (int64_t p = 0; p < panels; ++p)
-      for (int64_t j = 0; j < inner_; ++j)
-        for (int64_t l = 0; l < 16 && p * 16 + l < cols_; ++l)
-          int8Panels_[size_t(p * inner_ * 16 + (j / 4) * 64 + l * 4 + j % 4)] =
-              int8_t(values_[j * cols_ + p * 16 + l]);
-  }
+  int8Panels_ = int8PanelsOf(values_, inner_, cols_);
 }
 
 double ExactMatrix::productBound(uint64_t maxAbsInput) const {
@@ -296,9 +308,6 @@ void floatMatMul(const float *a, int64_t rows, int64_t inner, const float *m,
 
 namespace {
 
-/// Columns per register block of exactFloatMatMul (one AVX-512 register).
-constexpr int64_t kPanel = 16;
-
 /// kPanel floats as one vector (GCC/Clang vector extension: one AVX-512
 /// register, or two AVX2 ones); a scalar operand is broadcast.
 using PanelVector = float __attribute__((vector_size(kPanel * sizeof(float))));
@@ -378,14 +387,6 @@ void exactFloatMatMul(const float *a, int64_t rows, int64_t inner,
 #if defined(__x86_64__)
 namespace {
 
-/// Whether this CPU has AVX-512 VNNI (checked once).
-bool hasVnni() {
-  static const bool available = __builtin_cpu_supports("avx512f") &&
-                                __builtin_cpu_supports("avx512bw") &&
-                                __builtin_cpu_supports("avx512vnni");
-  return available;
-}
-
 /// `Rows` rows of unsigned bytes against one panel of the int8 matrix,
 /// summed in 32-bit lanes (each vpdpbusd adds 4 byte products per lane),
 /// converted to float32; `width` columns stored.
@@ -397,15 +398,15 @@ int8PanelRows(const uint8_t *a, int64_t inner, const int8_t *panel,
   for (int64_t r = 0; r < Rows; ++r)
     sums[r] = _mm512_set1_epi32(0);
   for (int64_t j = 0; j < inner; j += 4) {
-    __m512i b = _mm512_loadu_si512(panel + j * 16);
+    __m512i b = _mm512_loadu_si512(panel + j * kPanel);
     for (int64_t r = 0; r < Rows; ++r) {
       int32_t quad;
       std::memcpy(&quad, a + r * inner + j, sizeof quad);
       sums[r] = _mm512_dpbusd_epi32(sums[r], _mm512_set1_epi32(quad), b);
     }
   }
-  __mmask16 mask =
-      width >= 16 ? __mmask16(0xffff) : __mmask16((1u << unsigned(width)) - 1);
+  __mmask16 mask = width >= kPanel ? __mmask16(0xffff)
+                                   : __mmask16((1u << unsigned(width)) - 1);
   for (int64_t r = 0; r < Rows; ++r)
     _mm512_mask_storeu_ps(out + r * outStride, mask,
                           _mm512_maskz_cvtepi32_ps(__mmask16(0xffff), sums[r]));
@@ -425,15 +426,26 @@ void int8PanelTail(int64_t count, const uint8_t *a, int64_t inner,
 } // namespace
 #endif
 
+bool int8DotProducts() {
+#if defined(__x86_64__)
+  static const bool available = __builtin_cpu_supports("avx512f") &&
+                                __builtin_cpu_supports("avx512bw") &&
+                                __builtin_cpu_supports("avx512vnni");
+  return available;
+#else
+  return false;
+#endif
+}
+
 bool exactInt8MatMul(const uint8_t *a, int64_t rows, int64_t inner,
                      const int8_t *panels, int64_t cols, float *out) {
 #if defined(__x86_64__)
-  if (!hasVnni())
+  if (!int8DotProducts())
     return false;
-  for (int64_t p = 0; p * 16 < cols; ++p) {
-    const int8_t *panel = panels + p * inner * 16;
-    int64_t width = std::min<int64_t>(16, cols - p * 16);
-    float *target = out + p * 16;
+  for (int64_t p = 0; p * kPanel < cols; ++p) {
+    const int8_t *panel = panels + p * inner * kPanel;
+    int64_t width = std::min(kPanel, cols - p * kPanel);
+    float *target = out + p * kPanel;
     int64_t r = 0;
     for (; r + 8 <= rows; r += 8)
       int8PanelRows<8>(a + r * inner, inner, panel, width, target + r * cols,
@@ -717,13 +729,12 @@ int64_t epilogueFrac(const std::vector<EpilogueStage> &stages) {
 }
 
 /// `count` float-held integers from 0 to 255 as bytes, into `bytes`
-/// (converted once per value, not once per window that reads it). True.
-bool toBytes(const float *values, int64_t count, std::vector<uint8_t> &bytes) {
+/// (converted once per value, not once per window that reads it).
+void toBytes(const float *values, int64_t count, std::vector<uint8_t> &bytes) {
   growTo(bytes, size_t(count));
   uint8_t *__restrict out = bytes.data();
   for (int64_t index = 0; index < count; ++index)
     out[index] = uint8_t(int32_t(values[index]));
-  return true;
 }
 
 /// Whether every mantissa of an exact tensor is an integer from 0 to 255.
@@ -991,8 +1002,7 @@ void tapRows(const float *image, int64_t batch, const WindowGeometry &g,
 }
 
 /// Whether directConv suits a convolution: stride and dilation 1 along the
-/// width, few output channels (a matrix product of so few columns spends
-/// its time packing operands; from 16 on, Eigen's product was faster on
+/// width, few output channels (from 16 on, the matrix product was faster on
 /// bench/executor_conv.py's deep CNN), few input channels.
 bool directConvSuits(const WindowGeometry &g, int64_t channels, int64_t cols) {
   return g.strides[1] == 1 && g.dilations[1] == 1 && cols <= 8 &&
@@ -1192,10 +1202,11 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
   // Few channels: directly, the bias included.
   bool direct = directConvSuits(g, channels, cols);
   // Windows of unsigned bytes against an 8-bit kernel: 8-bit dot products
-  // (exactInt8MatMul; the bound above keeps every sum below 2^24).
+  // where the CPU has them (exactInt8MatMul; the bound above keeps every
+  // sum below 2^24).
   const std::vector<int8_t> &int8Kernel = kernel.int8Panels();
-  bool bytes =
-      !direct && channels > 1 && !int8Kernel.empty() && unsignedBytes(in);
+  bool bytes = !direct && channels > 1 && !int8Kernel.empty() &&
+               int8DotProducts() && unsignedBytes(in);
   std::optional<DirectConvPlan> directPlan;
   if (direct)
     directPlan.emplace(g, channels, cols, kernel.floatValues(), bias);
@@ -1203,9 +1214,9 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
   auto multiply = [&](int64_t begin, int64_t count) {
     const float *images = floatRows(in, begin, count, imageSize, image);
     int64_t rows = count * positions;
-    growTo(product, size_t(rows * cols));
+    // directConv writes up to kDirectLanes values past the last row.
+    growTo(product, size_t(rows * cols + (direct ? kDirectLanes : 0)));
     if (direct) {
-      growTo(product, size_t(rows * cols + kDirectLanes));
       directConv(*directPlan, images, count, product.data());
     } else if (channels == 1) {
       // One input channel: each tap's values over all positions are rows
@@ -1217,12 +1228,13 @@ Status convQuantizedFloat32(const Tensor &in, const WindowGeometry &g,
       // column-major left operand.
       exactFloatMatMul(columns.data(), rows, inner, 1, rows,
                        kernel.floatValues(), cols, product.data());
-    } else if (bytes && toBytes(images, count * imageSize, byteImages) &&
-               (im2col(byteImages.data(), count, g, channels, 0, channels,
-                       byteColumns),
-                exactInt8MatMul(byteColumns.data(), rows, inner,
-                                int8Kernel.data(), cols, product.data()))) {
-      // Done in 8-bit dot products (false without VNNI: the float path).
+    } else if (bytes) {
+      toBytes(images, count * imageSize, byteImages);
+      im2col(byteImages.data(), count, g, channels, 0, channels, byteColumns);
+      bool ran = exactInt8MatMul(byteColumns.data(), rows, inner,
+                                 int8Kernel.data(), cols, product.data());
+      assert(ran && "int8DotProducts() was checked");
+      (void)ran;
     } else {
       im2col(images, count, g, channels, 0, channels, columns);
       exactFloatMatMul(columns.data(), rows, inner, inner, 1,

@@ -78,6 +78,8 @@ void exactFloatMatMul(const float *a, int64_t rows, int64_t inner,
 /// VNNI.
 bool exactInt8MatMul(const uint8_t *a, int64_t rows, int64_t inner,
                      const int8_t *panels, int64_t cols, float *out);
+/// Whether this CPU runs exactInt8MatMul (AVX-512 VNNI; checked once).
+bool int8DotProducts();
 
 /// Applies a per-feature-element plan to `in` (exact or float), writing an
 /// exact tensor; counts elements the overflow mode changed. With
